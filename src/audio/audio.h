@@ -1,0 +1,60 @@
+/* audio.h — clips in memory: decode (libsndfile), mix to mono, resample (soxr), fix length.
+ *
+ * Owns the path from encoded bytes (any format libsndfile reads: WAV 8/16/24/32-bit PCM and
+ * float, FLAC, OGG, MP3) to a mono float clip at the target rate and length. Every error names
+ * the clip (the `name` argument). Non-finite samples are rejected, never propagated.
+ */
+#ifndef MLAC_AUDIO_AUDIO_H
+#define MLAC_AUDIO_AUDIO_H
+
+#include <stddef.h>
+#include "core/error.h"
+#include "core/rng.h"
+
+/* Upper limits that protect against hostile headers. */
+#define AUDIO_MAX_CHANNELS 64
+#define AUDIO_MAX_FRAMES ((size_t)1 << 31)
+#define AUDIO_MAX_RATE 768000
+
+typedef struct audio_clip {
+    float *samples;   /* (n,) mono, owned */
+    size_t n;         /* frames */
+    int rate;         /* Hz */
+} audio_clip;
+
+typedef struct audio_info {
+    int rate;          /* original sample rate */
+    int channels;      /* original channel count */
+    size_t frames;     /* original frame count */
+    char format[32];   /* "WAV", "FLAC", "OGG", "MP3", ... */
+    char subtype[32];  /* "PCM_16", "FLOAT", "VORBIS", ... */
+} audio_info;
+
+/* How audio_fix_length places a clip longer than the target, or pads a shorter one. */
+enum audio_offset { AUDIO_OFFSET_CENTRE = 0, AUDIO_OFFSET_START, AUDIO_OFFSET_RANDOM };
+
+/* Decodes bytes (a whole file in memory) to mono float at the file's own rate.
+ * info may be NULL. Fails on empty/truncated/unreadable data and NaN/Inf samples. */
+int audio_decode(const void *bytes, size_t n, const char *name, audio_clip *out, audio_info *info,
+                 mlac_err *err);
+
+/* Reads only the header: rate, channels, frames, format. */
+int audio_probe(const void *bytes, size_t n, const char *name, audio_info *info, mlac_err *err);
+
+/* Resamples in place to `rate` with soxr (very high quality). No-op when the rate matches. */
+int audio_resample(audio_clip *clip, int rate, const char *name, mlac_err *err);
+
+/* Crops or zero-pads to exactly n_out frames. Centre: the middle is kept / the clip sits in the
+ * middle. Random: offset drawn from r (required then). */
+int audio_fix_length(audio_clip *clip, size_t n_out, enum audio_offset where, rng *r, mlac_err *err);
+
+/* decode + resample + fix length (seconds <= 0 keeps the natural length). */
+int audio_load(const void *bytes, size_t n, const char *name, int rate, double seconds,
+               enum audio_offset where, rng *r, audio_clip *out, mlac_err *err);
+
+/* Encodes a mono float clip as 16-bit PCM WAV (or FLOAT when pcm16 == 0) into a new buffer. */
+int audio_encode_wav(const audio_clip *clip, int pcm16, void **out, size_t *out_n, mlac_err *err);
+
+void audio_clip_release(audio_clip *clip);
+
+#endif

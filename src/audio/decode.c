@@ -1,0 +1,348 @@
+/* decode.c — encoded bytes in memory → mono float clip at the file's own rate (libsndfile).
+ *
+ * Owns audio_decode and audio_probe. The bytes are read through sf_open_virtual (no temp
+ * file); frames are read in blocks, checked for NaN/Inf and mixed down to mono as the mean of
+ * the channels, so memory never depends on a header's claims, only on what actually decodes.
+ * Invariants: a successful decode returns 1 <= n <= AUDIO_MAX_FRAMES finite samples; a failure
+ * leaves *out empty and names the clip in err. Header values are checked against the limits
+ * in audio.h before any allocation. libsndfile clamps a RIFF data chunk that claims more bytes
+ * than the file holds (it only logs it), so riff_check() catches that truncation itself; for
+ * other formats a decode that yields fewer frames than the header declares is an error, except
+ * MP3, whose frame count may be an estimate.
+ * Reference: libsndfile 1.2 API (sndfile.h), RIFF/WAVE chunk layout (Microsoft, 1991).
+ */
+#include "audio/audio.h"
+
+#include <math.h>
+#include <sndfile.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DECODE_BLOCK 1024 /* frames read per sf_readf_float call */
+
+/* ---- virtual I/O over a read-only byte buffer ---- */
+
+typedef struct memfile {
+    const unsigned char *p; /* (n,) not owned */
+    sf_count_t n;
+    sf_count_t pos; /* may lie past n; reads there return 0 */
+} memfile;
+
+static sf_count_t mem_len(void *user)
+{
+    return ((memfile *)user)->n;
+}
+
+static sf_count_t mem_seek(sf_count_t off, int whence, void *user)
+{
+    memfile *m = user;
+    sf_count_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? m->pos : m->n;
+    if (off < -base || (off > 0 && base > INT64_MAX - off))
+        return -1;
+    m->pos = base + off;
+    return m->pos;
+}
+
+static sf_count_t mem_read(void *dst, sf_count_t count, void *user)
+{
+    memfile *m = user;
+    if (count <= 0 || m->pos >= m->n)
+        return 0;
+    if (count > m->n - m->pos)
+        count = m->n - m->pos;
+    memcpy(dst, m->p + m->pos, (size_t)count);
+    m->pos += count;
+    return count;
+}
+
+static sf_count_t mem_write(const void *src, sf_count_t count, void *user)
+{
+    (void)src, (void)count, (void)user;
+    return 0; /* read-only */
+}
+
+static sf_count_t mem_tell(void *user)
+{
+    return ((memfile *)user)->pos;
+}
+
+static SF_VIRTUAL_IO mem_io = {mem_len, mem_seek, mem_read, mem_write, mem_tell};
+
+/* ---- format names (the short names python-soundfile uses) ---- */
+
+struct fmt_name {
+    int code;
+    const char *name;
+};
+
+static const struct fmt_name major_names[] = {
+    {SF_FORMAT_WAV, "WAV"},     {SF_FORMAT_AIFF, "AIFF"},   {SF_FORMAT_AU, "AU"},
+    {SF_FORMAT_RAW, "RAW"},     {SF_FORMAT_PAF, "PAF"},     {SF_FORMAT_SVX, "SVX"},
+    {SF_FORMAT_NIST, "NIST"},   {SF_FORMAT_VOC, "VOC"},     {SF_FORMAT_IRCAM, "IRCAM"},
+    {SF_FORMAT_W64, "W64"},     {SF_FORMAT_MAT4, "MAT4"},   {SF_FORMAT_MAT5, "MAT5"},
+    {SF_FORMAT_PVF, "PVF"},     {SF_FORMAT_XI, "XI"},       {SF_FORMAT_HTK, "HTK"},
+    {SF_FORMAT_SDS, "SDS"},     {SF_FORMAT_AVR, "AVR"},     {SF_FORMAT_WAVEX, "WAVEX"},
+    {SF_FORMAT_SD2, "SD2"},     {SF_FORMAT_FLAC, "FLAC"},   {SF_FORMAT_CAF, "CAF"},
+    {SF_FORMAT_WVE, "WVE"},     {SF_FORMAT_OGG, "OGG"},     {SF_FORMAT_MPC2K, "MPC2K"},
+    {SF_FORMAT_RF64, "RF64"},   {SF_FORMAT_MPEG, "MP3"},
+};
+
+static const struct fmt_name subtype_names[] = {
+    {SF_FORMAT_PCM_S8, "PCM_S8"},           {SF_FORMAT_PCM_16, "PCM_16"},
+    {SF_FORMAT_PCM_24, "PCM_24"},           {SF_FORMAT_PCM_32, "PCM_32"},
+    {SF_FORMAT_PCM_U8, "PCM_U8"},           {SF_FORMAT_FLOAT, "FLOAT"},
+    {SF_FORMAT_DOUBLE, "DOUBLE"},           {SF_FORMAT_ULAW, "ULAW"},
+    {SF_FORMAT_ALAW, "ALAW"},               {SF_FORMAT_IMA_ADPCM, "IMA_ADPCM"},
+    {SF_FORMAT_MS_ADPCM, "MS_ADPCM"},       {SF_FORMAT_GSM610, "GSM610"},
+    {SF_FORMAT_VOX_ADPCM, "VOX_ADPCM"},     {SF_FORMAT_NMS_ADPCM_16, "NMS_ADPCM_16"},
+    {SF_FORMAT_NMS_ADPCM_24, "NMS_ADPCM_24"}, {SF_FORMAT_NMS_ADPCM_32, "NMS_ADPCM_32"},
+    {SF_FORMAT_G721_32, "G721_32"},         {SF_FORMAT_G723_24, "G723_24"},
+    {SF_FORMAT_G723_40, "G723_40"},         {SF_FORMAT_DWVW_12, "DWVW_12"},
+    {SF_FORMAT_DWVW_16, "DWVW_16"},         {SF_FORMAT_DWVW_24, "DWVW_24"},
+    {SF_FORMAT_DWVW_N, "DWVW_N"},           {SF_FORMAT_DPCM_8, "DPCM_8"},
+    {SF_FORMAT_DPCM_16, "DPCM_16"},         {SF_FORMAT_VORBIS, "VORBIS"},
+    {SF_FORMAT_OPUS, "OPUS"},               {SF_FORMAT_ALAC_16, "ALAC_16"},
+    {SF_FORMAT_ALAC_20, "ALAC_20"},         {SF_FORMAT_ALAC_24, "ALAC_24"},
+    {SF_FORMAT_ALAC_32, "ALAC_32"},         {SF_FORMAT_MPEG_LAYER_I, "MPEG_LAYER_I"},
+    {SF_FORMAT_MPEG_LAYER_II, "MPEG_LAYER_II"}, {SF_FORMAT_MPEG_LAYER_III, "MPEG_LAYER_III"},
+};
+
+static void name_of(const struct fmt_name *t, size_t nt, int code, char *out, size_t cap)
+{
+    for (size_t i = 0; i < nt; i++) {
+        if (t[i].code == code) {
+            snprintf(out, cap, "%s", t[i].name);
+            return;
+        }
+    }
+    snprintf(out, cap, "0x%x", (unsigned)code);
+}
+
+static void fill_info(const SF_INFO *si, size_t frames, audio_info *info)
+{
+    if (!info)
+        return;
+    memset(info, 0, sizeof *info);
+    info->rate = si->samplerate;
+    info->channels = si->channels;
+    info->frames = frames;
+    name_of(major_names, sizeof major_names / sizeof major_names[0], si->format & SF_FORMAT_TYPEMASK,
+            info->format, sizeof info->format);
+    name_of(subtype_names, sizeof subtype_names / sizeof subtype_names[0],
+            si->format & SF_FORMAT_SUBMASK, info->subtype, sizeof info->subtype);
+}
+
+/* ---- checks done before libsndfile sees the bytes, and on what it reports ---- */
+
+static uint32_t rd32(const unsigned char *p, int big)
+{
+    if (big)
+        return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+/* A RIFF/RIFX WAVE whose data chunk claims more bytes than follow it is truncated.
+ * 0xFFFFFFFF is the streaming writers' "unknown size" placeholder and is accepted. */
+static int riff_check(const unsigned char *p, size_t n, const char *name, mlac_err *err)
+{
+    if (n < 12 || (memcmp(p, "RIFF", 4) != 0 && memcmp(p, "RIFX", 4) != 0) ||
+        memcmp(p + 8, "WAVE", 4) != 0)
+        return MLAC_OK;
+    int big = p[3] == 'X';
+    uint64_t off = 12;
+    while (off + 8 <= n) {
+        uint32_t size = rd32(p + off + 4, big);
+        if (memcmp(p + off, "data", 4) == 0) {
+            uint64_t left = n - off - 8;
+            if (size != UINT32_MAX && size > left)
+                return mlac_errf(err, MLAC_EFORMAT,
+                                 "cannot decode '%s': truncated file: the data chunk declares %u "
+                                 "bytes but only %llu follow",
+                                 name, (unsigned)size, (unsigned long long)left);
+            return MLAC_OK;
+        }
+        off += 8 + (uint64_t)size + (size & 1);
+    }
+    return MLAC_OK; /* no data chunk: libsndfile reports it */
+}
+
+static int check_header(const SF_INFO *si, const char *name, mlac_err *err)
+{
+    if (si->channels < 1 || si->channels > AUDIO_MAX_CHANNELS)
+        return mlac_errf(err, MLAC_EFORMAT,
+                         "cannot decode '%s': %d channels (supported: 1 to %d)", name,
+                         si->channels, AUDIO_MAX_CHANNELS);
+    if (si->samplerate < 1 || si->samplerate > AUDIO_MAX_RATE)
+        return mlac_errf(err, MLAC_EFORMAT,
+                         "cannot decode '%s': sample rate %d Hz (supported: 1 to %d)", name,
+                         si->samplerate, AUDIO_MAX_RATE);
+    if (si->frames < 0)
+        return mlac_errf(err, MLAC_EFORMAT, "cannot decode '%s': negative frame count", name);
+    return MLAC_OK;
+}
+
+/* Opens the bytes with libsndfile and validates the header. */
+static int open_mem(memfile *m, const void *bytes, size_t n, const char *name, SF_INFO *si,
+                    SNDFILE **out, mlac_err *err)
+{
+    *out = NULL;
+    if (!bytes || n == 0)
+        return mlac_errf(err, MLAC_EFORMAT, "cannot decode '%s': empty file", name);
+    if (n > (size_t)INT64_MAX)
+        return mlac_errf(err, MLAC_ENOMEM, "cannot decode '%s': file too large", name);
+    int rc = riff_check(bytes, n, name, err);
+    if (rc)
+        return rc;
+    m->p = bytes;
+    m->n = (sf_count_t)n;
+    m->pos = 0;
+    memset(si, 0, sizeof *si);
+    SNDFILE *f = sf_open_virtual(&mem_io, SFM_READ, si, m);
+    if (!f) {
+        /* sf_strerror(NULL) reads libsndfile's global last error: under concurrent opens the
+         * detail may come from another thread's failure; the verdict and the name are ours. */
+        return mlac_errf(err, MLAC_EFORMAT,
+                         "cannot decode '%s': not a readable audio file (%zu bytes; libsndfile: %s)",
+                         name, n, sf_strerror(NULL));
+    }
+    rc = check_header(si, name, err);
+    if (rc) {
+        sf_close(f);
+        return rc;
+    }
+    *out = f;
+    return MLAC_OK;
+}
+
+/* ---- block reading and mixdown ---- */
+
+/* Appends the mean over channels of frames (k, ch) to mono. Fails on a non-finite sample. */
+static int mix_block(const float *block, size_t k, int ch, float *mono, size_t at,
+                     const char *name, mlac_err *err)
+{
+    for (size_t i = 0; i < k; i++) {
+        const float *fr = block + i * (size_t)ch; /* (ch,) */
+        double s = 0.0;
+        for (int c = 0; c < ch; c++) {
+            if (!isfinite(fr[c]))
+                return mlac_errf(err, MLAC_EFORMAT,
+                                 "cannot decode '%s': non-finite samples (NaN or Inf) at frame %zu, "
+                                 "channel %d",
+                                 name, at + i, c);
+            s += fr[c];
+        }
+        mono[at + i] = (float)(s / ch);
+    }
+    return MLAC_OK;
+}
+
+static int grow(float **mono, size_t *cap, size_t need, const char *name, mlac_err *err)
+{
+    if (need <= *cap)
+        return MLAC_OK;
+    if (need > AUDIO_MAX_FRAMES)
+        return mlac_errf(err, MLAC_ENOMEM, "cannot decode '%s': longer than the limit of %zu frames",
+                         name, (size_t)AUDIO_MAX_FRAMES);
+    size_t cap2 = *cap ? *cap : 4096;
+    while (cap2 < need)
+        cap2 *= 2;
+    if (cap2 > AUDIO_MAX_FRAMES)
+        cap2 = AUDIO_MAX_FRAMES;
+    float *p = realloc(*mono, cap2 * sizeof *p);
+    if (!p)
+        return mlac_errf(err, MLAC_ENOMEM, "cannot decode '%s': out of memory for %zu frames", name,
+                         cap2);
+    *mono = p;
+    *cap = cap2;
+    return MLAC_OK;
+}
+
+/* Reads every frame of f, mixed to mono. *mono (n,) is the caller's to free, even on error. */
+static int read_mono(SNDFILE *f, const SF_INFO *si, const char *name, float **mono, size_t *n,
+                     mlac_err *err)
+{
+    int ch = si->channels;
+    size_t cap = 0;
+    *mono = NULL;
+    *n = 0;
+    float *block = malloc((size_t)DECODE_BLOCK * (size_t)ch * sizeof *block); /* (DECODE_BLOCK, ch) */
+    if (!block)
+        return mlac_errf(err, MLAC_ENOMEM, "cannot decode '%s': out of memory", name);
+    int rc = MLAC_OK;
+    for (;;) {
+        sf_count_t got = sf_readf_float(f, block, DECODE_BLOCK);
+        if (got <= 0)
+            break;
+        if ((rc = grow(mono, &cap, *n + (size_t)got, name, err)))
+            goto out;
+        if ((rc = mix_block(block, (size_t)got, ch, *mono, *n, name, err)))
+            goto out;
+        *n += (size_t)got;
+    }
+    if (sf_error(f) != SF_ERR_NO_ERROR) {
+        rc = mlac_errf(err, MLAC_EFORMAT, "cannot decode '%s': corrupt audio data after frame %zu (%s)",
+                       name, *n, sf_strerror(f));
+        goto out;
+    }
+    if (*n == 0) {
+        rc = mlac_errf(err, MLAC_EFORMAT, "cannot decode '%s': no audio frames", name);
+        goto out;
+    }
+    int is_mp3 = (si->format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG;
+    if (!is_mp3 && si->frames != SF_COUNT_MAX && (sf_count_t)*n < si->frames)
+        rc = mlac_errf(err, MLAC_EFORMAT,
+                       "cannot decode '%s': truncated file: the header declares %lld frames but "
+                       "only %zu decode",
+                       name, (long long)si->frames, *n);
+out:
+    free(block);
+    return rc;
+}
+
+/* ---- public API ---- */
+
+int audio_probe(const void *bytes, size_t n, const char *name, audio_info *info, mlac_err *err)
+{
+    if (!name)
+        name = "(unnamed)";
+    memfile m;
+    SF_INFO si;
+    SNDFILE *f;
+    int rc = open_mem(&m, bytes, n, name, &si, &f, err);
+    if (rc)
+        return rc;
+    size_t frames = si.frames == SF_COUNT_MAX ? 0 : (size_t)si.frames;
+    fill_info(&si, frames, info);
+    sf_close(f);
+    return MLAC_OK;
+}
+
+int audio_decode(const void *bytes, size_t n, const char *name, audio_clip *out, audio_info *info,
+                 mlac_err *err)
+{
+    if (!name)
+        name = "(unnamed)";
+    memset(out, 0, sizeof *out);
+    memfile m;
+    SF_INFO si;
+    SNDFILE *f = NULL;
+    float *mono = NULL; /* (frames,) */
+    size_t frames = 0;
+    int rc = open_mem(&m, bytes, n, name, &si, &f, err);
+    if (rc)
+        goto out;
+    if ((rc = read_mono(f, &si, name, &mono, &frames, err)))
+        goto out;
+    out->samples = mono;
+    out->n = frames;
+    out->rate = si.samplerate;
+    mono = NULL;
+    fill_info(&si, frames, info);
+out:
+    free(mono);
+    if (f)
+        sf_close(f);
+    return rc;
+}

@@ -1,0 +1,197 @@
+/* cli.c — option parsing, --help text, error printing and configuration loading for commands. */
+#include "cli/cli.h"
+#include "core/log.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void print_help(const struct cli_usage *u, const struct cli_opt *opts)
+{
+    printf("usage: %s [options]%s%s\n\n%s\n\noptions:\n", u->command, u->args ? " " : "",
+           u->args ? u->args : "", u->summary);
+    for (const struct cli_opt *o = opts; o && o->name; o++) {
+        char left[64];
+        snprintf(left, sizeof left, "--%s%s%s", o->name, o->metavar ? " " : "", o->metavar ? o->metavar : "");
+        printf("  %-28s %s\n", left, o->help);
+    }
+    printf("  %-28s %s\n", "--spec FILE", "YAML file of configuration keys (see `mlac config`)");
+    printf("  %-28s %s\n", "--log-level LEVEL", "debug, info, warning or error");
+    printf("  %-28s %s\n", "-h, --help", "show this help");
+}
+
+static const struct cli_opt *find_opt(const struct cli_opt *opts, const char *name, size_t len)
+{
+    for (const struct cli_opt *o = opts; o && o->name; o++)
+        if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+            return o;
+    return NULL;
+}
+
+static int usage_error(const struct cli_usage *u, const char *fmt, const char *what)
+{
+    fprintf(stderr, "mlac: error: ");
+    fprintf(stderr, fmt, what);
+    fprintf(stderr, "\n(see '%s --help')\n", u->command);
+    return 2;
+}
+
+static int set_value(const struct cli_usage *u, const struct cli_opt *o, const char *v, config *cfg)
+{
+    char *end;
+    mlac_err err;
+    char origin[80];
+    switch (o->kind) {
+    case OPT_STR:
+        *(const char **)o->target = v;
+        return 0;
+    case OPT_INT: {
+        errno = 0;
+        long x = strtol(v, &end, 10);
+        if (errno || end == v || *end) {
+            fprintf(stderr, "mlac: error: --%s expects an integer, got '%s'\n", o->name, v);
+            return 2;
+        }
+        *(long *)o->target = x;
+        return 0;
+    }
+    case OPT_DOUBLE: {
+        errno = 0;
+        double x = strtod(v, &end);
+        if (errno || end == v || *end || !isfinite(x)) {
+            fprintf(stderr, "mlac: error: --%s expects a number, got '%s'\n", o->name, v);
+            return 2;
+        }
+        *(double *)o->target = x;
+        return 0;
+    }
+    case OPT_LIST:
+        if (strlist_push_split((strlist *)o->target, v, &err))
+            return cli_fail(&err);
+        return 0;
+    case OPT_CONFIG:
+        snprintf(origin, sizeof origin, "--%s", o->name);
+        if (config_set(cfg, (const char *)o->target, v, SRC_FLAG, origin, &err))
+            return cli_fail(&err);
+        return 0;
+    default:
+        return usage_error(u, "internal: bad option kind for '%s'", o->name);
+    }
+}
+
+int cli_parse(const struct cli_usage *usage, const struct cli_opt *opts, int argc, char **argv,
+              strlist *positional, config *cfg, int *stop)
+{
+    *stop = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            print_help(usage, opts);
+            *stop = 1;
+            return 0;
+        }
+        if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+            if (!positional)
+                return usage_error(usage, "unexpected argument '%s'", a);
+            mlac_err err;
+            if (strlist_push(positional, a, &err))
+                return cli_fail(&err);
+            continue;
+        }
+        const char *name = a + 2;
+        const char *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        if ((len == 4 && !strncmp(name, "spec", 4)) || (len == 6 && !strncmp(name, "config", 6)) ||
+            (len == 9 && !strncmp(name, "log-level", 9))) {
+            const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v)
+                return usage_error(usage, "--%s needs a value", len == 9 ? "log-level" : "spec");
+            mlac_err err;
+            int rc = len == 9 ? config_set(cfg, "log_level", v, SRC_FLAG, "--log-level", &err)
+                              : config_load_yaml(cfg, v, &err);
+            if (rc)
+                return cli_fail(&err);
+            continue;
+        }
+        const struct cli_opt *o = find_opt(opts, name, len);
+        if (!o) {
+            char tmp[128];
+            snprintf(tmp, sizeof tmp, "%.*s", (int)(len < 100 ? len : 100), name);
+            return usage_error(usage, "unknown option '--%s'", tmp);
+        }
+        if (o->kind == OPT_FLAG) {
+            if (eq)
+                return usage_error(usage, "--%s takes no value", o->name);
+            *(int *)o->target = 1;
+            continue;
+        }
+        if (o->kind == OPT_CONFIG_LIST) {
+            char joined[CONFIG_VALUE_MAX] = "";
+            size_t len = 0;
+            if (eq)
+                len = (size_t)snprintf(joined, sizeof joined, "%s", eq + 1);
+            while (!eq && i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0 && len < sizeof joined)
+                len += (size_t)snprintf(joined + len, sizeof joined - len, "%s%s", len ? "," : "", argv[++i]);
+            if (!len)
+                return usage_error(usage, "--%s needs at least one value", o->name);
+            if (len >= sizeof joined)
+                return usage_error(usage, "--%s: the list is too long", o->name);
+            mlac_err err;
+            char origin[80];
+            snprintf(origin, sizeof origin, "--%s", o->name);
+            if (config_set(cfg, (const char *)o->target, joined, SRC_FLAG, origin, &err))
+                return cli_fail(&err);
+            continue;
+        }
+        if (o->kind == OPT_LIST && !eq) {
+            int got = 0;
+            while (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) {
+                int rc = set_value(usage, o, argv[++i], cfg);
+                if (rc)
+                    return rc;
+                got++;
+            }
+            if (!got)
+                return usage_error(usage, "--%s needs at least one value", o->name);
+            continue;
+        }
+        const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        if (!v)
+            return usage_error(usage, "--%s needs a value", o->name);
+        int rc = set_value(usage, o, v, cfg);
+        if (rc)
+            return rc;
+    }
+    if (cfg)
+        cli_setup_logging(cfg);
+    return 0;
+}
+
+int cli_fail(const mlac_err *err)
+{
+    fprintf(stderr, "mlac: error: %s\n", err->msg[0] ? err->msg : mlac_status_name(err->code));
+    return (err->code == MLAC_EINVAL || err->code == MLAC_EFORMAT || err->code == MLAC_ENOTFOUND) ? 2 : 1;
+}
+
+int cli_config_load(config *cfg, mlac_err *err)
+{
+    int rc = config_init(cfg, err);
+    if (!rc)
+        rc = config_load_env(cfg, err);
+    const char *file = getenv("MLAC_CONFIG");
+    if (!rc && file && *file)
+        rc = config_load_yaml(cfg, file, err);
+    if (!rc)
+        cli_setup_logging(cfg);
+    return rc;
+}
+
+void cli_setup_logging(const config *cfg)
+{
+    int level = log_level_parse(config_str(cfg, "log_level"));
+    const char *fmt = config_str(cfg, "log_format");
+    int json = !strcmp(fmt, "json") ? 1 : !strcmp(fmt, "text") ? 0 : -1;
+    log_init(level < 0 ? LOG_INFO : level, json);
+}

@@ -1,0 +1,61 @@
+/* cli.h — the command table and the declarative option parser shared by every subcommand.
+ *
+ * Each subcommand lives in cmd_<name>.c as `int cmd_<name>(int argc, char **argv)`, declares
+ * its options in one `struct cli_opt` array and calls cli_parse(), which gives --help for free.
+ * Only src/cli prints to stdout/stderr for the user and chooses exit codes:
+ *   0 success, 1 the work failed, 2 bad usage or invalid input.
+ */
+#ifndef MLAC_CLI_CLI_H
+#define MLAC_CLI_CLI_H
+
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/error.h"
+
+enum cli_opt_kind {
+    OPT_FLAG,   /* int *: set to 1 */
+    OPT_STR,    /* const char **: points into argv */
+    OPT_INT,    /* long *: checked integer */
+    OPT_DOUBLE, /* double *: checked finite number */
+    OPT_LIST,   /* strlist *: every following argument up to the next option; commas split */
+    OPT_CONFIG, /* a configuration key (target is the key name, const char *): value -> config */
+    OPT_CONFIG_LIST /* a list-valued configuration key: every following argument, comma-joined */
+};
+
+struct cli_opt {
+    const char *name;    /* long name without dashes: "training-sizes" */
+    enum cli_opt_kind kind;
+    void *target;        /* see the kinds; for OPT_CONFIG a (const char *) config key */
+    const char *metavar; /* "N", "DIR", ... (NULL for flags) */
+    const char *help;
+};
+
+struct cli_usage {
+    const char *command;  /* "mlac synth" */
+    const char *args;     /* positional arguments, "FILE...", or NULL */
+    const char *summary;  /* one paragraph */
+};
+
+/* Parses argv (argv[0] is the command name). Positional arguments go to positional (may be NULL
+ * if none are accepted). OPT_CONFIG options are written into cfg with source "flag".
+ * Returns 0 to go on, or an exit code (0 after --help with *stop set, 2 on a usage error). */
+int cli_parse(const struct cli_usage *usage, const struct cli_opt *opts, int argc, char **argv,
+              strlist *positional, config *cfg, int *stop);
+
+/* Prints "mlac: error: <msg>" to stderr and returns the exit code for err->code. */
+int cli_fail(const mlac_err *err);
+/* Loads the effective configuration: defaults < YAML (--config FILE or MLAC_CONFIG) < environment;
+ * flags are applied later by cli_parse. Also sets up logging from LOG_LEVEL. */
+int cli_config_load(config *cfg, mlac_err *err);
+void cli_setup_logging(const config *cfg);
+
+/* The subcommands (one table row each in main.c). */
+int cmd_config(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
+int cmd_datasets(int argc, char **argv);
+int cmd_features(int argc, char **argv);
+int cmd_run_experiment(int argc, char **argv);
+int cmd_grid_search(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+
+#endif

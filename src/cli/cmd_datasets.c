@@ -1,0 +1,156 @@
+/* cmd_datasets.c — `mlac datasets`: what is in a data root — species, clip counts, formats,
+ * durations, sample rates and the largest balanced training size per fold setting. */
+#include "audio/audio.h"
+#include "cli/cli.h"
+#include "exp/dataset.h"
+#include "store/store.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Format, rate and duration statistics of one species' own clips (headers only). */
+typedef struct clip_stats {
+    char formats[128];
+    int rate_min, rate_max;
+    double sec_min, sec_max, sec_total;
+    size_t probed, unreadable;
+    char first_bad[512];
+} clip_stats;
+
+static void add_format(clip_stats *cs, const char *fmt)
+{
+    if (strstr(cs->formats, fmt))
+        return;
+    size_t len = strlen(cs->formats);
+    snprintf(cs->formats + len, sizeof cs->formats - len, "%s%s", len ? "," : "", fmt);
+}
+
+static void probe_species(store *s, const species_data *sp, clip_stats *cs)
+{
+    memset(cs, 0, sizeof *cs);
+    cs->sec_min = 1e300;
+    for (size_t k = 0; k < sp->n_clips; k++) {
+        buf b;
+        buf_init(&b, STORE_MAX_OBJECT);
+        mlac_err err;
+        audio_info info;
+        if (store_read(s, sp->clips[k].path, &b, &err) ||
+            audio_probe(b.data, b.len, sp->clips[k].path, &info, &err)) {
+            if (!cs->unreadable++)
+                snprintf(cs->first_bad, sizeof cs->first_bad, "%s", err.msg);
+            buf_release(&b);
+            continue;
+        }
+        buf_release(&b);
+        double sec = info.rate > 0 ? (double)info.frames / info.rate : 0;
+        if (!cs->probed++ || info.rate < cs->rate_min)
+            cs->rate_min = info.rate;
+        if (info.rate > cs->rate_max)
+            cs->rate_max = info.rate;
+        cs->sec_min = sec < cs->sec_min ? sec : cs->sec_min;
+        cs->sec_max = sec > cs->sec_max ? sec : cs->sec_max;
+        cs->sec_total += sec;
+        add_format(cs, info.format);
+    }
+    if (!cs->probed)
+        cs->sec_min = 0;
+}
+
+static json_t *species_json(const species_data *sp, const clip_stats *cs)
+{
+    json_t *bal = json_object();
+    static const int folds[] = {2, 3, 5, 10};
+    for (size_t i = 0; i < sizeof folds / sizeof folds[0]; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "%d", folds[i]);
+        json_object_set_new(bal, key, json_integer((json_int_t)dataset_max_balanced(sp, folds[i])));
+    }
+    return json_pack("{s:s, s:I, s:I, s:s, s:b, s:s, s:i, s:i, s:f, s:f, s:f, s:I, s:I, s:I, s:o}", "species",
+                     sp->name, "positives", (json_int_t)sp->n_pos, "negatives", (json_int_t)sp->n_neg, "negatives_from",
+                     sp->negatives_from_others ? "other species" : "own folder", "labels_csv", sp->from_labels_csv,
+                     "formats", cs->formats, "rate_min", cs->rate_min, "rate_max", cs->rate_max, "seconds_min",
+                     cs->sec_min, "seconds_max", cs->sec_max, "seconds_total", cs->sec_total, "unreadable",
+                     (json_int_t)cs->unreadable, "data_5s", (json_int_t)sp->n_5s, "data_5s_unpaired",
+                     (json_int_t)sp->n_5s_unpaired, "max_balanced_n_by_folds", bal);
+}
+
+static void print_table(const dataset *d, const clip_stats *cs)
+{
+    printf("data: %s\n\n%-16s %6s %6s  %-10s %-13s %-14s %7s  %s\n", d->root, "species", "pos", "neg", "formats",
+           "rate (Hz)", "seconds", "data_5s", "largest balanced n (folds 2/3/5/10)");
+    for (size_t i = 0; i < d->n; i++) {
+        const species_data *sp = &d->species[i];
+        char rate[32], secs[32];
+        snprintf(rate, sizeof rate, cs[i].rate_min == cs[i].rate_max ? "%d" : "%d-%d", cs[i].rate_min, cs[i].rate_max);
+        snprintf(secs, sizeof secs, "%.2f-%.2f", cs[i].sec_min, cs[i].sec_max);
+        printf("%-16s %6zu %6zu%s %-10s %-13s %-14s %7zu  %zu/%zu/%zu/%zu\n", sp->name, sp->n_pos, sp->n_neg,
+               sp->negatives_from_others ? "*" : " ", cs[i].formats, rate, secs, sp->n_5s,
+               dataset_max_balanced(sp, 2), dataset_max_balanced(sp, 3), dataset_max_balanced(sp, 5),
+               dataset_max_balanced(sp, 10));
+        if (sp->n_5s_unpaired)
+            printf("  warning: %zu data_5s clips of '%s' have no twin in data/ (perch comparisons unpaired)\n",
+                   sp->n_5s_unpaired, sp->name);
+        if (cs[i].unreadable)
+            printf("  warning: %zu clips of '%s' cannot be read, first: %s\n", cs[i].unreadable, sp->name,
+                   cs[i].first_bad);
+    }
+    printf("\n* negatives taken from the other species' positives\n");
+}
+
+int cmd_datasets(int argc, char **argv)
+{
+    static const struct cli_usage usage = {
+        "mlac datasets", NULL,
+        "Lists the species under a data root with positive/negative counts, audio formats, sample\n"
+        "rates, durations, data_5s twins and the largest balanced training size per fold setting."};
+    int as_json = 0, stop;
+    const struct cli_opt opts[] = {
+        {"data", OPT_CONFIG, "data", "DIR", "data root (folder or gs://bucket/prefix)"},
+        {"negatives", OPT_CONFIG, "negatives", "MODE", "auto, folder or others"},
+        {"json", OPT_FLAG, &as_json, NULL, "print JSON"},
+        {NULL, 0, NULL, NULL, NULL},
+    };
+    config cfg;
+    mlac_err err = {0};
+    store *s = NULL;
+    dataset d = {0};
+    clip_stats *cs = NULL;
+    if (cli_config_load(&cfg, &err))
+        return cli_fail(&err);
+    int rc = cli_parse(&usage, opts, argc, argv, NULL, &cfg, &stop);
+    if (rc || stop)
+        goto out;
+    enum negatives_mode mode;
+    if (dataset_parse_negatives(config_str(&cfg, "negatives"), &mode, &err) ||
+        store_open(config_str(&cfg, "data"), &s, &err) || dataset_scan(s, mode, &d, &err)) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    cs = calloc(d.n, sizeof *cs);
+    for (size_t i = 0; cs && i < d.n; i++)
+        probe_species(s, &d.species[i], &cs[i]);
+    if (!cs) {
+        rc = 1;
+        goto out;
+    }
+    if (as_json) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < d.n; i++)
+            json_array_append_new(arr, species_json(&d.species[i], &cs[i]));
+        json_t *doc = json_pack("{s:s, s:s, s:o}", "data", d.root, "fingerprint", d.fingerprint, "species", arr);
+        char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        printf("%s\n", text);
+        free(text);
+        json_decref(doc);
+    } else {
+        print_table(&d, cs);
+    }
+out:
+    free(cs);
+    dataset_release(&d);
+    store_free(s);
+    config_release(&cfg);
+    return rc;
+}

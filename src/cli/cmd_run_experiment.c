@@ -1,0 +1,129 @@
+/* cmd_run_experiment.c — `mlac run-experiment` and `mlac grid-search`: run a spec, resumably.
+ *
+ * Both verbs run the same engine; grid-search defaults to every registered model. Ctrl-C stops
+ * starting new tasks, lets those in flight finish and be recorded, and exits with status 130;
+ * a second Ctrl-C exits at once (the ledger keeps what finished).
+ */
+#include "cli/cli.h"
+#include "cli/progress.h"
+#include "core/log.h"
+#include "exp/runner.h"
+#include "report/report.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t g_cancel;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    if (g_cancel)
+        _exit(130);
+    g_cancel = 1;
+}
+
+static int parse_shard(const char *text, run_options *opt, mlac_err *err)
+{
+    unsigned long i, n;
+    char extra;
+    if (sscanf(text, "%lu/%lu%c", &i, &n, &extra) != 2 || n < 1 || i >= n)
+        return mlac_errf(err, MLAC_EINVAL, "--shard expects I/N with 0 <= I < N, got '%s'", text);
+    opt->shard_index = i;
+    opt->shard_count = n;
+    opt->skip_aggregate = n > 1;
+    return MLAC_OK;
+}
+
+static int run_command(int argc, char **argv, const char *name, int all_models)
+{
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "mlac %s", name);
+    const struct cli_usage usage = {
+        cmd, NULL,
+        "Runs every (species, model, training size, fold, repeat) task with k-fold cross-validation and\n"
+        "writes <output-dir>/<run-id>/: spec.json, tasks.jsonl, predictions/, summary.csv/json,\n"
+        "significance.csv, curves.csv and report/. Rerunning the same spec resumes the run."};
+    const char *shard = NULL;
+    int no_report = 0, stop;
+    const struct cli_opt opts[] = {
+        {"models", OPT_CONFIG_LIST, "models", "M...", "models (spaces or commas): random_forest svm ..."},
+        {"species", OPT_CONFIG_LIST, "species", "S...", "species folders under the data root"},
+        {"training-sizes", OPT_CONFIG_LIST, "training_sizes", "N...", "training clips per class"},
+        {"cv-folds", OPT_CONFIG, "cv_folds", "K", "cross-validation folds (default 5)"},
+        {"repeats", OPT_CONFIG, "repeats", "R", "repeats of the K-fold split with new seeds"},
+        {"seed", OPT_CONFIG, "seed", "N", "master seed (default 42, RANDOM_SEED)"},
+        {"data", OPT_CONFIG, "data", "DIR", "data root (folder or gs://bucket/prefix)"},
+        {"output-dir", OPT_CONFIG, "output_dir", "DIR", "results root"},
+        {"run-id", OPT_CONFIG, "run_id", "ID", "run folder name (default: derived from the spec)"},
+        {"max-concurrent", OPT_CONFIG, "max_concurrent", "M", "tasks at once (results do not depend on it)"},
+        {"threads", OPT_CONFIG, "threads", "T", "total thread budget (default: all cores)"},
+        {"negatives", OPT_CONFIG, "negatives", "MODE", "auto, folder or others"},
+        {"clip-seconds", OPT_CONFIG, "clip_seconds", "S", "clip length after centre crop/pad"},
+        {"sample-rate", OPT_CONFIG, "sample_rate", "HZ", "analysis sample rate"},
+        {"cache-dir", OPT_CONFIG, "cache_dir", "DIR", "feature cache ('' disables)"},
+        {"shard", OPT_STR, &shard, "I/N", "run only shard I of N (Kubernetes Indexed Jobs)"},
+        {"no-report", OPT_FLAG, &no_report, NULL, "do not draw report/ at the end"},
+        {NULL, 0, NULL, NULL, NULL},
+    };
+    config cfg;
+    mlac_err err = {0};
+    exp_spec spec;
+    int have_spec = 0;
+    if (cli_config_load(&cfg, &err))
+        return cli_fail(&err);
+    if (all_models && config_find(&cfg, "models")->source == SRC_DEFAULT)
+        config_set(&cfg, "models", "random_forest,svm", SRC_DEFAULT, "default", &err);
+    int rc = cli_parse(&usage, opts, argc, argv, NULL, &cfg, &stop);
+    if (rc || stop)
+        goto out;
+    run_options opt = {.cancel = &g_cancel};
+    if (shard && parse_shard(shard, &opt, &err)) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    if (spec_from_config(&cfg, &spec, &err)) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    have_spec = 1;
+    progress prog;
+    progress_init(&prog);
+    opt.events = progress_events(&prog);
+    signal(SIGINT, on_sigint);
+    signal(SIGTERM, on_sigint);
+    run_result res;
+    int run_rc = runner_run(&spec, &opt, &res, &err);
+    progress_finish(&prog);
+    if (run_rc) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    if (!no_report && !opt.skip_aggregate && report_write_run(spec.output_dir, spec.run_id, &err)) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    printf("%s: %zu tasks (%zu already done, %zu run, %zu failed)%s\nresults: %s\n", spec.run_id, res.tasks_total,
+           res.tasks_skipped, res.tasks_run, res.tasks_failed, res.cancelled ? " -- cancelled" : "", res.run_dir);
+    if (!no_report && !opt.skip_aggregate)
+        printf("report:  %s/report/index.html\n", res.run_dir);
+    rc = res.cancelled ? 130 : res.tasks_failed ? 1 : 0;
+out:
+    if (have_spec)
+        spec_release(&spec);
+    config_release(&cfg);
+    return rc;
+}
+
+int cmd_run_experiment(int argc, char **argv)
+{
+    return run_command(argc, argv, "run-experiment", 0);
+}
+
+int cmd_grid_search(int argc, char **argv)
+{
+    return run_command(argc, argv, "grid-search", 1);
+}

@@ -1,0 +1,50 @@
+/* main.c — the mlac command table: one row per subcommand, dispatch, --version and --help. */
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct cli_command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct cli_command commands[] = {
+    {"synth", cmd_synth, "write the built-in synthetic dataset"},
+    {"datasets", cmd_datasets, "list species, clip counts, formats and the largest balanced n"},
+    {"features", cmd_features, "print the features the models see for audio files"},
+    {"run-experiment", cmd_run_experiment, "run models x species x training sizes with k-fold CV"},
+    {"grid-search", cmd_grid_search, "the same as run-experiment over a full grid (all models by default)"},
+    {"report", cmd_report, "draw the plots, HTML report and exports of a run"},
+    {"config", cmd_config, "print the effective configuration and where each value came from"},
+    {NULL, NULL, NULL},
+};
+
+static void print_usage(FILE *out)
+{
+    fprintf(out, "usage: mlac <command> [options]\n\n"
+                 "mlac runs audio classification experiments and draws ROC-AUC learning curves.\n\n"
+                 "commands:\n");
+    for (const struct cli_command *c = commands; c->name; c++)
+        fprintf(out, "  %-16s %s\n", c->name, c->summary);
+    fprintf(out, "\n'mlac <command> --help' describes a command; 'mlac --version' prints the version.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        print_usage(stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        printf("mlac %s\n", MLAC_VERSION);
+        return 0;
+    }
+    for (const struct cli_command *c = commands; c->name; c++)
+        if (!strcmp(argv[1], c->name))
+            return c->fn(argc - 1, argv + 1);
+    fprintf(stderr, "mlac: error: unknown command '%s'\n\n", argv[1]);
+    print_usage(stderr);
+    return 2;
+}

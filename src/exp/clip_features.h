@@ -1,0 +1,40 @@
+/* clip_features.h — the feature matrix of a run: one row per distinct clip, computed once.
+ *
+ * Each clip is read through the store, hashed, looked up in the on-disk feature cache, and only
+ * on a miss decoded, resampled, cut to clip_seconds (centre) and turned into the model input
+ * (the 78-value MFCC summary, or the S x S log-mel image). Rows are computed in parallel, one
+ * feat_plan per worker; a row depends only on the clip's bytes and the parameters.
+ */
+#ifndef MLAC_EXP_CLIP_FEATURES_H
+#define MLAC_EXP_CLIP_FEATURES_H
+
+#include <stddef.h>
+#include "core/error.h"
+#include "exp/dataset.h"
+#include "features/feature_cache.h"
+#include "features/features.h"
+#include "ml/model.h"
+#include "store/store.h"
+
+typedef struct feature_table {
+    enum model_input kind;
+    char **paths;   /* (n,) sorted store paths, owned */
+    size_t n;
+    size_t dim;     /* values per row */
+    float *rows;    /* (n, dim) */
+    size_t cache_hits;
+} feature_table;
+
+typedef void (*feature_progress_fn)(void *ctx, size_t done, size_t total);
+
+/* Rows for every clip of the named species (their negatives included). */
+int feature_table_build(store *data, const dataset *d, const strlist *species, enum model_input kind,
+                        const feat_params *fp, double clip_seconds, feature_cache *cache, int threads,
+                        feature_progress_fn progress, void *progress_ctx, feature_table *out, mlac_err *err);
+void feature_table_release(feature_table *t);
+/* The row of a clip, or NULL if it is not in the table. */
+const float *feature_table_row(const feature_table *t, const char *path);
+size_t feature_input_dim(enum model_input kind, const feat_params *fp);
+const char *feature_input_name(enum model_input kind);
+
+#endif

@@ -1,0 +1,376 @@
+/* dataset.c — scanning a store into species and labelled clips (see dataset.h). */
+#include "exp/dataset.h"
+#include "core/hash.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const pos_aliases[] = {"pos", "positive", "1", "present", NULL};
+static const char *const neg_aliases[] = {"neg", "negative", "0", "absent", NULL};
+
+const char *dataset_layout_help(void)
+{
+    return "expected layout:\n"
+           "  <root>/<species>/data/pos/...      positive clips (or positive/, 1/, present/)\n"
+           "  <root>/<species>/data/neg/...      negative clips (or negative/, 0/, absent/)\n"
+           "  <root>/<species>/data/labels.csv   instead of the folders: file,label rows\n"
+           "  <root>/<species>/data_5s/...       optional 5-second twins with the same names\n"
+           "(`mlac synth --out <root>` writes a dataset in this layout)";
+}
+
+int dataset_parse_negatives(const char *text, enum negatives_mode *out, mlac_err *err)
+{
+    if (!strcmp(text, "auto")) *out = NEG_AUTO;
+    else if (!strcmp(text, "folder")) *out = NEG_FOLDER;
+    else if (!strcmp(text, "others")) *out = NEG_OTHERS;
+    else
+        return mlac_errf(err, MLAC_EINVAL, "negatives: expected auto, folder or others, got '%s'", text);
+    return MLAC_OK;
+}
+
+int dataset_is_audio(const char *path)
+{
+    static const char *const ext[] = {".wav", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff", ".au", ".opus", NULL};
+    const char *dot = strrchr(path, '.');
+    if (!dot)
+        return 0;
+    for (int i = 0; ext[i]; i++)
+        if (!strcasecmp(dot, ext[i]))
+            return 1;
+    return 0;
+}
+
+static int alias_label(const char *dir)
+{
+    for (int i = 0; pos_aliases[i]; i++)
+        if (!strcasecmp(dir, pos_aliases[i]))
+            return 1;
+    for (int i = 0; neg_aliases[i]; i++)
+        if (!strcasecmp(dir, neg_aliases[i]))
+            return 0;
+    return -1;
+}
+
+/* A growable array of clips. */
+typedef struct clip_vec {
+    clip_ref *v;
+    size_t n, cap;
+} clip_vec;
+
+static int clip_push(clip_vec *cv, const char *path, int label, mlac_err *err)
+{
+    if (cv->n == cv->cap) {
+        size_t cap = cv->cap ? cv->cap * 2 : 64;
+        clip_ref *p = realloc(cv->v, cap * sizeof *p);
+        if (!p)
+            return mlac_errf(err, MLAC_ENOMEM, "out of memory listing clips");
+        cv->v = p;
+        cv->cap = cap;
+    }
+    cv->v[cv->n].path = strdup(path);
+    cv->v[cv->n].path5s = NULL;
+    cv->v[cv->n].label = label;
+    if (!cv->v[cv->n].path)
+        return mlac_errf(err, MLAC_ENOMEM, "out of memory listing clips");
+    cv->n++;
+    return MLAC_OK;
+}
+
+static int cmp_clip(const void *a, const void *b)
+{
+    const clip_ref *x = a, *y = b;
+    if (x->label != y->label)
+        return y->label - x->label; /* positives first */
+    return strcmp(x->path, y->path);
+}
+
+/* Parses <species>/data/labels.csv: "file,label" with an optional header row. */
+static int read_labels_csv(store *s, const char *species, clip_vec *cv, mlac_err *err)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/data/labels.csv", species);
+    buf b;
+    buf_init(&b, 64u << 20);
+    int rc = store_read(s, path, &b, err);
+    if (rc)
+        goto out;
+    char *save = NULL;
+    size_t line_no = 0;
+    for (char *line = strtok_r(b.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        line_no++;
+        size_t len = strlen(line);
+        if (len && line[len - 1] == '\r')
+            line[--len] = '\0';
+        if (!len)
+            continue;
+        char *comma = strrchr(line, ',');
+        if (!comma) {
+            rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: expected 'file,label'", path, line_no);
+            goto out;
+        }
+        *comma = '\0';
+        const char *label_text = comma + 1;
+        int label = alias_label(label_text);
+        if (label < 0 && line_no == 1)
+            continue; /* header row */
+        if (label < 0) {
+            rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: label '%s' is not one of pos/neg/1/0/present/absent",
+                           path, line_no, label_text);
+            goto out;
+        }
+        const char *file = line;
+        if (strstr(file, "..")) {
+            rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: file '%s' leaves the species folder", path,
+                           line_no, file);
+            goto out;
+        }
+        char full[2048];
+        snprintf(full, sizeof full, "%s/data/%s", species, file);
+        rc = clip_push(cv, full, label, err);
+        if (rc)
+            goto out;
+    }
+out:
+    buf_release(&b);
+    return rc;
+}
+
+static int add_species(dataset *d, const char *name, mlac_err *err)
+{
+    if (strlen(name) >= sizeof d->species[0].name)
+        return mlac_errf(err, MLAC_EINVAL, "species folder name too long: '%.60s...'", name);
+    species_data *p = realloc(d->species, (d->n + 1) * sizeof *p);
+    if (!p)
+        return mlac_errf(err, MLAC_ENOMEM, "out of memory listing species");
+    d->species = p;
+    memset(&p[d->n], 0, sizeof p[d->n]);
+    snprintf(p[d->n].name, sizeof p[d->n].name, "%s", name);
+    d->n++;
+    return MLAC_OK;
+}
+
+/* Fills each species' own clips from the store listing (paths are "<sp>/data/<label>/..."). */
+static int collect(store *s, const strlist *files, dataset *d, clip_vec *own, mlac_err *err)
+{
+    int rc = MLAC_OK;
+    for (size_t i = 0; i < d->n && !rc; i++) {
+        species_data *sp = &d->species[i];
+        char prefix[256];
+        int n = snprintf(prefix, sizeof prefix, "%s/data/", sp->name);
+        int has_csv = 0;
+        for (size_t j = 0; j < files->n && !rc; j++) {
+            const char *f = files->items[j];
+            if (strncmp(f, prefix, (size_t)n) != 0)
+                continue;
+            const char *rest = f + n;
+            if (!strcmp(rest, "labels.csv")) {
+                has_csv = 1;
+                continue;
+            }
+            const char *slash = strchr(rest, '/');
+            if (!slash || !dataset_is_audio(f))
+                continue;
+            char dir[64];
+            size_t dl = (size_t)(slash - rest);
+            if (dl >= sizeof dir)
+                continue;
+            memcpy(dir, rest, dl);
+            dir[dl] = '\0';
+            int label = alias_label(dir);
+            if (label >= 0)
+                rc = clip_push(&own[i], f, label, err);
+        }
+        if (!rc && own[i].n == 0 && has_csv) {
+            rc = read_labels_csv(s, sp->name, &own[i], err);
+            sp->from_labels_csv = 1;
+        }
+    }
+    return rc;
+}
+
+static int cmp_str_key(const void *key, const void *item)
+{
+    return strcmp((const char *)key, *(char *const *)item);
+}
+
+static int listed(const strlist *files, const char *path)
+{
+    return bsearch(path, files->items, files->n, sizeof *files->items, cmp_str_key) != NULL;
+}
+
+/* Links every clip to its data_5s twin ("<sp>/data/x" -> "<sp>/data_5s/x") and counts the
+ * species' data_5s files that have no twin in data/. files must be sorted. */
+static int pair_5s(const strlist *files, species_data *sp, mlac_err *err)
+{
+    char twin[4096];
+    for (size_t k = 0; k < sp->n_clips; k++) {
+        const char *p = sp->clips[k].path;
+        const char *mid = strstr(p, "/data/");
+        if (!mid)
+            continue;
+        snprintf(twin, sizeof twin, "%.*s/data_5s/%s", (int)(mid - p), p, mid + 6);
+        if (listed(files, twin) && !(sp->clips[k].path5s = strdup(twin)))
+            return mlac_errf(err, MLAC_ENOMEM, "out of memory pairing data_5s clips");
+    }
+    char prefix[256];
+    int n = snprintf(prefix, sizeof prefix, "%s/data_5s/", sp->name);
+    for (size_t j = 0; j < files->n; j++) {
+        const char *f = files->items[j];
+        if (strncmp(f, prefix, (size_t)n) != 0 || !dataset_is_audio(f))
+            continue;
+        sp->n_5s++;
+        snprintf(twin, sizeof twin, "%s/data/%s", sp->name, f + n);
+        if (!listed(files, twin))
+            sp->n_5s_unpaired++;
+    }
+    return MLAC_OK;
+}
+
+static int build_species(dataset *d, clip_vec *own, enum negatives_mode mode, mlac_err *err)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        species_data *sp = &d->species[i];
+        size_t own_neg = 0;
+        for (size_t k = 0; k < own[i].n; k++)
+            own_neg += own[i].v[k].label == 0;
+        int others = mode == NEG_OTHERS || (mode == NEG_AUTO && own_neg == 0);
+        if (mode == NEG_FOLDER && own_neg == 0)
+            return mlac_errf(err, MLAC_EINVAL, "species '%s' has no negative clips and negatives is 'folder'; "
+                             "use --negatives auto or others, or add %s/data/neg/", sp->name, sp->name);
+        clip_vec all = {0};
+        int rc = MLAC_OK;
+        for (size_t k = 0; k < own[i].n && !rc; k++)
+            if (!others || own[i].v[k].label == 1)
+                rc = clip_push(&all, own[i].v[k].path, own[i].v[k].label, err);
+        for (size_t j = 0; others && j < d->n && !rc; j++)
+            for (size_t k = 0; j != i && k < own[j].n && !rc; k++)
+                if (own[j].v[k].label == 1)
+                    rc = clip_push(&all, own[j].v[k].path, 0, err);
+        if (rc) {
+            for (size_t k = 0; k < all.n; k++)
+                free(all.v[k].path);
+            free(all.v);
+            return rc;
+        }
+        qsort(all.v, all.n, sizeof *all.v, cmp_clip);
+        sp->clips = all.v;
+        sp->n_clips = all.n;
+        sp->negatives_from_others = others;
+        for (size_t k = 0; k < all.n; k++)
+            sp->n_pos += all.v[k].label == 1, sp->n_neg += all.v[k].label == 0;
+    }
+    return MLAC_OK;
+}
+
+static void fingerprint(dataset *d)
+{
+    hash_ctx *h = hash_begin();
+    for (size_t i = 0; i < d->n; i++) {
+        hash_update_str(h, d->species[i].name);
+        for (size_t k = 0; k < d->species[i].n_clips; k++) {
+            hash_update_str(h, d->species[i].clips[k].path);
+            hash_update(h, &d->species[i].clips[k].label, sizeof(int));
+        }
+    }
+    hash_end_hex(h, d->fingerprint);
+}
+
+int dataset_scan(store *s, enum negatives_mode mode, dataset *out, mlac_err *err)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->root, sizeof out->root, "%s", s->root);
+    strlist files;
+    strlist_init(&files);
+    clip_vec *own = NULL;
+    int rc = store_list(s, "", &files, err);
+    if (rc) {
+        mlac_err_prefix(err, "data root: ");
+        goto out;
+    }
+    /* species = first path component of files under "<sp>/data/" or "<sp>/data_5s/" */
+    for (size_t j = 0; j < files.n && !rc; j++) {
+        const char *f = files.items[j];
+        const char *slash = strchr(f, '/');
+        if (!slash || (strncmp(slash, "/data/", 6) && strncmp(slash, "/data_5s/", 9)))
+            continue;
+        char name[256];
+        size_t len = (size_t)(slash - f);
+        if (len >= sizeof name)
+            continue;
+        memcpy(name, f, len);
+        name[len] = '\0';
+        if (out->n == 0 || strcmp(out->species[out->n - 1].name, name))
+            rc = add_species(out, name, err);
+    }
+    if (rc)
+        goto out;
+    if (out->n == 0) {
+        rc = mlac_errf(err, MLAC_ENOTFOUND, "no species found under '%s'\n%s", s->root, dataset_layout_help());
+        goto out;
+    }
+    own = calloc(out->n, sizeof *own);
+    if (!own) {
+        rc = mlac_errf(err, MLAC_ENOMEM, "out of memory scanning '%s'", s->root);
+        goto out;
+    }
+    rc = collect(s, &files, out, own, err);
+    if (!rc)
+        rc = build_species(out, own, mode, err);
+    for (size_t i = 0; !rc && i < out->n; i++) {
+        species_data *sp = &out->species[i];
+        if (sp->n_pos == 0)
+            rc = mlac_errf(err, MLAC_EFORMAT, "species '%s' has no positive clips under '%s/%s/data/'\n%s",
+                           sp->name, s->root, sp->name, dataset_layout_help());
+        else
+            rc = pair_5s(&files, sp, err);
+    }
+    if (!rc)
+        fingerprint(out);
+out:
+    for (size_t i = 0; own && i < out->n; i++) {
+        for (size_t k = 0; k < own[i].n; k++)
+            free(own[i].v[k].path);
+        free(own[i].v);
+    }
+    free(own);
+    strlist_release(&files);
+    if (rc)
+        dataset_release(out);
+    return rc;
+}
+
+void dataset_release(dataset *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->n; i++) {
+        for (size_t k = 0; k < d->species[i].n_clips; k++) {
+            free(d->species[i].clips[k].path);
+            free(d->species[i].clips[k].path5s);
+        }
+        free(d->species[i].clips);
+    }
+    free(d->species);
+    d->species = NULL;
+    d->n = 0;
+}
+
+const species_data *dataset_find(const dataset *d, const char *species)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (!strcmp(d->species[i].name, species))
+            return &d->species[i];
+    return NULL;
+}
+
+size_t dataset_max_balanced(const species_data *sp, int folds)
+{
+    if (folds < 2)
+        return 0;
+    size_t kp = (sp->n_pos + (size_t)folds - 1) / (size_t)folds;
+    size_t kn = (sp->n_neg + (size_t)folds - 1) / (size_t)folds;
+    size_t pp = sp->n_pos - kp, pn = sp->n_neg - kn;
+    return pp < pn ? pp : pn;
+}

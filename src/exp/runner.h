@@ -1,0 +1,44 @@
+/* runner.h — runs a spec: data scan, features, tasks in parallel, ledger, aggregates.
+ *
+ * The run folder is <output_dir>/<run_id>/. Tasks already in its ledger are skipped, so a
+ * killed run resumes where it stopped. --max-concurrent tasks run at once; each gets
+ * threads / max_concurrent threads. Every task's randomness comes from its coordinates, so
+ * results do not depend on concurrency, thread count, order or sharding.
+ */
+#ifndef MLAC_EXP_RUNNER_H
+#define MLAC_EXP_RUNNER_H
+
+#include <jansson.h>
+#include <signal.h>
+#include <stddef.h>
+#include "core/error.h"
+#include "exp/grid.h"
+#include "exp/spec.h"
+
+typedef struct runner_events {
+    void *ctx;
+    /* A phase starts ("features", "tasks", "aggregate"), with its number of steps. */
+    void (*phase)(void *ctx, const char *name, size_t total);
+    /* Progress within the phase; result is the finished task's entry in the tasks phase. */
+    void (*step)(void *ctx, size_t done, size_t total, const json_t *result);
+} runner_events;
+
+typedef struct run_options {
+    const volatile sig_atomic_t *cancel; /* set by Ctrl-C: no new tasks start */
+    runner_events events;
+    size_t shard_index, shard_count;     /* run only tasks of this shard (count 0 = all) */
+    int skip_aggregate;                  /* shards leave aggregation to the merge step */
+} run_options;
+
+typedef struct run_result {
+    char run_dir[4096];     /* where the results are, for messages */
+    size_t tasks_total;     /* tasks of the grid (this shard) */
+    size_t tasks_skipped;   /* already in the ledger */
+    size_t tasks_run;
+    size_t tasks_failed;
+    int cancelled;
+} run_result;
+
+int runner_run(exp_spec *spec, const run_options *opt, run_result *res, mlac_err *err);
+
+#endif

@@ -1,0 +1,215 @@
+/* spec.c — building, validating and serialising the experiment spec (see spec.h). */
+#include "exp/spec.h"
+#include "core/hash.h"
+#include "ml/model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int parse_sizes(const char *text, exp_spec *spec, mlac_err *err)
+{
+    strlist items;
+    strlist_init(&items);
+    int rc = strlist_push_split(&items, text, err);
+    spec->n_sizes = 0;
+    for (size_t i = 0; !rc && i < items.n; i++) {
+        char *end;
+        long v = strtol(items.items[i], &end, 10);
+        if (*end || end == items.items[i] || v < 1 || v > 10000000)
+            rc = mlac_errf(err, MLAC_EINVAL, "training_sizes: '%s' is not a whole number >= 1", items.items[i]);
+        else if (spec->n_sizes == SPEC_MAX_SIZES)
+            rc = mlac_errf(err, MLAC_EINVAL, "training_sizes: more than %d sizes", SPEC_MAX_SIZES);
+        else
+            spec->sizes[spec->n_sizes++] = (size_t)v;
+    }
+    strlist_release(&items);
+    if (!rc && spec->n_sizes == 0)
+        rc = mlac_errf(err, MLAC_EINVAL, "training_sizes: no sizes given");
+    if (rc)
+        return rc;
+    qsort(spec->sizes, spec->n_sizes, sizeof spec->sizes[0], cmp_size);
+    size_t w = 1;
+    for (size_t i = 1; i < spec->n_sizes; i++)
+        if (spec->sizes[i] != spec->sizes[w - 1])
+            spec->sizes[w++] = spec->sizes[i];
+    spec->n_sizes = w;
+    return MLAC_OK;
+}
+
+int spec_read_features(const config *cfg, feat_params *f, mlac_err *err)
+{
+    long v;
+    feat_params_default(f);
+    int rc = config_long(cfg, "sample_rate", 1000, 384000, &v, err);
+    if (!rc) f->sample_rate = (int)v, rc = config_long(cfg, "n_fft", 16, 65536, &v, err);
+    if (!rc) f->n_fft = (int)v, rc = config_long(cfg, "hop_length", 1, 65536, &v, err);
+    if (!rc) f->hop = (int)v, rc = config_long(cfg, "n_mels", 1, 1024, &v, err);
+    if (!rc) f->n_mels = (int)v, rc = config_long(cfg, "n_mfcc", 1, 1024, &v, err);
+    if (!rc) f->n_mfcc = (int)v, rc = config_long(cfg, "image_size", 8, 1024, &v, err);
+    if (!rc) {
+        f->image_size = (int)v;
+        const char *scale = config_str(cfg, "mel_scale");
+        if (!strcmp(scale, "slaney")) f->mel_scale = MEL_SLANEY;
+        else if (!strcmp(scale, "htk")) f->mel_scale = MEL_HTK;
+        else rc = mlac_errf(err, MLAC_EINVAL, "mel_scale: expected slaney or htk, got '%s'", scale);
+    }
+    if (!rc)
+        rc = feat_params_check(f, err);
+    return rc;
+}
+
+int spec_from_config(const config *cfg, exp_spec *spec, mlac_err *err)
+{
+    memset(spec, 0, sizeof *spec);
+    strlist_init(&spec->models);
+    strlist_init(&spec->species);
+    long v;
+    int rc = strlist_push_split(&spec->models, config_str(cfg, "models"), err);
+    if (!rc) rc = strlist_push_split(&spec->species, config_str(cfg, "species"), err);
+    if (!rc) rc = parse_sizes(config_str(cfg, "training_sizes"), spec, err);
+    if (!rc) rc = config_long(cfg, "cv_folds", 2, 1000, &v, err);
+    if (!rc) spec->folds = (int)v, rc = config_long(cfg, "repeats", 1, 1000, &v, err);
+    if (!rc) spec->repeats = (int)v, rc = config_long(cfg, "threads", 0, 1024, &v, err);
+    if (!rc) spec->threads = (int)v, rc = config_long(cfg, "max_concurrent", 1, 256, &v, err);
+    if (!rc) spec->max_concurrent = (int)v, rc = config_long(cfg, "seed", 0, 0x7fffffffffffffffL, &v, err);
+    if (!rc) spec->seed = (unsigned long long)v, rc = config_double(cfg, "clip_seconds", 0.05, 3600, &spec->clip_seconds, err);
+    if (!rc) rc = dataset_parse_negatives(config_str(cfg, "negatives"), &spec->negatives, err);
+    if (!rc) rc = spec_read_features(cfg, &spec->feat, err);
+    if (rc)
+        return rc;
+    if (spec->models.n == 0)
+        return mlac_errf(err, MLAC_EINVAL, "models: no models given");
+    if (spec->species.n == 0)
+        return mlac_errf(err, MLAC_EINVAL, "species: no species given");
+    snprintf(spec->data, sizeof spec->data, "%s", config_str(cfg, "data"));
+    snprintf(spec->output_dir, sizeof spec->output_dir, "%s", config_str(cfg, "output_dir"));
+    snprintf(spec->cache_dir, sizeof spec->cache_dir, "%s", config_str(cfg, "cache_dir"));
+    snprintf(spec->run_id, sizeof spec->run_id, "%s", config_str(cfg, "run_id"));
+    for (const char *p = spec->run_id; *p; p++)
+        if (*p == '/' || (*p == '.' && p == spec->run_id))
+            return mlac_errf(err, MLAC_EINVAL, "run_id: '%s' must be a plain folder name", spec->run_id);
+    return MLAC_OK;
+}
+
+void spec_release(exp_spec *spec)
+{
+    if (!spec)
+        return;
+    strlist_release(&spec->models);
+    strlist_release(&spec->species);
+}
+
+int spec_validate(const exp_spec *spec, const dataset *data, mlac_err *err)
+{
+    char names[512];
+    for (size_t i = 0; i < spec->models.n; i++) {
+        if (!model_find(spec->models.items[i])) {
+            model_names(names, sizeof names);
+            return mlac_errf(err, MLAC_EINVAL, "models: unknown model '%s' (known: %s)", spec->models.items[i],
+                             names);
+        }
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(spec->models.items[i], spec->models.items[j]))
+                return mlac_errf(err, MLAC_EINVAL, "models: '%s' is listed twice", spec->models.items[i]);
+    }
+    for (size_t i = 0; i < spec->species.n; i++) {
+        const species_data *sp = dataset_find(data, spec->species.items[i]);
+        if (!sp) {
+            size_t len = 0;
+            names[0] = '\0';
+            for (size_t j = 0; j < data->n && len < sizeof names; j++)
+                len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", j ? ", " : "", data->species[j].name);
+            return mlac_errf(err, MLAC_EINVAL, "species: '%s' is not in '%s' (found: %s)", spec->species.items[i],
+                             data->root, names);
+        }
+        size_t min_class = sp->n_pos < sp->n_neg ? sp->n_pos : sp->n_neg;
+        if ((size_t)spec->folds > min_class)
+            return mlac_errf(err, MLAC_EINVAL,
+                             "cv_folds: %d folds need at least %d clips per class, but species '%s' has %zu "
+                             "positives and %zu negatives",
+                             spec->folds, spec->folds, sp->name, sp->n_pos, sp->n_neg);
+        if (dataset_max_balanced(sp, spec->folds) < 1)
+            return mlac_errf(err, MLAC_EINVAL, "species '%s' has too few clips for %d folds", sp->name, spec->folds);
+    }
+    return MLAC_OK;
+}
+
+static json_t *strlist_json(const strlist *l)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < l->n; i++)
+        json_array_append_new(a, json_string(l->items[i]));
+    return a;
+}
+
+static json_t *feat_json(const feat_params *f)
+{
+    return json_pack("{s:i, s:i, s:i, s:i, s:s, s:s, s:f, s:f, s:f, s:i, s:i, s:i}", "sample_rate",
+                     f->sample_rate, "n_fft", f->n_fft, "hop_length", f->hop, "n_mels", f->n_mels, "mel_scale",
+                     f->mel_scale == MEL_HTK ? "htk" : "slaney", "mel_norm", f->mel_norm ? "slaney" : "none",
+                     "f_min", (double)f->f_min, "f_max", (double)(f->f_max > 0 ? f->f_max : f->sample_rate / 2.0f),
+                     "top_db", (double)f->top_db, "n_mfcc", f->n_mfcc, "delta_win", f->delta_win, "image_size",
+                     f->image_size);
+}
+
+static const char *neg_name(enum negatives_mode m)
+{
+    return m == NEG_FOLDER ? "folder" : m == NEG_OTHERS ? "others" : "auto";
+}
+
+/* The fields that determine results: the run id and the resume check hash these. */
+static json_t *identity_json(const exp_spec *spec, const dataset *data)
+{
+    json_t *sizes = json_array();
+    for (size_t i = 0; i < spec->n_sizes; i++)
+        json_array_append_new(sizes, json_integer((json_int_t)spec->sizes[i]));
+    return json_pack("{s:o, s:o, s:o, s:i, s:i, s:I, s:s, s:f, s:o, s:s}", "models", strlist_json(&spec->models),
+                     "species", strlist_json(&spec->species), "training_sizes", sizes, "cv_folds", spec->folds,
+                     "repeats", spec->repeats, "seed", (json_int_t)spec->seed, "negatives",
+                     neg_name(spec->negatives), "clip_seconds", spec->clip_seconds, "features",
+                     feat_json(&spec->feat), "data_fingerprint", data ? data->fingerprint : "");
+}
+
+void spec_derive_run_id(exp_spec *spec, const dataset *data)
+{
+    if (spec->run_id[0])
+        return;
+    json_t *id = identity_json(spec, data);
+    char *text = json_dumps(id, JSON_COMPACT | JSON_SORT_KEYS);
+    char hex[65];
+    hash_sha256_hex(text, strlen(text), hex);
+    snprintf(spec->run_id, sizeof spec->run_id, "run-%.12s", hex);
+    free(text);
+    json_decref(id);
+}
+
+json_t *spec_to_json(const exp_spec *spec, const dataset *data)
+{
+    json_t *o = identity_json(spec, data);
+    json_object_set_new(o, "mlac_version", json_string(MLAC_VERSION));
+    json_object_set_new(o, "run_id", json_string(spec->run_id));
+    json_object_set_new(o, "data", json_string(spec->data));
+    json_object_set_new(o, "output_dir", json_string(spec->output_dir));
+    json_object_set_new(o, "threads", json_integer(spec->threads));
+    json_object_set_new(o, "max_concurrent", json_integer(spec->max_concurrent));
+    json_object_set_new(o, "cache_dir", json_string(spec->cache_dir));
+    json_t *sp = json_object();
+    for (size_t i = 0; data && i < spec->species.n; i++) {
+        const species_data *s = dataset_find(data, spec->species.items[i]);
+        if (s)
+            json_object_set_new(sp, s->name,
+                                json_pack("{s:I, s:I, s:b, s:I, s:I}", "positives", (json_int_t)s->n_pos, "negatives",
+                                          (json_int_t)s->n_neg, "negatives_from_others", s->negatives_from_others,
+                                          "max_balanced_n", (json_int_t)dataset_max_balanced(s, spec->folds),
+                                          "data_5s_unpaired", (json_int_t)s->n_5s_unpaired));
+    }
+    json_object_set_new(o, "dataset", sp);
+    return o;
+}

@@ -1,0 +1,51 @@
+/* spec.h — the resolved experiment specification: what a run computes, and its identity.
+ *
+ * Built from the configuration (flags > environment > YAML > defaults), validated against the
+ * dataset before any work, and saved as spec.json. The run id defaults to a hash of everything
+ * that changes results (not threads or concurrency), so rerunning the same spec into the same
+ * output folder resumes the same run.
+ */
+#ifndef MLAC_EXP_SPEC_H
+#define MLAC_EXP_SPEC_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/error.h"
+#include "exp/dataset.h"
+#include "features/features.h"
+
+#define SPEC_MAX_SIZES 64
+
+typedef struct exp_spec {
+    strlist models;            /* registry names, in the order given */
+    strlist species;           /* species names, in the order given */
+    size_t sizes[SPEC_MAX_SIZES]; /* requested training sizes per class, ascending, unique */
+    size_t n_sizes;
+    int folds;                 /* K >= 2 */
+    int repeats;               /* R >= 1 */
+    unsigned long long seed;   /* master seed */
+    int threads;               /* total thread budget */
+    int max_concurrent;        /* tasks at once */
+    enum negatives_mode negatives;
+    char data[4096];           /* data root URI */
+    char output_dir[4096];     /* results root URI */
+    char run_id[128];
+    char cache_dir[4096];      /* "" = no cache */
+    double clip_seconds;
+    feat_params feat;
+} exp_spec;
+
+int spec_from_config(const config *cfg, exp_spec *spec, mlac_err *err);
+void spec_release(exp_spec *spec);
+/* The feature parameters of the configuration (sample_rate, n_fft, ..., image_size), checked. */
+int spec_read_features(const config *cfg, feat_params *f, mlac_err *err);
+/* Checks models exist, species exist in the data, folds fit the clips. Names the field. */
+int spec_validate(const exp_spec *spec, const dataset *data, mlac_err *err);
+/* The spec as JSON (every parameter, version, data fingerprint), new reference. */
+json_t *spec_to_json(const exp_spec *spec, const dataset *data);
+/* Fills spec->run_id from a hash of the result-determining fields, unless already set. */
+void spec_derive_run_id(exp_spec *spec, const dataset *data);
+
+#endif

@@ -1,0 +1,173 @@
+/* task_exec.c — executing one task (see task_exec.h). */
+#include "exp/task_exec.h"
+#include "core/timeutil.h"
+#include "exp/folds.h"
+#include "stats/metrics.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void task_predictions_path(const grid_task *t, char *out, size_t n)
+{
+    snprintf(out, n, "predictions/%s/%s/n%05zu_r%d_f%d.csv", t->sp->name, t->kind->name, t->n, t->repeat, t->fold);
+}
+
+typedef struct task_data {
+    size_t *train_idx; /* (2n,) clip indices */
+    size_t *test_idx;  /* (n_clips,) clip indices, first n_test used */
+    size_t n_train, n_test;
+    float *x_train;    /* (n_train, dim) */
+    int *y_train;      /* (n_train,) */
+    float *x_test;     /* (n_test, dim) */
+    int *y_test;       /* (n_test,) */
+    double *prob;      /* (n_test,) */
+    double *score;     /* (n_test,) */
+} task_data;
+
+static void task_data_release(task_data *d)
+{
+    free(d->train_idx);
+    free(d->test_idx);
+    free(d->x_train);
+    free(d->y_train);
+    free(d->x_test);
+    free(d->y_test);
+    free(d->prob);
+    free(d->score);
+}
+
+static int gather(const feature_table *ft, const species_data *sp, const size_t *idx, size_t n, float *x, int *y,
+                  mlac_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        const float *row = feature_table_row(ft, sp->clips[idx[i]].path);
+        if (!row)
+            return mlac_errf(err, MLAC_EINTERNAL, "no features for '%s'", sp->clips[idx[i]].path);
+        memcpy(x + i * ft->dim, row, ft->dim * sizeof(float));
+        y[i] = sp->clips[idx[i]].label;
+    }
+    return MLAC_OK;
+}
+
+static int prepare(const task_input *in, task_data *d, mlac_err *err)
+{
+    const grid_task *t = in->task;
+    const species_data *sp = t->sp;
+    size_t dim = in->features->dim;
+    d->n_train = 2 * t->n;
+    d->train_idx = malloc(d->n_train * sizeof *d->train_idx);
+    d->test_idx = malloc(sp->n_clips * sizeof *d->test_idx);
+    if (!d->train_idx || !d->test_idx)
+        return mlac_errf(err, MLAC_ENOMEM, "out of memory for task '%s'", t->id);
+    int rc = folds_training_set(sp, in->fold_of, t->fold, t->n, in->master_seed, t->repeat, d->train_idx, err);
+    if (rc)
+        return rc;
+    folds_test_set(sp, in->fold_of, t->fold, d->test_idx, &d->n_test);
+    d->x_train = malloc(d->n_train * dim * sizeof(float));
+    d->y_train = malloc(d->n_train * sizeof(int));
+    d->x_test = malloc((d->n_test ? d->n_test : 1) * dim * sizeof(float));
+    d->y_test = malloc((d->n_test ? d->n_test : 1) * sizeof(int));
+    d->prob = malloc((d->n_test ? d->n_test : 1) * sizeof(double));
+    d->score = malloc((d->n_test ? d->n_test : 1) * sizeof(double));
+    if (!d->x_train || !d->y_train || !d->x_test || !d->y_test || !d->prob || !d->score)
+        return mlac_errf(err, MLAC_ENOMEM, "out of memory for task '%s'", t->id);
+    rc = gather(in->features, sp, d->train_idx, d->n_train, d->x_train, d->y_train, err);
+    if (!rc)
+        rc = gather(in->features, sp, d->test_idx, d->n_test, d->x_test, d->y_test, err);
+    return rc;
+}
+
+static json_t *num(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+static int write_predictions(const task_input *in, const task_data *d, buf *out, mlac_err *err)
+{
+    int rc = buf_puts(out, "path,label,score,prob\n", err);
+    for (size_t i = 0; !rc && i < d->n_test; i++)
+        rc = buf_printf(out, err, "%s,%d,%.9g,%.9g\n", in->task->sp->clips[d->test_idx[i]].path, d->y_test[i],
+                        d->score[i], d->prob[i]);
+    return rc;
+}
+
+static int run_model(const task_input *in, task_data *d, json_t *res, mlac_err *err)
+{
+    const grid_task *t = in->task;
+    size_t dim = in->features->dim;
+    model_config cfg = {.seed = grid_task_seed(t, in->master_seed), .n_threads = in->n_threads, .options = NULL};
+    model *m = NULL;
+    int rc = t->kind->create(&cfg, &m, err);
+    if (rc)
+        return rc;
+    double t0 = time_now();
+    rc = t->kind->fit(m, d->x_train, d->y_train, d->n_train, dim, err);
+    double t1 = time_now();
+    if (!rc)
+        rc = t->kind->score(m, d->x_test, d->n_test, dim, d->prob, d->score, err);
+    double t2 = time_now();
+    if (!rc) {
+        json_object_set_new(res, "train_seconds", json_real(t1 - t0));
+        json_object_set_new(res, "predict_seconds", json_real(t2 - t1));
+        json_t *info = json_object();
+        if (t->kind->describe)
+            t->kind->describe(m, info);
+        json_object_set_new(res, "model_info", info);
+    }
+    t->kind->free(m);
+    return rc;
+}
+
+static int add_metrics(const task_data *d, json_t *res, mlac_err *err)
+{
+    task_metrics tm;
+    int rc = metrics_task(d->prob, d->y_test, d->n_test, &tm, err);
+    if (rc)
+        return rc;
+    /* ranking metrics from the model's score (an SVM's margin keeps ties a sigmoid would make) */
+    tm.roc_auc = metric_roc_auc(d->score, d->y_test, d->n_test);
+    tm.pr_auc = metric_average_precision(d->score, d->y_test, d->n_test);
+    json_object_set_new(res, "metrics",
+                        json_pack("{s:o, s:o, s:o, s:o, s:o}", "roc_auc", num(tm.roc_auc), "pr_auc", num(tm.pr_auc),
+                                  "accuracy", num(tm.accuracy), "f1", num(tm.f1), "log_loss", num(tm.log_loss)));
+    return MLAC_OK;
+}
+
+json_t *task_execute(const task_input *in, buf *predictions)
+{
+    const grid_task *t = in->task;
+    json_t *res = json_object();
+    json_t *req = json_array();
+    for (size_t i = 0; i < t->n_requested; i++)
+        json_array_append_new(req, json_integer((json_int_t)t->requested[i]));
+    json_object_set_new(res, "task_id", json_string(t->id));
+    json_object_set_new(res, "species", json_string(t->sp->name));
+    json_object_set_new(res, "model", json_string(t->kind->name));
+    json_object_set_new(res, "n", json_integer((json_int_t)t->n));
+    json_object_set_new(res, "n_effective", json_integer((json_int_t)t->n));
+    json_object_set_new(res, "n_requested", req);
+    json_object_set_new(res, "capped", json_boolean(t->requested[t->n_requested - 1] > t->n));
+    json_object_set_new(res, "fold", json_integer(t->fold));
+    json_object_set_new(res, "repeat", json_integer(t->repeat));
+    json_object_set_new(res, "seed", json_integer((json_int_t)(grid_task_seed(t, in->master_seed) >> 1)));
+    task_data d = {0};
+    mlac_err err = {0};
+    int rc = prepare(in, &d, &err);
+    if (!rc) {
+        json_object_set_new(res, "n_train", json_integer((json_int_t)d.n_train));
+        json_object_set_new(res, "n_test", json_integer((json_int_t)d.n_test));
+        rc = run_model(in, &d, res, &err);
+    }
+    if (!rc)
+        rc = add_metrics(&d, res, &err);
+    if (!rc)
+        rc = write_predictions(in, &d, predictions, &err);
+    json_object_set_new(res, "peak_rss_kb", json_integer(mem_peak_rss_kb()));
+    json_object_set_new(res, "status", json_string(rc ? "failed" : "ok"));
+    if (rc)
+        json_object_set_new(res, "error", json_string(err.msg));
+    task_data_release(&d);
+    return res;
+}

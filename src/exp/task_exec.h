@@ -1,0 +1,30 @@
+/* task_exec.h — one task: build the training and test matrices, fit, score, measure, record.
+ *
+ * The result is a JSON object (the task's ledger line) and a predictions CSV
+ * (path,label,score,prob per test clip). A model failure is a failed task, not a failed run.
+ */
+#ifndef MLAC_EXP_TASK_EXEC_H
+#define MLAC_EXP_TASK_EXEC_H
+
+#include <jansson.h>
+#include "core/buf.h"
+#include "core/error.h"
+#include "exp/clip_features.h"
+#include "exp/grid.h"
+
+typedef struct task_input {
+    const grid_task *task;
+    const int *fold_of;            /* (n_clips,) folds of the task's species and repeat */
+    const feature_table *features; /* rows for the task's model input kind */
+    unsigned long long master_seed;
+    int n_threads;
+} task_input;
+
+/* Always returns a result object (status "ok" or "failed" with "error"); predictions gets the
+ * CSV text of the test scores when the task succeeded. */
+json_t *task_execute(const task_input *in, buf *predictions);
+
+/* "predictions/<species>/<model>/n00050_r0_f3.csv" for a task. */
+void task_predictions_path(const grid_task *t, char *out, size_t n);
+
+#endif

@@ -1,0 +1,75 @@
+/* feat_internal.h — the plan's layout and the kernels the features module shares internally.
+ *
+ * Not part of the public API (features.h is). A plan owns every buffer the transforms touch:
+ * the FFTW plan with its aligned frame/spectrum buffers, the window, the mel filterbank in
+ * band form, the DCT matrix, and scratch grown to the largest clip seen. So a transform call
+ * allocates nothing unless a longer clip than any before arrives.
+ */
+#ifndef MLAC_FEATURES_FEAT_INTERNAL_H
+#define MLAC_FEATURES_FEAT_INTERNAL_H
+
+#include <fftw3.h>
+#include <stddef.h>
+
+#include "features/features.h"
+
+/* Longest clip accepted: 2^31 samples (27 hours at 22050 Hz), as audio.h allows. */
+#define FEAT_MAX_SAMPLES ((size_t)1 << 31)
+
+/* One triangular filter: its nonzero bins [lo, lo + len) with weights at band_w[off ..]. */
+typedef struct mel_band {
+    size_t lo;  /* first frequency bin with a nonzero weight */
+    size_t len; /* number of bins */
+    size_t off; /* index of its first weight in plan->band_w */
+} mel_band;
+
+struct feat_plan {
+    feat_params p;        /* resolved copy: f_max is never 0 here */
+    size_t n_freqs;       /* n_fft / 2 + 1 */
+    float *window;        /* (n_fft,) periodic Hann */
+    float *frame;         /* (n_fft,) fftw-aligned: windowed frame, FFT input */
+    fftwf_complex *spec;  /* (n_freqs,) fftw-aligned: FFT output */
+    fftwf_plan fft;       /* r2c of size n_fft, frame -> spec, FFTW_ESTIMATE (deterministic) */
+    float *power;         /* (n_freqs,) power of the current frame */
+    mel_band *bands;      /* (n_mels,) */
+    float *band_w;        /* (sum of band lengths,) filter weights, band by band */
+    double *dct;          /* (n_mels, n_mfcc) DCT-II orthonormal, as create_dct returns it */
+    /* scratch, grown (never shrunk) to the largest clip seen */
+    size_t cap_samples;   /* capacity of padded */
+    size_t cap_frames;    /* frame capacity of mel and work */
+    float *padded;        /* (n + n_fft,) reflect-padded clip */
+    float *mel;           /* (n_frames, n_mels) mel power, turned into dB in place */
+    float *work;          /* (n_frames, max(3 * n_mfcc, n_mels)) per-frame coefficients or
+                             the transposed dB spectrogram (n_mels, n_frames) */
+};
+
+/* plan.c: validates the clip (length, finite samples) and grows the scratch for it. */
+int feat_plan_reserve(feat_plan *plan, const float *x, size_t n, mlac_err *err);
+
+/* stft.c: reflect-pads x into plan->padded; then frame t's power into power (n_freqs,). */
+void stft_pad(feat_plan *plan, const float *x, size_t n);
+void stft_frame_power(feat_plan *plan, size_t t, float *power);
+
+/* mel.c: band form of the filterbank; projection of one power frame onto the mel bands. */
+int mel_bands_build(feat_plan *plan, mlac_err *err);
+void mel_project(const feat_plan *plan, const float *power, float *mel_row);
+/* Runs STFT + mel for the clip into plan->mel (n_frames, n_mels); returns n_frames via out. */
+int mel_run(feat_plan *plan, const float *x, size_t n, size_t *n_frames, mlac_err *err);
+
+/* db.c: power -> dB in place (amin 1e-10, ref 1); floor at max - top_db when top_db > 0. */
+void db_from_power(float *x, size_t count, float top_db);
+
+/* mfcc.c: DCT matrix; dB (n_frames, n_mels) -> coefficients written with row stride ld. */
+int mfcc_dct_build(feat_plan *plan, mlac_err *err);
+void mfcc_apply(const feat_plan *plan, const float *db, size_t n_frames, float *out, size_t ld);
+/* Mean then population std over time of x (n_frames, n_coef): out (2 * n_coef,). */
+void mfcc_summary_stats(const float *x, size_t n_frames, size_t n_coef, float *out);
+
+/* deltas.c: feat_deltas on strided rows: x row t at x + t * ldx, out row t at out + t * ldo. */
+void deltas_strided(const float *x, size_t ldx, size_t n_frames, size_t n_coef, int win, float *out,
+                    size_t ldo);
+
+/* Transpose a (rows, cols) matrix into out (cols, rows). */
+void feat_transpose(const float *in, size_t rows, size_t cols, float *out);
+
+#endif

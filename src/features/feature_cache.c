@@ -1,0 +1,174 @@
+/* feature_cache.c — the on-disk feature cache (see feature_cache.h).
+ *
+ * Entry file <dir>/<k0k1>/<key>.f32, native byte order (the cache is local to a machine):
+ *   0   magic "MLACFEAT"            8 bytes
+ *   8   FEATURE_CACHE_VERSION       u32
+ *   12  0                           u32
+ *   16  count                       u64
+ *   24  key, 64 hex characters      64 bytes
+ *   88  data                        count float32
+ *   ... SHA-256 of all bytes above  32 bytes
+ * A hit needs the exact size, magic, version, count, key and checksum; anything else (a short
+ * file from a crash, a foreign file, bit rot) is a miss that the next put overwrites. Writes go
+ * through fs_write_atomic (temp file + rename), so concurrent writers of one key each rename a
+ * complete entry and readers see one of them whole. The handle holds only the directory name,
+ * so get/put may be called from several threads at once.
+ */
+#include "features/feature_cache.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/fsutil.h"
+#include "core/hash.h"
+
+#define FC_MAGIC "MLACFEAT"
+#define FC_HEADER 88
+#define FC_SUM 32
+#define FC_MAX_COUNT ((size_t)1 << 28) /* 1 GiB of floats */
+
+struct feature_cache {
+    char *dir; /* NULL when disabled */
+};
+
+int feature_cache_open(const char *dir, feature_cache **out, mlac_err *err)
+{
+    *out = NULL;
+    feature_cache *c = calloc(1, sizeof *c);
+    if (!c)
+        return mlac_errf(err, MLAC_ENOMEM, "out of memory for a feature cache");
+    if (dir && *dir) {
+        int rc = fs_mkdir_p(dir, err);
+        if (rc) {
+            free(c);
+            return mlac_err_prefix(err, "feature cache '%s': ", dir);
+        }
+        if (!(c->dir = strdup(dir))) {
+            free(c);
+            return mlac_errf(err, MLAC_ENOMEM, "out of memory for a feature cache");
+        }
+    }
+    *out = c;
+    return MLAC_OK;
+}
+
+void feature_cache_free(feature_cache *c)
+{
+    if (!c)
+        return;
+    free(c->dir);
+    free(c);
+}
+
+void feature_cache_key(const char *kind, const char *params_text, const char *content_hash,
+                       char key_out[65])
+{
+    char version[16];
+    snprintf(version, sizeof version, "%d", FEATURE_CACHE_VERSION);
+    hash_ctx *h = hash_begin();
+    hash_update_str(h, "mlac feature cache");
+    hash_update_str(h, version);
+    hash_update_str(h, kind ? kind : "");
+    hash_update_str(h, params_text ? params_text : "");
+    hash_update_str(h, content_hash ? content_hash : "");
+    hash_end_hex(h, key_out);
+}
+
+static int key_valid(const char *key)
+{
+    if (!key)
+        return 0;
+    for (int i = 0; i < 64; i++)
+        if (!((key[i] >= '0' && key[i] <= '9') || (key[i] >= 'a' && key[i] <= 'f')))
+            return 0;
+    return key[64] == '\0';
+}
+
+/* <dir>/<k0k1>/<key>.f32 into path; the parent folder into dir_out when not NULL. */
+static int entry_path(const feature_cache *c, const char *key, char *path, size_t n, char *dir_out)
+{
+    int len = snprintf(path, n, "%s/%.2s/%s.f32", c->dir, key, key);
+    if (len < 0 || (size_t)len >= n)
+        return -1;
+    if (dir_out) {
+        memcpy(dir_out, path, (size_t)len);
+        dir_out[len - 69] = '\0'; /* drop "/<key>.f32" (1 + 64 + 4 characters) */
+    }
+    return 0;
+}
+
+static size_t entry_size(size_t count)
+{
+    return FC_HEADER + count * sizeof(float) + FC_SUM;
+}
+
+int feature_cache_get(feature_cache *c, const char *key, float *out, size_t count)
+{
+    char path[4096];
+    if (!c || !c->dir || !key_valid(key) || count > FC_MAX_COUNT ||
+        entry_path(c, key, path, sizeof path, NULL))
+        return 0;
+    size_t size = entry_size(count);
+    buf b;
+    buf_init(&b, size);
+    mlac_err ignored;
+    int hit = 0;
+    if (fs_read_file(path, &b, size, &ignored) || b.len != size)
+        goto out;
+    const unsigned char *p = (const unsigned char *)b.data;
+    uint32_t version;
+    uint64_t n;
+    memcpy(&version, p + 8, sizeof version);
+    memcpy(&n, p + 16, sizeof n);
+    if (memcmp(p, FC_MAGIC, 8) || version != FEATURE_CACHE_VERSION || n != (uint64_t)count ||
+        memcmp(p + 24, key, 64))
+        goto out;
+    unsigned char sum[32];
+    hash_sha256(p, size - FC_SUM, sum);
+    if (memcmp(sum, p + size - FC_SUM, FC_SUM))
+        goto out;
+    memcpy(out, p + FC_HEADER, count * sizeof(float));
+    hit = 1;
+out:
+    buf_release(&b);
+    return hit;
+}
+
+int feature_cache_put(feature_cache *c, const char *key, const float *data, size_t count,
+                      mlac_err *err)
+{
+    if (!c || !c->dir)
+        return MLAC_OK;
+    if (!key_valid(key))
+        return mlac_errf(err, MLAC_EINVAL, "feature cache key '%.80s' is not 64 hex characters",
+                         key ? key : "(null)");
+    if (count > FC_MAX_COUNT)
+        return mlac_errf(err, MLAC_EINVAL, "feature cache entry of %zu values is too large", count);
+    char path[4096], dir[4096];
+    if (entry_path(c, key, path, sizeof path, dir))
+        return mlac_errf(err, MLAC_EINVAL, "feature cache path under '%s' is too long", c->dir);
+    size_t size = entry_size(count);
+    unsigned char *e = malloc(size);
+    if (!e)
+        return mlac_errf(err, MLAC_ENOMEM, "out of memory for a feature cache entry");
+    uint32_t version = FEATURE_CACHE_VERSION, zero = 0;
+    uint64_t n = count;
+    memcpy(e, FC_MAGIC, 8);
+    memcpy(e + 8, &version, 4);
+    memcpy(e + 12, &zero, 4);
+    memcpy(e + 16, &n, 8);
+    memcpy(e + 24, key, 64);
+    if (count)
+        memcpy(e + FC_HEADER, data, count * sizeof(float));
+    hash_sha256(e, size - FC_SUM, e + size - FC_SUM);
+    int rc = fs_mkdir_p(dir, err);
+    if (rc == MLAC_OK)
+        rc = fs_write_atomic(path, e, size, err);
+    free(e);
+    if (rc)
+        mlac_err_prefix(err, "feature cache: ");
+    return rc;
+}

@@ -1,0 +1,145 @@
+/* plan.c — feat_plan lifetime: the expensive precomputation done once, scratch grown on demand.
+ *
+ * FFTW's planner (plan creation and destruction) is not thread-safe, so every call into it goes
+ * through one process-wide mutex; executing a plan is thread-safe. Plans use FFTW_ESTIMATE so
+ * that the algorithm, and so every output bit, is the same on every run (FFTW_MEASURE picks by
+ * timing). The window is torch.hann_window(n_fft, periodic=True), computed in double.
+ */
+#include "features/feat_internal.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static pthread_mutex_t feat_fftw_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+void feat_plan_free(feat_plan *plan)
+{
+    if (!plan)
+        return;
+    if (plan->fft) {
+        pthread_mutex_lock(&feat_fftw_mutex);
+        fftwf_destroy_plan(plan->fft);
+        pthread_mutex_unlock(&feat_fftw_mutex);
+    }
+    fftwf_free(plan->frame);
+    fftwf_free(plan->spec);
+    free(plan->window);
+    free(plan->power);
+    free(plan->bands);
+    free(plan->band_w);
+    free(plan->dct);
+    free(plan->padded);
+    free(plan->mel);
+    free(plan->work);
+    free(plan);
+}
+
+static int plan_fft(feat_plan *plan, mlac_err *err)
+{
+    int n_fft = plan->p.n_fft;
+    plan->frame = fftwf_malloc(sizeof(float) * (size_t)n_fft);
+    plan->spec = fftwf_malloc(sizeof(fftwf_complex) * plan->n_freqs);
+    plan->window = malloc(sizeof(float) * (size_t)n_fft);
+    plan->power = malloc(sizeof(float) * plan->n_freqs);
+    if (!plan->frame || !plan->spec || !plan->window || !plan->power)
+        return mlac_errf(err, MLAC_ENOMEM, "out of memory for an fft plan of n_fft %d", n_fft);
+    for (int i = 0; i < n_fft; i++)
+        plan->window[i] = (float)(0.5 - 0.5 * cos(2.0 * M_PI * i / n_fft));
+    pthread_mutex_lock(&feat_fftw_mutex);
+    plan->fft = fftwf_plan_dft_r2c_1d(n_fft, plan->frame, plan->spec, FFTW_ESTIMATE);
+    pthread_mutex_unlock(&feat_fftw_mutex);
+    if (!plan->fft)
+        return mlac_errf(err, MLAC_EINTERNAL, "fftw could not plan an fft of n_fft %d", n_fft);
+    return MLAC_OK;
+}
+
+int feat_plan_new(const feat_params *p, feat_plan **out, mlac_err *err)
+{
+    *out = NULL;
+    int rc = feat_params_check(p, err);
+    if (rc)
+        return rc;
+    feat_plan *plan = calloc(1, sizeof *plan);
+    if (!plan)
+        return mlac_errf(err, MLAC_ENOMEM, "out of memory for a feature plan");
+    plan->p = *p;
+    plan->p.f_max = feat_params_f_max(p);
+    plan->n_freqs = (size_t)p->n_fft / 2 + 1;
+    if ((rc = plan_fft(plan, err)) || (rc = mel_bands_build(plan, err)) ||
+        (rc = mfcc_dct_build(plan, err)))
+        goto out;
+    *out = plan;
+    plan = NULL;
+out:
+    feat_plan_free(plan);
+    return rc;
+}
+
+const feat_params *feat_plan_params(const feat_plan *plan)
+{
+    return &plan->p;
+}
+
+size_t feat_n_frames(const feat_plan *plan, size_t n_samples)
+{
+    return 1 + n_samples / (size_t)plan->p.hop;
+}
+
+size_t feat_n_freqs(const feat_plan *plan)
+{
+    return plan->n_freqs;
+}
+
+/* Grows *p to hold count floats (never shrinks). */
+static int grow(float **p, size_t count)
+{
+    float *q = realloc(*p, count * sizeof(float));
+    if (!q)
+        return -1;
+    *p = q;
+    return 0;
+}
+
+int feat_plan_reserve(feat_plan *plan, const float *x, size_t n, mlac_err *err)
+{
+    size_t need = (size_t)plan->p.n_fft / 2 + 1;
+    if (!x && n)
+        return mlac_errf(err, MLAC_EINVAL, "clip samples are missing");
+    if (n < need)
+        return mlac_errf(err, MLAC_EINVAL,
+                         "clip too short: %zu samples, need at least n_fft/2 + 1 = %zu "
+                         "(reflect padding)", n, need);
+    if (n > FEAT_MAX_SAMPLES)
+        return mlac_errf(err, MLAC_EINVAL, "clip too long: %zu samples, the limit is %zu", n,
+                         FEAT_MAX_SAMPLES);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, &x[i], sizeof bits);
+        if ((bits & 0x7f800000u) == 0x7f800000u)
+            return mlac_errf(err, MLAC_EINVAL, "clip sample %zu is not finite", i);
+    }
+    size_t n_samples = n + (size_t)plan->p.n_fft;
+    size_t n_frames = feat_n_frames(plan, n);
+    if (n_samples > plan->cap_samples) {
+        size_t cap = plan->cap_samples + plan->cap_samples / 2;
+        cap = cap > n_samples ? cap : n_samples;
+        if (grow(&plan->padded, cap))
+            goto oom;
+        plan->cap_samples = cap;
+    }
+    if (n_frames > plan->cap_frames) {
+        size_t cap = plan->cap_frames + plan->cap_frames / 2;
+        cap = cap > n_frames ? cap : n_frames;
+        size_t n_mels = (size_t)plan->p.n_mels, n_coef = 3 * (size_t)plan->p.n_mfcc;
+        size_t row = n_mels > n_coef ? n_mels : n_coef;
+        if (grow(&plan->mel, cap * n_mels) || grow(&plan->work, cap * row))
+            goto oom;
+        plan->cap_frames = cap;
+    }
+    return MLAC_OK;
+oom:
+    return mlac_errf(err, MLAC_ENOMEM, "out of memory for the features of a %zu-sample clip", n);
+}

@@ -1,0 +1,35 @@
+/* registry.c — the table of model kinds. A new model adds one extern and one row. */
+#include "ml/model.h"
+
+#include <stdio.h>
+#include <string.h>
+
+extern const struct model_kind model_random_forest;
+extern const struct model_kind model_svm;
+
+static const struct model_kind *const registry[] = {
+    &model_random_forest,
+    &model_svm,
+    NULL,
+};
+
+const struct model_kind *model_find(const char *name)
+{
+    for (size_t i = 0; registry[i]; i++)
+        if (strcmp(registry[i]->name, name) == 0)
+            return registry[i];
+    return NULL;
+}
+
+const struct model_kind *const *model_all(void)
+{
+    return registry;
+}
+
+void model_names(char *out, size_t n)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; registry[i] && len < n; i++)
+        len += (size_t)snprintf(out + len, n - len, "%s%s", i ? ", " : "", registry[i]->name);
+}

@@ -1,0 +1,67 @@
+/* store.c — URI dispatch and thin wrappers over a back end's ops (see store.h). */
+#include "store/store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int store_open(const char *uri, store **out, mlac_err *err)
+{
+    *out = NULL;
+    if (!uri || !*uri)
+        return mlac_errf(err, MLAC_EINVAL, "empty store location");
+    if (strncmp(uri, "file://", 7) == 0)
+        return store_file_open(uri + 7, out, err);
+    if (strncmp(uri, "gs://", 5) == 0)
+        return mlac_errf(err, MLAC_EUNAVAIL, "'%s': the gs:// back end is not built into this mlac yet",
+                         uri);
+    if (strstr(uri, "://"))
+        return mlac_errf(err, MLAC_EINVAL, "'%s': unknown storage scheme (use a folder, file:// or gs://)",
+                         uri);
+    return store_file_open(uri, out, err);
+}
+
+void store_free(store *s)
+{
+    if (s)
+        s->ops->free(s);
+}
+
+int store_list(store *s, const char *prefix, strlist *out, mlac_err *err)
+{
+    return s->ops->list(s, prefix ? prefix : "", out, err);
+}
+
+int store_read(store *s, const char *path, buf *out, mlac_err *err)
+{
+    return s->ops->read(s, path, out, err);
+}
+
+int store_write(store *s, const char *path, const void *data, size_t n, mlac_err *err)
+{
+    return s->ops->write(s, path, data, n, err);
+}
+
+int store_write_str(store *s, const char *path, const char *text, mlac_err *err)
+{
+    return s->ops->write(s, path, text, strlen(text), err);
+}
+
+int store_append(store *s, const char *path, const void *data, size_t n, mlac_err *err)
+{
+    return s->ops->append(s, path, data, n, err);
+}
+
+int store_exists(store *s, const char *path, int *exists, mlac_err *err)
+{
+    return s->ops->exists(s, path, exists, err);
+}
+
+const char *store_local_path(store *s, const char *path, char *tmp, size_t tmp_size)
+{
+    return s->ops->local_path ? s->ops->local_path(s, path, tmp, tmp_size) : NULL;
+}
+
+void store_describe(const store *s, const char *path, char *out, size_t out_size)
+{
+    snprintf(out, out_size, "%s%s%s", s->root, path && *path ? "/" : "", path ? path : "");
+}

@@ -1,0 +1,108 @@
+/* store_file.c — the local-folder back end of the store interface. */
+#include "store/store.h"
+#include "core/fsutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Joins root and path; a result that does not fit is cut to "" so it names nothing. */
+static void full_path(store *s, const char *path, char *out, size_t n)
+{
+    if (snprintf(out, n, "%s%s%s", s->root, path && *path ? "/" : "", path ? path : "") >= (int)n)
+        out[0] = '\0';
+}
+
+static int file_list(store *s, const char *prefix, strlist *out, mlac_err *err)
+{
+    char dir[4096];
+    full_path(s, prefix, dir, sizeof dir);
+    if (!fs_is_dir(dir))
+        return mlac_errf(err, MLAC_ENOTFOUND, "'%s' is not a folder", dir);
+    size_t first = out->n;
+    int rc = fs_list_recursive(dir, out, err);
+    if (rc || !*prefix)
+        return rc;
+    /* make the listed paths relative to the root, not to the prefix */
+    for (size_t i = first; i < out->n; i++) {
+        char joined[8192];
+        snprintf(joined, sizeof joined, "%s/%s", prefix, out->items[i]);
+        char *copy = strdup(joined);
+        if (!copy)
+            return mlac_errf(err, MLAC_ENOMEM, "out of memory listing '%s'", dir);
+        free(out->items[i]);
+        out->items[i] = copy;
+    }
+    return MLAC_OK;
+}
+
+static int file_read(store *s, const char *path, buf *out, mlac_err *err)
+{
+    char p[4096];
+    full_path(s, path, p, sizeof p);
+    return fs_read_file(p, out, STORE_MAX_OBJECT, err);
+}
+
+static int file_write(store *s, const char *path, const void *data, size_t n, mlac_err *err)
+{
+    char p[4096];
+    full_path(s, path, p, sizeof p);
+    return fs_write_atomic(p, data, n, err);
+}
+
+static int file_append(store *s, const char *path, const void *data, size_t n, mlac_err *err)
+{
+    char p[4096];
+    full_path(s, path, p, sizeof p);
+    return fs_append_sync(p, data, n, err);
+}
+
+static int file_exists(store *s, const char *path, int *exists, mlac_err *err)
+{
+    (void)err;
+    char p[4096];
+    full_path(s, path, p, sizeof p);
+    *exists = fs_exists(p);
+    return MLAC_OK;
+}
+
+static const char *file_local_path(store *s, const char *path, char *tmp, size_t tmp_size)
+{
+    full_path(s, path, tmp, tmp_size);
+    return tmp;
+}
+
+static void file_free(store *s)
+{
+    free(s);
+}
+
+static const struct store_ops file_ops = {
+    .scheme = "file",
+    .list = file_list,
+    .read = file_read,
+    .write = file_write,
+    .append = file_append,
+    .exists = file_exists,
+    .local_path = file_local_path,
+    .free = file_free,
+};
+
+int store_file_open(const char *root, store **out, mlac_err *err)
+{
+    store *s = calloc(1, sizeof *s);
+    if (!s)
+        return mlac_errf(err, MLAC_ENOMEM, "out of memory opening '%s'", root);
+    size_t len = strlen(root);
+    while (len > 1 && root[len - 1] == '/')
+        len--;
+    if (len >= sizeof s->root) {
+        free(s);
+        return mlac_errf(err, MLAC_EINVAL, "path too long: '%.80s...'", root);
+    }
+    memcpy(s->root, root, len);
+    s->root[len] = '\0';
+    s->ops = &file_ops;
+    *out = s;
+    return MLAC_OK;
+}
