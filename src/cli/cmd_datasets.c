@@ -16,7 +16,7 @@ typedef struct clip_stats {
     int rate_min, rate_max;
     double sec_min, sec_max, sec_total;
     size_t probed, unreadable;
-    char first_bad[512];
+    char first_bad[1024];
 } clip_stats;
 
 static void add_format(clip_stats *cs, const char *fmt)
@@ -96,7 +96,11 @@ static void print_table(const dataset *d, const clip_stats *cs)
             printf("  warning: %zu clips of '%s' cannot be read, first: %s\n", cs[i].unreadable, sp->name,
                    cs[i].first_bad);
     }
-    printf("\n* negatives taken from the other species' positives\n");
+    for (size_t i = 0; i < d->n; i++)
+        if (d->species[i].negatives_from_others) {
+            printf("\n* negatives taken from the other species' positives\n");
+            break;
+        }
 }
 
 int cmd_datasets(int argc, char **argv)

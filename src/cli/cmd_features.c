@@ -88,12 +88,12 @@ static int run(const strlist *files, enum feat_kind kind, int npy, const char *o
     int rc = feat_plan_new(p, &plan, err);
     if (!rc && !npy && out && !(csv = fopen(out, "w")))
         rc = mlac_errf(err, MLAC_EIO, "cannot write '%s'", out);
-    if (!rc && npy && files->n > 1 && (!out || fs_mkdir_p(out, err)))
-        rc = err->code ? err->code : mlac_errf(err, MLAC_EINVAL, "--format npy with several files needs --out DIR");
+    if (!rc && npy && files->n > 1)
+        rc = out ? fs_mkdir_p(out, err) : mlac_errf(err, MLAC_EINVAL, "--format npy with several files needs --out DIR");
     for (size_t i = 0; !rc && i < files->n; i++) {
         audio_clip clip = {0};
         float *m = NULL;
-        size_t rows, cols;
+        size_t rows = 0, cols = 0;
         rc = load_clip(files->items[i], p, seconds, &clip, err);
         if (!rc && (rc = compute(plan, kind, &clip, &m, &rows, &cols, err)))
             mlac_err_prefix(err, "'%s': ", files->items[i]);

@@ -89,6 +89,7 @@ int ledger_open(store *out, const char *run_id, ledger *l, mlac_err *err)
     rc = store_read(out, l->path, &b, err);
     if (!rc)
         rc = ledger_parse(b.data, b.len, l->path, l, err);
+    l->needs_newline = b.len > 0 && b.data[b.len - 1] != '\n';
     buf_release(&b);
     return rc;
 }
@@ -119,16 +120,28 @@ json_t *ledger_find(const ledger *l, const char *task_id, int include_failed)
 
 int ledger_append(ledger *l, json_t *entry, mlac_err *err)
 {
-    char *line = json_dumps(entry, JSON_COMPACT | JSON_SORT_KEYS);
-    if (!line)
+    char *text = json_dumps(entry, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!text)
         return mlac_errf(err, MLAC_ENOMEM, "cannot serialise a task result");
-    size_t n = strlen(line);
-    line[n] = '\n'; /* json_dumps leaves room for the NUL: reuse it for the newline */
+    size_t n = strlen(text);
+    char *line = malloc(n + 2);
+    if (!line) {
+        free(text);
+        return mlac_errf(err, MLAC_ENOMEM, "cannot serialise a task result");
+    }
     pthread_mutex_lock(&l->lock);
-    int rc = store_append(l->out, l->path, line, n + 1, err);
+    size_t at = 0;
+    if (l->needs_newline)
+        line[at++] = '\n'; /* end the torn line left by a killed run */
+    memcpy(line + at, text, n);
+    line[at + n] = '\n';
+    int rc = store_append(l->out, l->path, line, at + n + 1, err);
+    if (!rc)
+        l->needs_newline = 0;
     if (!rc)
         rc = insert(l, entry, err);
     pthread_mutex_unlock(&l->lock);
     free(line);
+    free(text);
     return rc;
 }

@@ -20,6 +20,7 @@ typedef struct ledger {
     json_t **entries;      /* (n,) sorted by "task_id", owned references */
     size_t n, cap;
     size_t torn_lines;     /* unparsable lines skipped while loading */
+    int needs_newline;     /* the file ends in a torn line: the next append starts a new line */
     pthread_mutex_t lock;
 } ledger;
 

@@ -27,9 +27,11 @@ struct feat_plan {
     feat_params p;        /* resolved copy: f_max is never 0 here */
     size_t n_freqs;       /* n_fft / 2 + 1 */
     float *window;        /* (n_fft,) periodic Hann */
-    float *frame;         /* (n_fft,) fftw-aligned: windowed frame, FFT input */
-    fftwf_complex *spec;  /* (n_freqs,) fftw-aligned: FFT output */
-    fftwf_plan fft;       /* r2c of size n_fft, frame -> spec, FFTW_ESTIMATE (deterministic) */
+    float *frame;         /* (n_fft,) fftw-aligned windowed frame, read by the FFT as
+                             (n_fft/2,) complex: even samples real, odd samples imaginary */
+    fftwf_complex *spec;  /* (n_fft/2,) fftw-aligned: FFT output */
+    fftwf_plan fft;       /* complex FFT of size n_fft/2, frame -> spec, FFTW_ESTIMATE */
+    float *tw_re, *tw_im; /* (n_fft/2,) cos and -sin of 2 pi k / n_fft: the real-FFT split */
     float *power;         /* (n_freqs,) power of the current frame */
     mel_band *bands;      /* (n_mels,) */
     float *band_w;        /* (sum of band lengths,) filter weights, band by band */

@@ -3,6 +3,7 @@
  *
  * The clip is reflect-padded by n_fft/2 on both sides (x[1..pad] mirrored, the edge sample not
  * repeated), so frame t covers padded[t*hop, t*hop + n_fft) and n_frames = 1 + n / hop.
+ * The real FFT is a complex FFT of half the size on the interleaved frame, then a split step.
  * Invariant: stft_frame_power only runs after stft_pad on a clip of >= n_fft/2 + 1 samples
  * (feat_plan_reserve guarantees both the length and the scratch size).
  */
@@ -23,16 +24,29 @@ void stft_pad(feat_plan *plan, const float *x, size_t n)
 
 void stft_frame_power(feat_plan *plan, size_t t, float *power)
 {
-    size_t n_fft = (size_t)plan->p.n_fft;
-    const float *seg = plan->padded + t * (size_t)plan->p.hop; /* (n_fft,) */
-    const float *w = plan->window;
-    float *f = plan->frame;
+    size_t n_fft = (size_t)plan->p.n_fft, m = n_fft / 2;
+    const float *restrict seg = plan->padded + t * (size_t)plan->p.hop; /* (n_fft,) */
+    const float *restrict w = plan->window;
+    float *restrict f = plan->frame;
+#pragma omp simd
     for (size_t i = 0; i < n_fft; i++)
         f[i] = seg[i] * w[i];
     fftwf_execute(plan->fft);
-    const float *s = (const float *)plan->spec; /* (n_freqs, 2) re, im */
-    for (size_t k = 0; k < plan->n_freqs; k++)
-        power[k] = s[2 * k] * s[2 * k] + s[2 * k + 1] * s[2 * k + 1];
+    /* Split: Z = FFT_m(f[2j] + i f[2j+1]); E = (Z[k] + conj Z[m-k]) / 2,
+     * O = (Z[k] - conj Z[m-k]) / 2i, X[k] = E + W^k O with W = exp(-2 pi i / n_fft). */
+    const float *restrict z = (const float *)plan->spec; /* (m, 2) re, im */
+    const float *restrict cr = plan->tw_re, *restrict ci = plan->tw_im; /* (m,) */
+    float *restrict pw = power; /* (m + 1,) */
+    pw[0] = (z[0] + z[1]) * (z[0] + z[1]);
+    pw[m] = (z[0] - z[1]) * (z[0] - z[1]);
+#pragma omp simd
+    for (size_t k = 1; k < m; k++) {
+        float ar = z[2 * k], ai = z[2 * k + 1], br = z[2 * (m - k)], bi = -z[2 * (m - k) + 1];
+        float er = 0.5f * (ar + br), ei = 0.5f * (ai + bi);
+        float or_ = 0.5f * (ai - bi), oi = -0.5f * (ar - br);
+        float xr = er + cr[k] * or_ - ci[k] * oi, xi = ei + cr[k] * oi + ci[k] * or_;
+        pw[k] = xr * xr + xi * xi;
+    }
 }
 
 int feat_stft_power(feat_plan *plan, const float *x, size_t n, float *out, mlac_err *err)

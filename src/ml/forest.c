@@ -11,11 +11,13 @@
  * parent's (traversal always terminates, also for loaded trees); a node's rng is seeded from its
  * parent's rng alone, so a node's split is a function of its path (see forest.h); all
  * accumulations over trees run in tree order, so results never depend on the thread count.
+ * OOB AUC is stats/metrics.h's metric_roc_auc (average ranks for ties, like sklearn).
  */
 #include "ml/forest.h"
 #include "core/hash.h"
 #include "core/pool.h"
 #include "core/rng.h"
+#include "stats/metrics.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -432,51 +434,16 @@ static void oob_job(void *ctx, size_t i, int worker)
     c->count[i] = count;
 }
 
-typedef struct ranked {
-    double s;
-    int y;
-} ranked;
-
-static int ranked_cmp(const void *a, const void *b)
-{
-    double x = ((const ranked *)a)->s, y = ((const ranked *)b)->s;
-    return (x > y) - (x < y);
-}
-
-/* ROC-AUC via the Mann-Whitney U statistic with average ranks for ties; NAN without both
- * classes. v (n,) is scratch. */
-static double roc_auc(ranked *v, size_t n)
-{
-    qsort(v, n, sizeof *v, ranked_cmp);
-    double rank_sum = 0.0;
-    size_t n_pos = 0;
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j < n && v[j].s == v[i].s)
-            j++;
-        double mid = 0.5 * (double)(i + 1 + j); /* average of ranks i+1 .. j */
-        for (size_t k = i; k < j; k++)
-            if (v[k].y) {
-                rank_sum += mid;
-                n_pos++;
-            }
-        i = j;
-    }
-    size_t n_neg = n - n_pos;
-    if (n_pos == 0 || n_neg == 0)
-        return NAN;
-    return (rank_sum - 0.5 * (double)n_pos * (double)(n_pos + 1)) / ((double)n_pos * (double)n_neg);
-}
-
 /* Fills info->oob_auc for every grid depth from the out-of-bag predictions of each sample. */
 static int oob_evaluate(const grow_ctx *g, int n_threads, forest_info *info, mlac_err *err)
 {
     size_t n = g->n;
     int rc = MLAC_OK;
-    double *sum = calloc((size_t)info->n_grid * n, sizeof *sum);
-    int *count = calloc(n, sizeof *count);
-    ranked *v = malloc(n * sizeof *v);
-    if (!sum || !count || !v) {
+    double *sum = calloc((size_t)info->n_grid * n, sizeof *sum); /* (n_grid, n) */
+    int *count = calloc(n, sizeof *count);                       /* (n,) */
+    double *score = malloc(n * sizeof *score);                   /* (m,) OOB rows only */
+    int *label = malloc(n * sizeof *label);                      /* (m,) */
+    if (!sum || !count || !score || !label) {
         rc = mlac_errf(err, MLAC_ENOMEM, "out of memory for out-of-bag scores of %zu rows", n);
         goto out;
     }
@@ -485,14 +452,17 @@ static int oob_evaluate(const grow_ctx *g, int n_threads, forest_info *info, mla
     for (int d = 0; d < info->n_grid; d++) {
         size_t m = 0;
         for (size_t i = 0; i < n; i++)
-            if (count[i])
-                v[m++] = (ranked){sum[(size_t)d * n + i] / count[i], g->y[i]};
-        info->oob_auc[d] = roc_auc(v, m);
+            if (count[i]) {
+                score[m] = sum[(size_t)d * n + i] / count[i];
+                label[m++] = g->y[i];
+            }
+        info->oob_auc[d] = m ? metric_roc_auc(score, label, m) : NAN;
     }
 out:
     free(sum);
     free(count);
-    free(v);
+    free(score);
+    free(label);
     return rc;
 }
 

@@ -1,33 +1,40 @@
 /* test_dist.c — src/stats/dist.h against scipy.stats (tests/fixtures/stats/dist.json).
  *
- * Tolerances: 1e-9 relative (with 1e-15 absolute near 0) for t quantiles over df 1..200,
- * large and fractional df and p from 1e-12 to 1 - 1e-6; 1e-9 relative for the t CDF, tails
- * and two-sided p-values, the normal CDF and quantile, and I_x(a, b). Also round trips
+ * Tolerances: t quantiles over df 1..200, large and fractional df and p from 1e-12 to
+ * 1 - 1e-6: 1e-12 relative (1e-15 absolute near 0) against 40-digit mpmath values for
+ * df <= 1000, 1e-10 beyond (cancellation in the continued fraction at df ~ 1e6), 1e-8
+ * against scipy.stats.t.ppf (scipy 1.10 is itself off by up to ~5e-9 there); two-sided
+ * p-values 1e-12 against mpmath for df <= 1000, 1e-10 beyond; 1e-9 relative against scipy
+ * for the t CDF, tails and two-sided p-values, the normal CDF and quantile, and I_x(a, b). Also round trips
  * cdf(quantile(p)) = p and the bad-argument NaNs.
  */
 #include "stats/dist.h"
 #include "fixture_json.h"
 
 #define TOL 1e-9
+#define TOL_EXACT 1e-12 /* against mpmath at 40 digits */
+#define TOL_SCIPY 1e-8  /* scipy 1.10's t.ppf itself is off by up to 5e-9 near df 200 */
 
-static double worst_ppf, worst_cdf, worst_norm, worst_beta;
+static double worst_ppf, worst_ppf_exact, worst_cdf, worst_p2_exact, worst_norm, worst_beta;
 
+/* t quantiles against 40-digit mpmath (TOL_EXACT) and against scipy (TOL_SCIPY). */
 static void test_t_ppf(const json_t *j)
 {
     size_t n_df, n_p;
     double *df = fx_doubles(json_object_get(j, "df"), &n_df);
     double *p = fx_doubles(json_object_get(j, "p"), &n_p);
-    const json_t *val = json_object_get(j, "value");
-    CHECK(n_df >= 200 && json_array_size(val) == n_df);
-    for (size_t a = 0; a < n_df; a++) {
-        const json_t *row = json_array_get(val, a);
+    const json_t *val = json_object_get(j, "value"), *exact = json_object_get(j, "exact");
+    CHECK(n_df >= 200 && json_array_size(val) == n_df && json_array_size(exact) == n_df);
+    for (size_t a = 0; a < n_df; a++)
         for (size_t b = 0; b < n_p; b++) {
             char label[64];
+            double q = stats_t_quantile(p[b], df[a]);
             snprintf(label, sizeof label, "t_ppf(%g, df %g)", p[b], df[a]);
-            CHECK_REL(stats_t_quantile(p[b], df[a]), fx_num(json_array_get(row, b)), TOL, 1e-15,
+            CHECK_REL(q, fx_num(json_array_get(json_array_get(exact, a), b)),
+                      df[a] <= 1000 ? TOL_EXACT : 1e-10, 1e-15, &worst_ppf_exact, label);
+            CHECK_REL(q, fx_num(json_array_get(json_array_get(val, a), b)), TOL_SCIPY, 1e-15,
                       &worst_ppf, label);
         }
-    }
     free(df);
     free(p);
 }
@@ -50,6 +57,9 @@ static void test_t_cdf(const json_t *j)
                       label);
             CHECK_REL(stats_t_p2(t[b], df[a]), fx_num(json_array_get(p2, b)), TOL, 0, &worst_cdf,
                       label);
+            const json_t *ex = json_array_get(json_object_get(j, "exact_p2"), a);
+            CHECK_REL(stats_t_p2(t[b], df[a]), fx_num(json_array_get(ex, b)),
+                      df[a] <= 1000 ? TOL_EXACT : 1e-10, 0, &worst_p2_exact, label);
         }
     free(df);
     free(t);
@@ -106,7 +116,8 @@ int main(void)
     test_beta(json_object_get(root, "beta_inc"));
     json_decref(root);
     test_round_trip_and_bad();
-    printf("worst relative error: t ppf %.3g, t cdf/sf/p2 %.3g, normal %.3g, beta %.3g\n",
-           worst_ppf, worst_cdf, worst_norm, worst_beta);
+    printf("worst relative error: t ppf %.3g (scipy) %.3g (mpmath), t cdf/sf/p2 %.3g (scipy), "
+           "p2 %.3g (mpmath), normal %.3g, beta %.3g\n",
+           worst_ppf, worst_ppf_exact, worst_cdf, worst_p2_exact, worst_norm, worst_beta);
     TEST_MAIN_END();
 }

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Configures and builds mlac. Usage: scripts/build.sh [build-dir] [extra cmake args...]
+#   scripts/build.sh                      -> build/ (release, -Werror)
+#   scripts/build.sh build-asan -DMLAC_SANITIZE=ON
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir=${1:-build}
+shift || true
+case "$dir" in /*) ;; *) dir="$root/$dir" ;; esac
+cmake -S "$root" -B "$dir" -DMLAC_WERROR=ON "$@" >/dev/null
+cmake --build "$dir" -j"$(nproc)"

@@ -1,0 +1,35 @@
+/* report_util.h — small text helpers shared by the report writers: escaping for HTML/SVG and
+ * CSV, and number formatting.
+ *
+ * Invariant: everything that comes from a run (species and model names, error messages, spec
+ * values) passes through report_esc before it lands in HTML or SVG, and through
+ * report_csv_field before it lands in a CSV cell.
+ */
+#ifndef MLAC_REPORT_UTIL_H
+#define MLAC_REPORT_UTIL_H
+
+#include <stddef.h>
+#include "core/buf.h"
+#include "core/error.h"
+
+/* Appends s with & < > " ' replaced by entities and control characters other than tab and
+ * newline dropped; a newline becomes "&#10;" (so it survives inside attributes). */
+int report_esc(buf *b, const char *s, mlac_err *err);
+
+/* Appends one CSV field (RFC 4180): quoted, with quotes doubled, when s holds a comma, quote,
+ * CR or LF, or begins or ends with a space; as is otherwise. */
+int report_csv_field(buf *b, const char *s, mlac_err *err);
+
+/* Formats v with `digits` decimals into out; "–" (en dash) for a non-finite v. */
+const char *report_fmt(double v, int digits, char *out, size_t n);
+
+/* Formats a training size or count: "212", or "1.2k" style is never used (sizes stay exact). */
+const char *report_fmt_size(double n, char *out, size_t size);
+
+/* A p-value: "< 0.001", or three significant digits (plain text: escape it for HTML). */
+const char *report_fmt_p(double p, char *out, size_t n);
+
+/* Appends the printf-formatted text, escaped as report_esc does. */
+int report_escf(buf *b, mlac_err *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

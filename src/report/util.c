@@ -1,0 +1,89 @@
+/* util.c — escaping and number formatting for the report writers (see report_util.h). */
+#include "report/report_util.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int report_esc(buf *b, const char *s, mlac_err *err)
+{
+    int rc = MLAC_OK;
+    const char *run = s;
+    for (const char *p = s; *p && !rc; p++) {
+        const char *rep = NULL;
+        switch (*p) {
+        case '&': rep = "&amp;"; break;
+        case '<': rep = "&lt;"; break;
+        case '>': rep = "&gt;"; break;
+        case '"': rep = "&quot;"; break;
+        case '\'': rep = "&#39;"; break;
+        case '\n': rep = "&#10;"; break;
+        default:
+            if ((unsigned char)*p < 0x20 && *p != '\t')
+                rep = "";
+        }
+        if (!rep)
+            continue;
+        rc = buf_append(b, run, (size_t)(p - run), err);
+        if (!rc)
+            rc = buf_puts(b, rep, err);
+        run = p + 1;
+    }
+    if (!rc)
+        rc = buf_puts(b, run, err);
+    return rc;
+}
+
+int report_escf(buf *b, mlac_err *err, const char *fmt, ...)
+{
+    char text[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    return report_esc(b, text, err);
+}
+
+int report_csv_field(buf *b, const char *s, mlac_err *err)
+{
+    size_t len = strlen(s);
+    int quote = strpbrk(s, ",\"\r\n") != NULL || (len && (s[0] == ' ' || s[len - 1] == ' '));
+    if (!quote)
+        return buf_append(b, s, len, err);
+    int rc = buf_puts(b, "\"", err);
+    for (const char *p = s; *p && !rc; p++)
+        rc = *p == '"' ? buf_puts(b, "\"\"", err) : buf_append(b, p, 1, err);
+    return rc ? rc : buf_puts(b, "\"", err);
+}
+
+const char *report_fmt(double v, int digits, char *out, size_t n)
+{
+    if (!isfinite(v))
+        snprintf(out, n, "\xe2\x80\x93");
+    else
+        snprintf(out, n, "%.*f", digits, v);
+    return out;
+}
+
+const char *report_fmt_size(double v, char *out, size_t size)
+{
+    if (!isfinite(v))
+        snprintf(out, size, "\xe2\x80\x93");
+    else if (fabs(v - round(v)) < 1e-9 || v >= 100)
+        snprintf(out, size, "%.0f", v);
+    else
+        snprintf(out, size, "%.1f", v);
+    return out;
+}
+
+const char *report_fmt_p(double p, char *out, size_t n)
+{
+    if (!isfinite(p))
+        snprintf(out, n, "\xe2\x80\x93");
+    else if (p < 0.001)
+        snprintf(out, n, "< 0.001");
+    else
+        snprintf(out, n, "%.3g", p);
+    return out;
+}

@@ -1,0 +1,53 @@
+/* test_ledger.c — tasks.jsonl: append, reload, torn last line, replacement of a failed task. */
+#include "core/fsutil.h"
+#include "exp/ledger.h"
+#include "test.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+int main(void)
+{
+    char dir[] = "/tmp/mlac-ledger-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    mlac_err err = {0};
+    store *s = NULL;
+    CHECK_OK(store_open(dir, &s, &err), &err);
+    ledger l;
+    CHECK_OK(ledger_open(s, "run-a", &l, &err), &err);
+    CHECK(l.n == 0);
+    json_t *b = json_pack("{s:s, s:s}", "task_id", "sp/m/n00010/r0/f1", "status", "ok");
+    json_t *a = json_pack("{s:s, s:s, s:s}", "task_id", "sp/m/n00010/r0/f0", "status", "failed", "error", "boom");
+    CHECK_OK(ledger_append(&l, b, &err), &err);
+    CHECK_OK(ledger_append(&l, a, &err), &err);
+    CHECK(l.n == 2);
+    CHECK(!strcmp(json_string_value(json_object_get(l.entries[0], "task_id")), "sp/m/n00010/r0/f0"));
+    CHECK(ledger_find(&l, "sp/m/n00010/r0/f0", 0) == NULL); /* failed tasks are not finished */
+    CHECK(ledger_find(&l, "sp/m/n00010/r0/f0", 1) != NULL);
+    ledger_release(&l);
+
+    /* a torn last line (killed mid-write) is skipped on reload */
+    char path[512];
+    snprintf(path, sizeof path, "%s/run-a/tasks.jsonl", dir);
+    const char *torn = "{\"task_id\":\"sp/m/n00010/r0/f2\",\"sta";
+    CHECK_OK(fs_append_sync(path, torn, strlen(torn), &err), &err);
+    CHECK_OK(ledger_open(s, "run-a", &l, &err), &err);
+    CHECK(l.n == 2);
+    CHECK(l.torn_lines == 1);
+    CHECK(ledger_find(&l, "sp/m/n00010/r0/f1", 0) != NULL);
+    /* a rerun that succeeds replaces the failed entry */
+    json_t *a2 = json_pack("{s:s, s:s}", "task_id", "sp/m/n00010/r0/f0", "status", "ok");
+    CHECK_OK(ledger_append(&l, a2, &err), &err);
+    CHECK(l.n == 2);
+    CHECK(ledger_find(&l, "sp/m/n00010/r0/f0", 0) != NULL);
+    ledger_release(&l);
+    CHECK_OK(ledger_open(s, "run-a", &l, &err), &err);
+    CHECK(l.n == 2 && ledger_find(&l, "sp/m/n00010/r0/f0", 0) != NULL);
+    ledger_release(&l);
+    json_decref(a), json_decref(b), json_decref(a2);
+    store_free(s);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+    TEST_MAIN_END();
+}
