@@ -32,6 +32,7 @@ typedef struct run_state {
     size_t next, done, failed;
     int threads_per_task;
     pthread_mutex_t lock;
+    int run_lock;                               /* store lock handle on the run folder */
     int io_failed;
     mlac_err io_err;
 } run_state;
@@ -215,6 +216,10 @@ static int run_prepare(run_state *st, run_result *res, mlac_err *err)
         return rc;
     spec_derive_run_id(spec, &st->data);
     rc = store_open(spec->output_dir, &st->out, err);
+    char lock_path[256];
+    snprintf(lock_path, sizeof lock_path, "%s/.lock", spec->run_id);
+    if (!rc)
+        rc = store_lock(st->out, lock_path, &st->run_lock, err);
     if (!rc)
         rc = write_or_check_spec(st, err);
     if (!rc)
@@ -242,6 +247,8 @@ static void run_state_release(run_state *st)
     free(st->todo);
     ledger_release(&st->led);
     dataset_release(&st->data);
+    if (st->out)
+        store_unlock(st->out, st->run_lock);
     store_free(st->in);
     store_free(st->out);
     pthread_mutex_destroy(&st->lock);
@@ -253,7 +260,7 @@ int runner_run(exp_spec *spec, const run_options *opt, run_result *res, mlac_err
     memset(res, 0, sizeof *res);
     if (spec->threads < 1)
         spec->threads = pool_cpu_count();
-    run_state st = {.spec = spec, .opt = opt ? opt : &no_options};
+    run_state st = {.spec = spec, .opt = opt ? opt : &no_options, .run_lock = -1};
     pthread_mutex_init(&st.lock, NULL);
     openblas_set_num_threads(1); /* parallelism comes from our workers; BLAS calls stay serial */
     int rc = run_prepare(&st, res, err);

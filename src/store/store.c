@@ -65,3 +65,15 @@ void store_describe(const store *s, const char *path, char *out, size_t out_size
 {
     snprintf(out, out_size, "%s%s%s", s->root, path && *path ? "/" : "", path ? path : "");
 }
+
+int store_lock(store *s, const char *path, int *handle, mlac_err *err)
+{
+    *handle = -1;
+    return s->ops->lock ? s->ops->lock(s, path, handle, err) : MLAC_OK;
+}
+
+void store_unlock(store *s, int handle)
+{
+    if (s->ops->unlock && handle >= 0)
+        s->ops->unlock(s, handle);
+}

@@ -21,6 +21,10 @@ struct store_ops {
     int (*write)(store *s, const char *path, const void *data, size_t n, mlac_err *err);
     int (*append)(store *s, const char *path, const void *data, size_t n, mlac_err *err);
     int (*exists)(store *s, const char *path, int *exists, mlac_err *err);
+    /* Takes an exclusive advisory lock named path, held until unlock (or process exit);
+     * MLAC_EUNAVAIL when another process holds it. NULL when the back end has no locks. */
+    int (*lock)(store *s, const char *path, int *handle, mlac_err *err);
+    void (*unlock)(store *s, int handle);
     /* A local filesystem path for the object, or NULL when it has none (remote stores). */
     const char *(*local_path)(store *s, const char *path, char *tmp, size_t tmp_size);
     void (*free)(store *s);
@@ -47,6 +51,9 @@ int store_write_str(store *s, const char *path, const char *text, mlac_err *err)
 /* Appends and makes durable (fsync for files); used by the task ledger. */
 int store_append(store *s, const char *path, const void *data, size_t n, mlac_err *err);
 int store_exists(store *s, const char *path, int *exists, mlac_err *err);
+/* Exclusive lock for a run; *handle is -1 when the back end has no locks (then it is a no-op). */
+int store_lock(store *s, const char *path, int *handle, mlac_err *err);
+void store_unlock(store *s, int handle);
 const char *store_local_path(store *s, const char *path, char *tmp, size_t tmp_size);
 /* root + "/" + path, for messages. */
 void store_describe(const store *s, const char *path, char *out, size_t out_size);

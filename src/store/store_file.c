@@ -2,7 +2,11 @@
 #include "store/store.h"
 #include "core/fsutil.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,6 +76,30 @@ static const char *file_local_path(store *s, const char *path, char *tmp, size_t
     return tmp;
 }
 
+static int file_lock(store *s, const char *path, int *handle, mlac_err *err)
+{
+    char p[4096];
+    full_path(s, path, p, sizeof p);
+    int rc = fs_mkdir_parent(p, err);
+    if (rc)
+        return rc;
+    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return mlac_errf(err, MLAC_EIO, "cannot open lock '%s': %s", p, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        close(fd);
+        return mlac_errf(err, MLAC_EUNAVAIL, "'%s' is locked: another mlac process is writing this run", p);
+    }
+    *handle = fd;
+    return MLAC_OK;
+}
+
+static void file_unlock(store *s, int handle)
+{
+    (void)s;
+    close(handle);
+}
+
 static void file_free(store *s)
 {
     free(s);
@@ -84,6 +112,8 @@ static const struct store_ops file_ops = {
     .write = file_write,
     .append = file_append,
     .exists = file_exists,
+    .lock = file_lock,
+    .unlock = file_unlock,
     .local_path = file_local_path,
     .free = file_free,
 };

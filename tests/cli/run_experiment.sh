@@ -59,6 +59,15 @@ metrics_by_task "$TMP/kill/k/tasks.jsonl" > "$TMP/kill.metrics"
 check "resumed results identical to an uninterrupted run" cmp "$TMP/full.metrics" "$TMP/kill.metrics"
 check "resumed summary identical" cmp "$TMP/full/k/summary.csv" "$TMP/kill/k/summary.csv"
 
+# two processes never write one run at once
+"$MLAC" run-experiment --data "$TMP/data" --species coyote bullfrog human_vocal --models random_forest,svm \
+  --training-sizes 2 4 6 8 --cv-folds 3 --repeats 6 --no-report --output-dir "$TMP/lock" --run-id k \
+  > /dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 400); do [ -s "$TMP/lock/k/tasks.jsonl" ] && break; sleep 0.02; done
+expect_fail "a second writer is refused" "locked: another mlac process" big --output-dir "$TMP/lock" --run-id k
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+
 # bad specs fail before any work, naming the field
 expect_fail "unknown model" "unknown model 'deep'" run --output-dir "$TMP/x" --models deep
 expect_fail "unknown species" "species: 'wolf'" run --output-dir "$TMP/x" --species wolf
