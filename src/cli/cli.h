@@ -57,5 +57,6 @@ int cmd_features(int argc, char **argv);
 int cmd_run_experiment(int argc, char **argv);
 int cmd_grid_search(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_splits(int argc, char **argv);
 
 #endif

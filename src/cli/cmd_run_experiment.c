@@ -8,6 +8,7 @@
 #include "cli/progress.h"
 #include "core/log.h"
 #include "exp/runner.h"
+#include "ml/model.h"
 #include "report/report.h"
 
 #include <signal.h>
@@ -26,18 +27,6 @@ static void on_sigint(int sig)
     g_cancel = 1;
 }
 
-static int parse_shard(const char *text, run_options *opt, mlac_err *err)
-{
-    unsigned long i, n;
-    char extra;
-    if (sscanf(text, "%lu/%lu%c", &i, &n, &extra) != 2 || n < 1 || i >= n)
-        return mlac_errf(err, MLAC_EINVAL, "--shard expects I/N with 0 <= I < N, got '%s'", text);
-    opt->shard_index = i;
-    opt->shard_count = n;
-    opt->skip_aggregate = n > 1;
-    return MLAC_OK;
-}
-
 static int run_command(int argc, char **argv, const char *name, int all_models)
 {
     char cmd[64];
@@ -47,7 +36,6 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         "Runs every (species, model, training size, fold, repeat) task with k-fold cross-validation and\n"
         "writes <output-dir>/<run-id>/: spec.json, tasks.jsonl, predictions/, summary.csv/json,\n"
         "significance.csv, curves.csv and report/. Rerunning the same spec resumes the run."};
-    const char *shard = NULL;
     int no_report = 0, stop;
     const struct cli_opt opts[] = {
         {"models", OPT_CONFIG_LIST, "models", "M...", "models (spaces or commas): random_forest svm ..."},
@@ -65,7 +53,6 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         {"clip-seconds", OPT_CONFIG, "clip_seconds", "S", "clip length after centre crop/pad"},
         {"sample-rate", OPT_CONFIG, "sample_rate", "HZ", "analysis sample rate"},
         {"cache-dir", OPT_CONFIG, "cache_dir", "DIR", "feature cache ('' disables)"},
-        {"shard", OPT_STR, &shard, "I/N", "run only shard I of N (Kubernetes Indexed Jobs)"},
         {"no-report", OPT_FLAG, &no_report, NULL, "do not draw report/ at the end"},
         {NULL, 0, NULL, NULL, NULL},
     };
@@ -75,16 +62,15 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
     int have_spec = 0;
     if (cli_config_load(&cfg, &err))
         return cli_fail(&err);
-    if (all_models && config_find(&cfg, "models")->source == SRC_DEFAULT)
-        config_set(&cfg, "models", "random_forest,svm", SRC_DEFAULT, "default", &err);
+    if (all_models && config_find(&cfg, "models")->source == SRC_DEFAULT) {
+        char names[512];
+        model_names(names, sizeof names);
+        config_set(&cfg, "models", names, SRC_DEFAULT, "default: every registered model", &err);
+    }
     int rc = cli_parse(&usage, opts, argc, argv, NULL, &cfg, &stop);
     if (rc || stop)
         goto out;
     run_options opt = {.cancel = &g_cancel};
-    if (shard && parse_shard(shard, &opt, &err)) {
-        rc = cli_fail(&err);
-        goto out;
-    }
     if (spec_from_config(&cfg, &spec, &err)) {
         rc = cli_fail(&err);
         goto out;

@@ -16,6 +16,7 @@ static const struct cli_command commands[] = {
     {"features", cmd_features, "print the features the models see for audio files"},
     {"run-experiment", cmd_run_experiment, "run models x species x training sizes with k-fold CV"},
     {"grid-search", cmd_grid_search, "the same as run-experiment over a full grid (all models by default)"},
+    {"splits", cmd_splits, "print the exact training/test clips of every fold (for other tools)"},
     {"report", cmd_report, "draw the plots, HTML report and exports of a run"},
     {"config", cmd_config, "print the effective configuration and where each value came from"},
     {NULL, NULL, NULL},

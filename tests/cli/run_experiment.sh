@@ -21,6 +21,14 @@ check "summary has roc_auc rows" grep -q '^coyote,random_forest,3,3,false,roc_au
 check "significance compares the models" grep -q '^bullfrog,6,roc_auc,random_forest,svm,' "$TMP/a/r/significance.csv"
 check "spec records the fingerprint" grep -q '"data_fingerprint": "[0-9a-f]\{64\}"' "$TMP/a/r/spec.json"
 
+# `mlac splits` reports exactly the test clips the run scored
+"$MLAC" splits --data "$TMP/data" --species coyote --training-sizes 3 6 50 --cv-folds 3 > "$TMP/splits.jsonl"
+check "splits: one line per (n, fold)" test "$(wc -l < "$TMP/splits.jsonl")" -eq 9
+grep '"n":6,.*"fold":2,' "$TMP/splits.jsonl" | sed 's/.*"test":\[//' | grep -o '"[^"]*\.wav"' | tr -d '"' | sort > "$TMP/split.test"
+tail -n +2 "$TMP/a/r/predictions/coyote/svm/n00006_r0_f2.csv" | cut -d, -f1 | sort > "$TMP/pred.test"
+check "splits match the scored test clips" cmp "$TMP/split.test" "$TMP/pred.test"
+check "split test set not empty" test -s "$TMP/split.test"
+
 # a second run of the same spec skips every finished task
 check "rerun skips finished tasks" bash -c "$(declare -f run); MLAC='$MLAC' TMP='$TMP'; run --output-dir '$TMP/a' --run-id r | grep -q '36 already done, 0 run'"
 
