@@ -13,7 +13,7 @@
 
 /* Upper limits that protect against hostile headers. */
 #define AUDIO_MAX_CHANNELS 64
-#define AUDIO_MAX_FRAMES ((size_t)1 << 31)
+#define AUDIO_MAX_FRAMES ((size_t)1 << 28) /* 268M frames: 1.5 h at 48 kHz, 1 GiB as float */
 #define AUDIO_MAX_RATE 768000
 
 typedef struct audio_clip {
@@ -33,22 +33,31 @@ typedef struct audio_info {
 /* How audio_fix_length places a clip longer than the target, or pads a shorter one. */
 enum audio_offset { AUDIO_OFFSET_CENTRE = 0, AUDIO_OFFSET_START, AUDIO_OFFSET_RANDOM };
 
-/* Decodes bytes (a whole file in memory) to mono float at the file's own rate.
- * info may be NULL. Fails on empty/truncated/unreadable data and NaN/Inf samples. */
+/* Decodes bytes (a whole file in memory) to mono float at the file's own rate; the mono
+ * sample is the mean of the channels. info may be NULL. Fails with MLAC_EFORMAT on
+ * empty/truncated/unreadable data, zero frames, NaN/Inf samples, and channels or rate outside
+ * the limits above; MLAC_ENOMEM past AUDIO_MAX_FRAMES. A RIFF data chunk that claims more bytes
+ * than the file holds is truncation; so is decoding fewer frames than the header declares
+ * (except MP3, whose count may be an estimate). On failure *out is empty. */
 int audio_decode(const void *bytes, size_t n, const char *name, audio_clip *out, audio_info *info,
                  mlac_err *err);
 
 /* Reads only the header: rate, channels, frames, format. */
 int audio_probe(const void *bytes, size_t n, const char *name, audio_info *info, mlac_err *err);
 
-/* Resamples in place to `rate` with soxr (very high quality). No-op when the rate matches. */
+/* Resamples in place to `rate` with soxr (SOXR_VHQ, linear phase, time-aligned) to exactly
+ * ceil(n * rate / clip->rate) frames, as librosa.resample does. No-op when the rate matches.
+ * On failure the clip is unchanged. */
 int audio_resample(audio_clip *clip, int rate, const char *name, mlac_err *err);
 
-/* Crops or zero-pads to exactly n_out frames. Centre: the middle is kept / the clip sits in the
- * middle. Random: offset drawn from r (required then). */
+/* Crops or zero-pads to exactly n_out frames (1 <= n_out <= AUDIO_MAX_FRAMES). With
+ * d = |n - n_out| the window starts at (crop) / the clip is placed at (pad): floor(d / 2) for
+ * centre, 0 for start, rng_below(r, d + 1) for random (r required then; nothing is drawn when
+ * n == n_out). On failure the clip is unchanged. */
 int audio_fix_length(audio_clip *clip, size_t n_out, enum audio_offset where, rng *r, mlac_err *err);
 
-/* decode + resample + fix length (seconds <= 0 keeps the natural length). */
+/* decode + resample + fix length to round(seconds * rate) frames (seconds <= 0 keeps the
+ * natural length). Every error names the clip; on failure *out is empty. */
 int audio_load(const void *bytes, size_t n, const char *name, int rate, double seconds,
                enum audio_offset where, rng *r, audio_clip *out, mlac_err *err);
 

@@ -27,8 +27,8 @@ static size_t placement(size_t d, enum audio_offset where, rng *r)
 int audio_fix_length(audio_clip *clip, size_t n_out, enum audio_offset where, rng *r, mlac_err *err)
 {
     if (n_out < 1 || n_out > AUDIO_MAX_FRAMES)
-        return mlac_errf(err, MLAC_EINVAL, "clip length %zu frames is out of range (1 to %zu)", n_out,
-                         (size_t)AUDIO_MAX_FRAMES);
+        return mlac_errf(err, MLAC_EINVAL, "clip length %zu frames is out of range (1 to %zu)",
+                         n_out, (size_t)AUDIO_MAX_FRAMES);
     if (where != AUDIO_OFFSET_CENTRE && where != AUDIO_OFFSET_START && where != AUDIO_OFFSET_RANDOM)
         return mlac_errf(err, MLAC_EINVAL, "unknown clip offset mode %d", (int)where);
     if (where == AUDIO_OFFSET_RANDOM && !r)
@@ -66,8 +66,9 @@ int audio_load(const void *bytes, size_t n, const char *name, int rate, double s
     if (seconds > 0) {
         double frames = round(seconds * (double)rate);
         if (!(frames >= 1 && frames <= (double)AUDIO_MAX_FRAMES)) {
-            rc = mlac_errf(err, MLAC_EINVAL, "cannot load '%s': clip length %g s at %d Hz is out of range",
-                           name, seconds, rate);
+            rc = mlac_errf(err, MLAC_EINVAL,
+                           "cannot load '%s': clip length %g s at %d Hz is out of range", name,
+                           seconds, rate);
             goto out;
         }
         if ((rc = audio_fix_length(out, (size_t)frames, where, r, err))) {

@@ -78,35 +78,52 @@ struct fmt_name {
 };
 
 static const struct fmt_name major_names[] = {
-    {SF_FORMAT_WAV, "WAV"},     {SF_FORMAT_AIFF, "AIFF"},   {SF_FORMAT_AU, "AU"},
-    {SF_FORMAT_RAW, "RAW"},     {SF_FORMAT_PAF, "PAF"},     {SF_FORMAT_SVX, "SVX"},
-    {SF_FORMAT_NIST, "NIST"},   {SF_FORMAT_VOC, "VOC"},     {SF_FORMAT_IRCAM, "IRCAM"},
-    {SF_FORMAT_W64, "W64"},     {SF_FORMAT_MAT4, "MAT4"},   {SF_FORMAT_MAT5, "MAT5"},
-    {SF_FORMAT_PVF, "PVF"},     {SF_FORMAT_XI, "XI"},       {SF_FORMAT_HTK, "HTK"},
-    {SF_FORMAT_SDS, "SDS"},     {SF_FORMAT_AVR, "AVR"},     {SF_FORMAT_WAVEX, "WAVEX"},
-    {SF_FORMAT_SD2, "SD2"},     {SF_FORMAT_FLAC, "FLAC"},   {SF_FORMAT_CAF, "CAF"},
-    {SF_FORMAT_WVE, "WVE"},     {SF_FORMAT_OGG, "OGG"},     {SF_FORMAT_MPC2K, "MPC2K"},
-    {SF_FORMAT_RF64, "RF64"},   {SF_FORMAT_MPEG, "MP3"},
+    {SF_FORMAT_WAV, "WAV"},   {SF_FORMAT_AIFF, "AIFF"}, {SF_FORMAT_AU, "AU"},
+    {SF_FORMAT_RAW, "RAW"},   {SF_FORMAT_PAF, "PAF"},   {SF_FORMAT_SVX, "SVX"},
+    {SF_FORMAT_NIST, "NIST"}, {SF_FORMAT_VOC, "VOC"},   {SF_FORMAT_IRCAM, "IRCAM"},
+    {SF_FORMAT_W64, "W64"},   {SF_FORMAT_MAT4, "MAT4"}, {SF_FORMAT_MAT5, "MAT5"},
+    {SF_FORMAT_PVF, "PVF"},   {SF_FORMAT_XI, "XI"},     {SF_FORMAT_HTK, "HTK"},
+    {SF_FORMAT_SDS, "SDS"},   {SF_FORMAT_AVR, "AVR"},   {SF_FORMAT_WAVEX, "WAVEX"},
+    {SF_FORMAT_SD2, "SD2"},   {SF_FORMAT_FLAC, "FLAC"}, {SF_FORMAT_CAF, "CAF"},
+    {SF_FORMAT_WVE, "WVE"},   {SF_FORMAT_OGG, "OGG"},   {SF_FORMAT_MPC2K, "MPC2K"},
+    {SF_FORMAT_RF64, "RF64"}, {SF_FORMAT_MPEG, "MP3"},
 };
 
 static const struct fmt_name subtype_names[] = {
-    {SF_FORMAT_PCM_S8, "PCM_S8"},           {SF_FORMAT_PCM_16, "PCM_16"},
-    {SF_FORMAT_PCM_24, "PCM_24"},           {SF_FORMAT_PCM_32, "PCM_32"},
-    {SF_FORMAT_PCM_U8, "PCM_U8"},           {SF_FORMAT_FLOAT, "FLOAT"},
-    {SF_FORMAT_DOUBLE, "DOUBLE"},           {SF_FORMAT_ULAW, "ULAW"},
-    {SF_FORMAT_ALAW, "ALAW"},               {SF_FORMAT_IMA_ADPCM, "IMA_ADPCM"},
-    {SF_FORMAT_MS_ADPCM, "MS_ADPCM"},       {SF_FORMAT_GSM610, "GSM610"},
-    {SF_FORMAT_VOX_ADPCM, "VOX_ADPCM"},     {SF_FORMAT_NMS_ADPCM_16, "NMS_ADPCM_16"},
-    {SF_FORMAT_NMS_ADPCM_24, "NMS_ADPCM_24"}, {SF_FORMAT_NMS_ADPCM_32, "NMS_ADPCM_32"},
-    {SF_FORMAT_G721_32, "G721_32"},         {SF_FORMAT_G723_24, "G723_24"},
-    {SF_FORMAT_G723_40, "G723_40"},         {SF_FORMAT_DWVW_12, "DWVW_12"},
-    {SF_FORMAT_DWVW_16, "DWVW_16"},         {SF_FORMAT_DWVW_24, "DWVW_24"},
-    {SF_FORMAT_DWVW_N, "DWVW_N"},           {SF_FORMAT_DPCM_8, "DPCM_8"},
-    {SF_FORMAT_DPCM_16, "DPCM_16"},         {SF_FORMAT_VORBIS, "VORBIS"},
-    {SF_FORMAT_OPUS, "OPUS"},               {SF_FORMAT_ALAC_16, "ALAC_16"},
-    {SF_FORMAT_ALAC_20, "ALAC_20"},         {SF_FORMAT_ALAC_24, "ALAC_24"},
-    {SF_FORMAT_ALAC_32, "ALAC_32"},         {SF_FORMAT_MPEG_LAYER_I, "MPEG_LAYER_I"},
-    {SF_FORMAT_MPEG_LAYER_II, "MPEG_LAYER_II"}, {SF_FORMAT_MPEG_LAYER_III, "MPEG_LAYER_III"},
+    {SF_FORMAT_PCM_S8, "PCM_S8"},
+    {SF_FORMAT_PCM_16, "PCM_16"},
+    {SF_FORMAT_PCM_24, "PCM_24"},
+    {SF_FORMAT_PCM_32, "PCM_32"},
+    {SF_FORMAT_PCM_U8, "PCM_U8"},
+    {SF_FORMAT_FLOAT, "FLOAT"},
+    {SF_FORMAT_DOUBLE, "DOUBLE"},
+    {SF_FORMAT_ULAW, "ULAW"},
+    {SF_FORMAT_ALAW, "ALAW"},
+    {SF_FORMAT_IMA_ADPCM, "IMA_ADPCM"},
+    {SF_FORMAT_MS_ADPCM, "MS_ADPCM"},
+    {SF_FORMAT_GSM610, "GSM610"},
+    {SF_FORMAT_VOX_ADPCM, "VOX_ADPCM"},
+    {SF_FORMAT_NMS_ADPCM_16, "NMS_ADPCM_16"},
+    {SF_FORMAT_NMS_ADPCM_24, "NMS_ADPCM_24"},
+    {SF_FORMAT_NMS_ADPCM_32, "NMS_ADPCM_32"},
+    {SF_FORMAT_G721_32, "G721_32"},
+    {SF_FORMAT_G723_24, "G723_24"},
+    {SF_FORMAT_G723_40, "G723_40"},
+    {SF_FORMAT_DWVW_12, "DWVW_12"},
+    {SF_FORMAT_DWVW_16, "DWVW_16"},
+    {SF_FORMAT_DWVW_24, "DWVW_24"},
+    {SF_FORMAT_DWVW_N, "DWVW_N"},
+    {SF_FORMAT_DPCM_8, "DPCM_8"},
+    {SF_FORMAT_DPCM_16, "DPCM_16"},
+    {SF_FORMAT_VORBIS, "VORBIS"},
+    {SF_FORMAT_OPUS, "OPUS"},
+    {SF_FORMAT_ALAC_16, "ALAC_16"},
+    {SF_FORMAT_ALAC_20, "ALAC_20"},
+    {SF_FORMAT_ALAC_24, "ALAC_24"},
+    {SF_FORMAT_ALAC_32, "ALAC_32"},
+    {SF_FORMAT_MPEG_LAYER_I, "MPEG_LAYER_I"},
+    {SF_FORMAT_MPEG_LAYER_II, "MPEG_LAYER_II"},
+    {SF_FORMAT_MPEG_LAYER_III, "MPEG_LAYER_III"},
 };
 
 static void name_of(const struct fmt_name *t, size_t nt, int code, char *out, size_t cap)
@@ -128,8 +145,8 @@ static void fill_info(const SF_INFO *si, size_t frames, audio_info *info)
     info->rate = si->samplerate;
     info->channels = si->channels;
     info->frames = frames;
-    name_of(major_names, sizeof major_names / sizeof major_names[0], si->format & SF_FORMAT_TYPEMASK,
-            info->format, sizeof info->format);
+    name_of(major_names, sizeof major_names / sizeof major_names[0],
+            si->format & SF_FORMAT_TYPEMASK, info->format, sizeof info->format);
     name_of(subtype_names, sizeof subtype_names / sizeof subtype_names[0],
             si->format & SF_FORMAT_SUBMASK, info->subtype, sizeof info->subtype);
 }
@@ -171,9 +188,8 @@ static int riff_check(const unsigned char *p, size_t n, const char *name, mlac_e
 static int check_header(const SF_INFO *si, const char *name, mlac_err *err)
 {
     if (si->channels < 1 || si->channels > AUDIO_MAX_CHANNELS)
-        return mlac_errf(err, MLAC_EFORMAT,
-                         "cannot decode '%s': %d channels (supported: 1 to %d)", name,
-                         si->channels, AUDIO_MAX_CHANNELS);
+        return mlac_errf(err, MLAC_EFORMAT, "cannot decode '%s': %d channels (supported: 1 to %d)",
+                         name, si->channels, AUDIO_MAX_CHANNELS);
     if (si->samplerate < 1 || si->samplerate > AUDIO_MAX_RATE)
         return mlac_errf(err, MLAC_EFORMAT,
                          "cannot decode '%s': sample rate %d Hz (supported: 1 to %d)", name,
@@ -203,9 +219,10 @@ static int open_mem(memfile *m, const void *bytes, size_t n, const char *name, S
     if (!f) {
         /* sf_strerror(NULL) reads libsndfile's global last error: under concurrent opens the
          * detail may come from another thread's failure; the verdict and the name are ours. */
-        return mlac_errf(err, MLAC_EFORMAT,
-                         "cannot decode '%s': not a readable audio file (%zu bytes; libsndfile: %s)",
-                         name, n, sf_strerror(NULL));
+        return mlac_errf(
+            err, MLAC_EFORMAT,
+            "cannot decode '%s': not a readable audio file (%zu bytes; libsndfile: %s)", name, n,
+            sf_strerror(NULL));
     }
     rc = check_header(si, name, err);
     if (rc) {
@@ -219,18 +236,19 @@ static int open_mem(memfile *m, const void *bytes, size_t n, const char *name, S
 /* ---- block reading and mixdown ---- */
 
 /* Appends the mean over channels of frames (k, ch) to mono. Fails on a non-finite sample. */
-static int mix_block(const float *block, size_t k, int ch, float *mono, size_t at,
-                     const char *name, mlac_err *err)
+static int mix_block(const float *block, size_t k, int ch, float *mono, size_t at, const char *name,
+                     mlac_err *err)
 {
     for (size_t i = 0; i < k; i++) {
         const float *fr = block + i * (size_t)ch; /* (ch,) */
         double s = 0.0;
         for (int c = 0; c < ch; c++) {
             if (!isfinite(fr[c]))
-                return mlac_errf(err, MLAC_EFORMAT,
-                                 "cannot decode '%s': non-finite samples (NaN or Inf) at frame %zu, "
-                                 "channel %d",
-                                 name, at + i, c);
+                return mlac_errf(
+                    err, MLAC_EFORMAT,
+                    "cannot decode '%s': non-finite samples (NaN or Inf) at frame %zu, "
+                    "channel %d",
+                    name, at + i, c);
             s += fr[c];
         }
         mono[at + i] = (float)(s / ch);
@@ -243,8 +261,9 @@ static int grow(float **mono, size_t *cap, size_t need, const char *name, mlac_e
     if (need <= *cap)
         return MLAC_OK;
     if (need > AUDIO_MAX_FRAMES)
-        return mlac_errf(err, MLAC_ENOMEM, "cannot decode '%s': longer than the limit of %zu frames",
-                         name, (size_t)AUDIO_MAX_FRAMES);
+        return mlac_errf(err, MLAC_ENOMEM,
+                         "cannot decode '%s': longer than the limit of %zu frames", name,
+                         (size_t)AUDIO_MAX_FRAMES);
     size_t cap2 = *cap ? *cap : 4096;
     while (cap2 < need)
         cap2 *= 2;
@@ -267,7 +286,8 @@ static int read_mono(SNDFILE *f, const SF_INFO *si, const char *name, float **mo
     size_t cap = 0;
     *mono = NULL;
     *n = 0;
-    float *block = malloc((size_t)DECODE_BLOCK * (size_t)ch * sizeof *block); /* (DECODE_BLOCK, ch) */
+    float *block =
+        malloc((size_t)DECODE_BLOCK * (size_t)ch * sizeof *block); /* (DECODE_BLOCK, ch) */
     if (!block)
         return mlac_errf(err, MLAC_ENOMEM, "cannot decode '%s': out of memory", name);
     int rc = MLAC_OK;
@@ -282,8 +302,9 @@ static int read_mono(SNDFILE *f, const SF_INFO *si, const char *name, float **mo
         *n += (size_t)got;
     }
     if (sf_error(f) != SF_ERR_NO_ERROR) {
-        rc = mlac_errf(err, MLAC_EFORMAT, "cannot decode '%s': corrupt audio data after frame %zu (%s)",
-                       name, *n, sf_strerror(f));
+        rc = mlac_errf(err, MLAC_EFORMAT,
+                       "cannot decode '%s': corrupt audio data after frame %zu (%s)", name, *n,
+                       sf_strerror(f));
         goto out;
     }
     if (*n == 0) {

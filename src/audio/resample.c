@@ -25,8 +25,9 @@ int audio_resample(audio_clip *clip, int rate, const char *name, mlac_err *err)
     if (!name)
         name = "(unnamed)";
     if (rate < 1 || rate > AUDIO_MAX_RATE)
-        return mlac_errf(err, MLAC_EINVAL, "cannot resample '%s': target rate %d Hz (supported: 1 to %d)",
-                         name, rate, AUDIO_MAX_RATE);
+        return mlac_errf(err, MLAC_EINVAL,
+                         "cannot resample '%s': target rate %d Hz (supported: 1 to %d)", name, rate,
+                         AUDIO_MAX_RATE);
     if (clip->rate < 1 || clip->rate > AUDIO_MAX_RATE)
         return mlac_errf(err, MLAC_EINVAL, "cannot resample '%s': clip rate %d Hz is invalid", name,
                          clip->rate);
@@ -35,8 +36,9 @@ int audio_resample(audio_clip *clip, int rate, const char *name, mlac_err *err)
     if (clip->n == 0 || !clip->samples)
         return mlac_errf(err, MLAC_EINVAL, "cannot resample '%s': empty clip", name);
     if (clip->n > AUDIO_MAX_FRAMES)
-        return mlac_errf(err, MLAC_ENOMEM, "cannot resample '%s': longer than the limit of %zu frames",
-                         name, (size_t)AUDIO_MAX_FRAMES);
+        return mlac_errf(err, MLAC_ENOMEM,
+                         "cannot resample '%s': longer than the limit of %zu frames", name,
+                         (size_t)AUDIO_MAX_FRAMES);
     uint64_t n_out = resampled_len(clip->n, clip->rate, rate);
     if (n_out > AUDIO_MAX_FRAMES)
         return mlac_errf(err, MLAC_ENOMEM,
@@ -46,8 +48,8 @@ int audio_resample(audio_clip *clip, int rate, const char *name, mlac_err *err)
         n_out = 1;
     float *out = calloc((size_t)n_out, sizeof *out); /* (n_out,) */
     if (!out)
-        return mlac_errf(err, MLAC_ENOMEM, "cannot resample '%s': out of memory for %llu frames", name,
-                         (unsigned long long)n_out);
+        return mlac_errf(err, MLAC_ENOMEM, "cannot resample '%s': out of memory for %llu frames",
+                         name, (unsigned long long)n_out);
     soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
     soxr_quality_spec_t q = soxr_quality_spec(SOXR_VHQ, 0);
     soxr_runtime_spec_t rt = soxr_runtime_spec(1);
@@ -56,8 +58,8 @@ int audio_resample(audio_clip *clip, int rate, const char *name, mlac_err *err)
                                   (size_t)n_out, &odone, &io, &q, &rt);
     if (e) {
         free(out);
-        return mlac_errf(err, MLAC_EINTERNAL, "cannot resample '%s' from %d to %d Hz: soxr: %s", name,
-                         clip->rate, rate, e);
+        return mlac_errf(err, MLAC_EINTERNAL, "cannot resample '%s' from %d to %d Hz: soxr: %s",
+                         name, clip->rate, rate, e);
     }
     free(clip->samples);
     clip->samples = out;

@@ -26,23 +26,25 @@ typedef struct mel_band {
 struct feat_plan {
     feat_params p;        /* resolved copy: f_max is never 0 here */
     size_t n_freqs;       /* n_fft / 2 + 1 */
-    float *window;        /* (n_fft,) periodic Hann */
-    float *frame;         /* (n_fft,) fftw-aligned windowed frame, read by the FFT as
-                             (n_fft/2,) complex: even samples real, odd samples imaginary */
-    fftwf_complex *spec;  /* (n_fft/2,) fftw-aligned: FFT output */
-    fftwf_plan fft;       /* complex FFT of size n_fft/2, frame -> spec, FFTW_ESTIMATE */
+    float *window;        /* (2, n_fft/2) periodic Hann, deinterleaved: even-index samples,
+                             then odd-index samples */
+    float *frame;         /* (2, n_fft/2) fftw-aligned windowed frame, deinterleaved the same
+                             way: the real and imaginary parts of the half-size complex input */
+    float *spec;          /* (2, n_fft/2) fftw-aligned FFT output: real parts, imaginary parts */
+    fftwf_plan fft;       /* split-array complex FFT of size n_fft/2, frame -> spec,
+                             FFTW_ESTIMATE (the same algorithm, so the same bits, every run) */
     float *tw_re, *tw_im; /* (n_fft/2,) cos and -sin of 2 pi k / n_fft: the real-FFT split */
     float *power;         /* (n_freqs,) power of the current frame */
     mel_band *bands;      /* (n_mels,) */
-    float *band_w;        /* (sum of band lengths,) filter weights, band by band */
-    double *dct;          /* (n_mels, n_mfcc) DCT-II orthonormal, as create_dct returns it */
+    double *band_w;       /* (sum of band lengths,) filter weights, band by band */
+    double *dct;          /* (n_mels, mfcc_dct_cols(n_mfcc)) DCT-II orthonormal as create_dct
+                             returns it, columns zero-padded to a multiple of 8 */
     /* scratch, grown (never shrunk) to the largest clip seen */
     size_t cap_samples;   /* capacity of padded */
     size_t cap_frames;    /* frame capacity of mel and work */
     float *padded;        /* (n + n_fft,) reflect-padded clip */
     float *mel;           /* (n_frames, n_mels) mel power, turned into dB in place */
-    float *work;          /* (n_frames, max(3 * n_mfcc, n_mels)) per-frame coefficients or
-                             the transposed dB spectrogram (n_mels, n_frames) */
+    float *work;          /* (n_frames, 3 * n_mfcc) per-frame coefficients */
 };
 
 /* plan.c: validates the clip (length, finite samples) and grows the scratch for it. */
@@ -62,6 +64,7 @@ int mel_run(feat_plan *plan, const float *x, size_t n, size_t *n_frames, mlac_er
 void db_from_power(float *x, size_t count, float top_db);
 
 /* mfcc.c: DCT matrix; dB (n_frames, n_mels) -> coefficients written with row stride ld. */
+size_t mfcc_dct_cols(size_t n_mfcc);
 int mfcc_dct_build(feat_plan *plan, mlac_err *err);
 void mfcc_apply(const feat_plan *plan, const float *db, size_t n_frames, float *out, size_t ld);
 /* Mean then population std over time of x (n_frames, n_coef): out (2 * n_coef,). */
@@ -71,6 +74,9 @@ void mfcc_summary_stats(const float *x, size_t n_frames, size_t n_coef, float *o
 void deltas_strided(const float *x, size_t ldx, size_t n_frames, size_t n_coef, int win, float *out,
                     size_t ldo);
 
+/* image.c: bilinear resize reading in element (y, x) at in[y * sy + x * sx], out (oh, ow). */
+void resize_bilinear_strided(const float *in, size_t h, size_t w, size_t sy, size_t sx, float *out,
+                             size_t oh, size_t ow);
 /* Transpose a (rows, cols) matrix into out (cols, rows). */
 void feat_transpose(const float *in, size_t rows, size_t cols, float *out);
 

@@ -4,10 +4,15 @@
  * scale = in / out (float), src = scale * (dst + 0.5) - 0.5 clamped at 0, i0 = floor(src),
  * i1 = min(i0 + 1, in - 1), weights (1 - l, l) with l = src - i0; an axis whose size does
  * not change is copied. No antialiasing when shrinking, as in torch.
+ * The kernel reads its input through strides, so the image is made straight from the plan's
+ * time-major (n_frames, n_mels) spectrogram without a transpose; the per-column indices and
+ * weights are computed once per block of columns, on the stack (no allocation).
  */
 #include "features/feat_internal.h"
 
-/* Source indices and weights of output position o on one axis. */
+#define RESIZE_COLS 256 /* output columns whose lerp is computed at once */
+
+/* Source indices and weight of output position o on one axis. */
 static void axis_lerp(size_t in, size_t out, size_t o, size_t *i0, size_t *i1, float *l1)
 {
     if (in == out) {
@@ -25,22 +30,37 @@ static void axis_lerp(size_t in, size_t out, size_t o, size_t *i0, size_t *i1, f
     *l1 = l < 0.0f ? 0.0f : l > 1.0f ? 1.0f : l;
 }
 
-void feat_resize_bilinear(const float *in, size_t h, size_t w, float *out, size_t oh, size_t ow)
+/* in element (y, x) at in[y * sy + x * sx]; out (oh, ow) row-major. */
+void resize_bilinear_strided(const float *in, size_t h, size_t w, size_t sy, size_t sx, float *out,
+                             size_t oh, size_t ow)
 {
-    for (size_t oy = 0; oy < oh; oy++) {
-        size_t y0, y1;
-        float ly;
-        axis_lerp(h, oh, oy, &y0, &y1, &ly);
-        const float *r0 = in + y0 * w, *r1 = in + y1 * w; /* (w,) each */
-        for (size_t ox = 0; ox < ow; ox++) {
-            size_t x0, x1;
-            float lx;
-            axis_lerp(w, ow, ox, &x0, &x1, &lx);
-            float top = (1.0f - lx) * r0[x0] + lx * r0[x1];
-            float bot = (1.0f - lx) * r1[x0] + lx * r1[x1];
-            out[oy * ow + ox] = (1.0f - ly) * top + ly * bot;
+    size_t x0[RESIZE_COLS], x1[RESIZE_COLS];
+    float lx[RESIZE_COLS];
+    for (size_t c0 = 0; c0 < ow; c0 += RESIZE_COLS) {
+        size_t cn = ow - c0 < RESIZE_COLS ? ow - c0 : RESIZE_COLS;
+        for (size_t j = 0; j < cn; j++) {
+            axis_lerp(w, ow, c0 + j, &x0[j], &x1[j], &lx[j]);
+            x0[j] *= sx;
+            x1[j] *= sx;
+        }
+        for (size_t oy = 0; oy < oh; oy++) {
+            size_t y0, y1;
+            float ly;
+            axis_lerp(h, oh, oy, &y0, &y1, &ly);
+            const float *r0 = in + y0 * sy, *r1 = in + y1 * sy;
+            float *o = out + oy * ow + c0; /* (cn,) */
+            for (size_t j = 0; j < cn; j++) {
+                float top = (1.0f - lx[j]) * r0[x0[j]] + lx[j] * r0[x1[j]];
+                float bot = (1.0f - lx[j]) * r1[x0[j]] + lx[j] * r1[x1[j]];
+                o[j] = (1.0f - ly) * top + ly * bot;
+            }
         }
     }
+}
+
+void feat_resize_bilinear(const float *in, size_t h, size_t w, float *out, size_t oh, size_t ow)
+{
+    resize_bilinear_strided(in, h, w, w, 1, out, oh, ow);
 }
 
 void feat_transpose(const float *in, size_t rows, size_t cols, float *out)

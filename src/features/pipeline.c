@@ -24,12 +24,11 @@ static void coef_from_db(feat_plan *plan, size_t n_frames, float *out)
     deltas_strided(out + nm, ld, n_frames, nm, plan->p.delta_win, out + 2 * nm, ld);
 }
 
-/* From the dB mel in plan->mel to the (S, S) image, using plan->work for the transpose. */
+/* From the dB mel in plan->mel, read as (n_mels, n_frames) through strides, to the (S, S) image. */
 static void image_from_db(feat_plan *plan, size_t n_frames, float *out)
 {
     size_t n_mels = (size_t)plan->p.n_mels, s = (size_t)plan->p.image_size;
-    feat_transpose(plan->mel, n_frames, n_mels, plan->work); /* work: (n_mels, n_frames) */
-    feat_resize_bilinear(plan->work, n_mels, n_frames, out, s, s);
+    resize_bilinear_strided(plan->mel, n_mels, n_frames, 1, n_mels, out, s, s);
 }
 
 int feat_mel_power(feat_plan *plan, const float *x, size_t n, float *out, mlac_err *err)

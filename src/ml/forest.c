@@ -123,8 +123,8 @@ static int check_data(const float *x, const int *y, size_t n, size_t dim, mlac_e
 {
     if (dim < 1 || dim > FOREST_MAX_DIM)
         return mlac_errf(err, MLAC_EINVAL, "forest needs 1 to %u features, got %zu", FOREST_MAX_DIM, dim);
-    if (n < 2 || n > 0x7fffffffu)
-        return mlac_errf(err, MLAC_EINVAL, "forest needs 2 to 2^31-1 training rows, got %zu", n);
+    if (n < 2 || n > (1u << 30))
+        return mlac_errf(err, MLAC_EINVAL, "forest needs 2 to 2^30 training rows, got %zu", n);
     size_t n_pos = 0;
     for (size_t i = 0; i < n; i++) {
         if (y[i] != 0 && y[i] != 1)
@@ -197,6 +197,14 @@ static void pairs_sort(pair *a, size_t n)
 
 /* ---- growing one tree ------------------------------------------------------------------- */
 
+/* Per-feature ranks of the training values, computed once per fit and shared by all trees:
+ * large nodes find their splits by counting samples per rank instead of sorting. */
+typedef struct ranks {
+    uint32_t *rank;  /* (dim, n) index of x[i][f] among feature f's distinct values */
+    float *uval;     /* (dim, n) feature f's distinct values ascending, first n_uniq[f] used */
+    uint32_t *n_uniq; /* (dim,) */
+} ranks;
+
 typedef struct grow_ctx {
     const float *x; /* (n, dim) */
     const int *y;   /* (n,) */
@@ -205,6 +213,7 @@ typedef struct grow_ctx {
     int max_features, min_samples_leaf, bootstrap;
     int grow_depth;   /* 0 = unlimited */
     uint64_t seed;
+    ranks rk;
     ftree *trees;     /* (n_trees,) */
     uint8_t *inbag;   /* (n_trees, n) 1 where tree t drew sample i */
     int *status;      /* (n_trees,) MLAC_OK or MLAC_ENOMEM */
@@ -222,6 +231,7 @@ typedef struct scratch {
     uint32_t *idx;  /* (n,) samples with weight > 0, partitioned node by node */
     int32_t *w;     /* (n,) bootstrap count of each sample */
     pair *pairs;    /* (n,) one feature's values at one node */
+    int32_t *cnt;   /* (n, 3) per rank: positive weight, negative weight, samples; kept zero */
     uint32_t *feat; /* (dim,) feature draw order */
     pending *stack; /* (n + 2,) nodes waiting to be grown */
 } scratch;
@@ -231,6 +241,7 @@ static void scratch_release(scratch *s)
     free(s->idx);
     free(s->w);
     free(s->pairs);
+    free(s->cnt);
     free(s->feat);
     free(s->stack);
 }
@@ -240,25 +251,145 @@ static int scratch_init(scratch *s, size_t n, size_t dim)
     s->idx = malloc(n * sizeof *s->idx);
     s->w = malloc(n * sizeof *s->w);
     s->pairs = malloc(n * sizeof *s->pairs);
+    s->cnt = calloc(n * 3, sizeof *s->cnt);
     s->feat = malloc(dim * sizeof *s->feat);
     s->stack = malloc((n + 2) * sizeof *s->stack);
-    return s->idx && s->w && s->pairs && s->feat && s->stack ? MLAC_OK : MLAC_ENOMEM;
+    return s->idx && s->w && s->pairs && s->cnt && s->feat && s->stack ? MLAC_OK : MLAC_ENOMEM;
 }
 
-typedef struct split {
-    int feature; /* -1: none found */
-    double threshold;
-} split;
-
-/* Best Gini split of the samples idx[start, end) holding wp positive and wn negative weight. */
-static split node_split(const grow_ctx *c, scratch *s, size_t start, size_t end, int64_t wp,
-                        int64_t wn, rng *r)
+static void ranks_release(ranks *rk)
 {
-    size_t m = end - start, dim = c->dim, msl = (size_t)c->min_samples_leaf;
-    split best = {-1, 0.0};
-    double best_proxy = -INFINITY;
-    const uint32_t *idx = s->idx + start;
+    free(rk->rank);
+    free(rk->uval);
+    free(rk->n_uniq);
+}
+
+static int ranks_build(ranks *rk, const float *x, size_t n, size_t dim)
+{
+    rk->rank = malloc(n * dim * sizeof *rk->rank);
+    rk->uval = malloc(n * dim * sizeof *rk->uval);
+    rk->n_uniq = malloc(dim * sizeof *rk->n_uniq);
+    pair *pr = malloc(n * sizeof *pr);
+    if (!rk->rank || !rk->uval || !rk->n_uniq || !pr) {
+        free(pr);
+        return MLAC_ENOMEM;
+    }
+    for (size_t f = 0; f < dim; f++) {
+        for (size_t i = 0; i < n; i++)
+            pr[i] = (pair){x[i * dim + f], (int32_t)i};
+        pairs_sort(pr, n);
+        uint32_t u = 0;
+        float *uval = rk->uval + f * n;
+        for (size_t i = 0; i < n; i++) {
+            if (i > 0 && pr[i].v != pr[i - 1].v)
+                u++;
+            uval[u] = pr[i].v;
+            rk->rank[f * n + (size_t)pr[i].sw] = u;
+        }
+        rk->n_uniq[f] = u + 1;
+    }
+    free(pr);
+    return MLAC_OK;
+}
+
+/* The best split so far and the node totals it is measured against. */
+typedef struct search {
+    int64_t wp, wn;     /* node's positive and negative weight */
+    size_t m, msl;      /* node's distinct samples, min_samples_leaf */
+    double best_proxy;  /* sum over children of (pos^2 + neg^2) / weight: Gini's proxy */
+    int feature;        /* -1: none found */
+    double threshold;
+} search;
+
+/* Split between consecutive present values a < b with lp/ln weight and n_left samples left. */
+static inline void consider(search *sr, uint32_t f, int64_t lp, int64_t ln, size_t n_left, float a,
+                            float b)
+{
+    if ((double)b <= (double)a + FEATURE_THRESHOLD || n_left < sr->msl || sr->m - n_left < sr->msl)
+        return;
+    int64_t rp = sr->wp - lp, rn = sr->wn - ln;
+    double proxy = ((double)lp * (double)lp + (double)ln * (double)ln) / (double)(lp + ln) +
+                   ((double)rp * (double)rp + (double)rn * (double)rn) / (double)(rp + rn);
+    if (proxy > sr->best_proxy) {
+        sr->best_proxy = proxy;
+        sr->feature = (int)f;
+        double t = (double)a / 2.0 + (double)b / 2.0;
+        sr->threshold = (t == (double)b || isinf(t)) ? (double)a : t;
+    }
+}
+
+/* Feature f at a small node: sort the node's (value, weight) pairs and scan them.
+ * Returns 0 when the feature is constant at this node. */
+static int scan_sorted(const grow_ctx *c, scratch *s, const uint32_t *idx, uint32_t f, search *sr)
+{
+    size_t m = sr->m, dim = c->dim;
     pair *pr = s->pairs;
+    float lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < m; i++) {
+        uint32_t u = idx[i];
+        float v = c->x[(size_t)u * dim + f];
+        pr[i].v = v;
+        pr[i].sw = c->y[u] ? s->w[u] : -s->w[u];
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+    }
+    if ((double)hi <= (double)lo + FEATURE_THRESHOLD)
+        return 0;
+    pairs_sort(pr, m);
+    int64_t lp = 0, ln = 0;
+    for (size_t i = 0; i + 1 < m; i++) {
+        if (pr[i].sw > 0)
+            lp += pr[i].sw;
+        else
+            ln -= pr[i].sw;
+        consider(sr, f, lp, ln, i + 1, pr[i].v, pr[i + 1].v);
+    }
+    return 1;
+}
+
+/* Feature f at a large node: count weight per rank, then walk the ranks in order. Visits the
+ * same boundaries in the same order as scan_sorted, so both give the same split. */
+static int scan_counted(const grow_ctx *c, scratch *s, const uint32_t *idx, uint32_t f, search *sr)
+{
+    const uint32_t *rank = c->rk.rank + f * c->n;
+    const float *uval = c->rk.uval + f * c->n;
+    int32_t *cnt = s->cnt;
+    uint32_t rlo = UINT32_MAX, rhi = 0;
+    for (size_t i = 0; i < sr->m; i++) {
+        uint32_t u = idx[i], q = rank[u];
+        cnt[3 * q + (c->y[u] ? 0 : 1)] += s->w[u];
+        cnt[3 * q + 2]++;
+        rlo = q < rlo ? q : rlo;
+        rhi = q > rhi ? q : rhi;
+    }
+    int nonconst = (double)uval[rhi] > (double)uval[rlo] + FEATURE_THRESHOLD;
+    int64_t lp = 0, ln = 0;
+    size_t n_left = 0;
+    uint32_t prev = rlo;
+    for (uint32_t q = rlo; q <= rhi; q++) {
+        int32_t *e = cnt + 3 * (size_t)q;
+        if (!e[2])
+            continue;
+        if (nonconst && q != rlo)
+            consider(sr, f, lp, ln, n_left, uval[prev], uval[q]);
+        lp += e[0];
+        ln += e[1];
+        n_left += (size_t)e[2];
+        e[0] = e[1] = e[2] = 0;
+        prev = q;
+    }
+    return nonconst;
+}
+
+/* Best Gini split of the samples idx[start, end) holding wp positive and wn negative weight:
+ * visits max_features random features (constant ones included), and more while none of those
+ * visited was non-constant. */
+static search node_split(const grow_ctx *c, scratch *s, size_t start, size_t end, int64_t wp,
+                         int64_t wn, rng *r)
+{
+    size_t dim = c->dim;
+    search sr = {wp, wn, end - start, (size_t)c->min_samples_leaf, -INFINITY, -1, 0.0};
+    const uint32_t *idx = s->idx + start;
     for (size_t j = 0; j < dim; j++)
         s->feat[j] = (uint32_t)j;
     size_t visited = 0, nonconst = 0;
@@ -268,42 +399,11 @@ static split node_split(const grow_ctx *c, scratch *s, size_t start, size_t end,
         s->feat[pick] = s->feat[k];
         s->feat[k] = f;
         visited++;
-        float lo = INFINITY, hi = -INFINITY;
-        for (size_t i = 0; i < m; i++) {
-            uint32_t u = idx[i];
-            float v = c->x[(size_t)u * dim + f];
-            pr[i].v = v;
-            pr[i].sw = c->y[u] ? s->w[u] : -s->w[u];
-            lo = v < lo ? v : lo;
-            hi = v > hi ? v : hi;
-        }
-        if ((double)hi <= (double)lo + FEATURE_THRESHOLD)
-            continue; /* constant here: counts as visited, not as evaluated */
-        nonconst++;
-        pairs_sort(pr, m);
-        int64_t lp = 0, ln = 0;
-        for (size_t i = 0; i + 1 < m; i++) {
-            int32_t sw = pr[i].sw;
-            if (sw > 0)
-                lp += sw;
-            else
-                ln -= sw;
-            if ((double)pr[i + 1].v <= (double)pr[i].v + FEATURE_THRESHOLD)
-                continue;
-            if (i + 1 < msl || m - i - 1 < msl)
-                continue;
-            int64_t rp = wp - lp, rn = wn - ln;
-            double proxy = ((double)lp * (double)lp + (double)ln * (double)ln) / (double)(lp + ln) +
-                           ((double)rp * (double)rp + (double)rn * (double)rn) / (double)(rp + rn);
-            if (proxy > best_proxy) {
-                best_proxy = proxy;
-                best.feature = (int)f;
-                double a = pr[i].v, b = pr[i + 1].v, t = a / 2.0 + b / 2.0;
-                best.threshold = (t == b || isinf(t)) ? a : t;
-            }
-        }
+        /* counting costs about m + n_uniq, sorting about m log2 m compares */
+        int large = sr.m * 8 >= c->rk.n_uniq[f];
+        nonconst += large ? scan_counted(c, s, idx, f, &sr) : scan_sorted(c, s, idx, f, &sr);
     }
-    return best;
+    return sr;
 }
 
 static int tree_push_node(ftree *t)
@@ -352,7 +452,7 @@ static int tree_grow(const grow_ctx *c, scratch *s, ftree *t, size_t n_in, uint6
         rng r;
         rng_seed(&r, e.seed);
         uint64_t seed_left = rng_u64(&r), seed_right = rng_u64(&r);
-        split sp = node_split(c, s, e.start, e.end, wp, wn, &r);
+        search sp = node_split(c, s, e.start, e.end, wp, wn, &r);
         if (sp.feature < 0)
             continue;
         size_t i = e.start, j = e.end;
@@ -510,7 +610,9 @@ static void count_nodes(forest *f)
     forest_info *in = &f->info;
     in->n_nodes = in->n_leaves = 0;
     in->deepest_leaf = 0;
-    for (int t = 0; t < in->n_trees; t++)
+    in->memory_bytes = sizeof *f + (size_t)in->n_trees * sizeof *f->trees;
+    for (int t = 0; t < in->n_trees; t++) {
+        in->memory_bytes += f->trees[t].n_nodes * sizeof(fnode);
         for (size_t k = 0; k < f->trees[t].n_nodes; k++) {
             const fnode *nd = &f->trees[t].nodes[k];
             in->n_nodes++;
@@ -520,6 +622,7 @@ static void count_nodes(forest *f)
                     in->deepest_leaf = nd->depth;
             }
         }
+    }
 }
 
 /* ---- fit, predict ------------------------------------------------------------------------ */
@@ -558,12 +661,16 @@ int forest_fit(const forest_params *p, const float *x, const int *y, size_t n, s
     int n_threads = p->n_threads < 1 ? 1 : p->n_threads;
     int n_workers = n_threads < p->n_trees ? n_threads : p->n_trees;
     forest *f = forest_alloc(p->n_trees);
-    grow_ctx g = {x, y, n, dim, p->n_trees, 0, p->min_samples_leaf, p->bootstrap, 0, p->seed,
-                  NULL, NULL, NULL, NULL};
+    grow_ctx g = {.x = x, .y = y, .n = n, .dim = dim, .n_trees = p->n_trees,
+                  .min_samples_leaf = p->min_samples_leaf, .bootstrap = p->bootstrap, .seed = p->seed};
     g.max_features = p->max_features ? p->max_features : (int)floor(sqrt((double)dim));
     if (g.max_features < 1)
         g.max_features = 1;
     g.inbag = malloc((size_t)p->n_trees * n);
+    if (ranks_build(&g.rk, x, n, dim)) {
+        rc = mlac_errf(err, MLAC_ENOMEM, "out of memory ranking %zu x %zu training values", n, dim);
+        goto out;
+    }
     g.status = calloc((size_t)p->n_trees, sizeof *g.status);
     g.scratch = calloc((size_t)n_workers, sizeof *g.scratch);
     if (!f || !g.inbag || !g.status || !g.scratch) {
@@ -604,6 +711,14 @@ int forest_fit(const forest_params *p, const float *x, const int *y, size_t n, s
                 rc = mlac_errf(err, MLAC_ENOMEM, "out of memory truncating tree %d", t);
                 goto out;
             }
+    for (int t = 0; t < p->n_trees; t++) { /* give back the growth slack */
+        ftree *tr = &f->trees[t];
+        fnode *shrunk = realloc(tr->nodes, tr->n_nodes * sizeof *tr->nodes);
+        if (shrunk) {
+            tr->nodes = shrunk;
+            tr->cap = tr->n_nodes;
+        }
+    }
     count_nodes(f);
     *out = f;
     f = NULL;
@@ -612,6 +727,7 @@ out:
         for (int w = 0; w < n_workers; w++)
             scratch_release(&g.scratch[w]);
     free(g.scratch);
+    ranks_release(&g.rk);
     free(g.status);
     free(g.inbag);
     forest_free(f);

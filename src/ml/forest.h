@@ -10,7 +10,8 @@
  * depth limit and each candidate depth is evaluated on the same trees truncated at that depth.
  * This equals growing a forest per depth because every node draws from its own rng, seeded
  * from its parent's (so a node's split depends only on its path from the root, never on how
- * deep an earlier subtree went). Best OOB AUC wins; ties go to the shallower depth.
+ * deep an earlier subtree went). Best OOB AUC wins; ties go to the shallower depth; when no
+ * depth has a defined OOB AUC (tiny data: an OOB set without both classes) the deepest wins.
  *
  * Determinism: tree t draws from rng_derive_seed(seed, "tree/<t>"); trees are built in
  * parallel but the forest is bitwise identical for any n_threads.
@@ -58,6 +59,7 @@ typedef struct forest_info {
     size_t n_nodes;       /* all trees, after truncation to max_depth */
     size_t n_leaves;
     int deepest_leaf;     /* largest leaf depth over all trees (root = 0) */
+    size_t memory_bytes;  /* heap held by the fitted forest */
 } forest_info;
 
 typedef struct forest forest;

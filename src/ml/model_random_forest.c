@@ -6,6 +6,7 @@
  * default "sqrt"); min_samples_leaf (int >= 1, default 1); bootstrap (bool, default true).
  * Unknown keys are rejected, so a typo in a spec is an error rather than a silent default.
  * Scores: prob_out and score_out are both the forest's probability of class 1.
+ * A failed fit or load leaves the model unfitted (score then fails) rather than stale.
  */
 #include "ml/forest.h"
 #include "ml/model.h"
@@ -110,12 +111,10 @@ static int rf_create(const model_config *cfg, model **out, mlac_err *err)
 static int rf_fit(model *base, const float *x, const int *y, size_t n, size_t dim, mlac_err *err)
 {
     rf_model *m = (rf_model *)base;
-    forest *f = NULL;
-    int rc = forest_fit(&m->params, x, y, n, dim, &f, err);
-    if (rc)
+    forest_free(m->f); /* a failed fit leaves the model unfitted, never stale */
+    m->f = NULL;
+    if (forest_fit(&m->params, x, y, n, dim, &m->f, err))
         return mlac_err_prefix(err, "random_forest: ");
-    forest_free(m->f);
-    m->f = f;
     return MLAC_OK;
 }
 
@@ -146,11 +145,10 @@ static int rf_save(model *base, buf *out, mlac_err *err)
 static int rf_load(model *base, const void *data, size_t n, mlac_err *err)
 {
     rf_model *m = (rf_model *)base;
-    forest *f = NULL;
-    if (forest_load(data, n, &f, err))
+    forest_free(m->f); /* a failed load leaves the model unfitted */
+    m->f = NULL;
+    if (forest_load(data, n, &m->f, err))
         return mlac_err_prefix(err, "random_forest: ");
-    forest_free(m->f);
-    m->f = f;
     return MLAC_OK;
 }
 
@@ -183,6 +181,7 @@ static void rf_describe(model *base, json_t *out)
     json_object_set_new(out, "n_nodes", json_integer((json_int_t)in.n_nodes));
     json_object_set_new(out, "n_leaves", json_integer((json_int_t)in.n_leaves));
     json_object_set_new(out, "deepest_leaf", json_integer(in.deepest_leaf));
+    json_object_set_new(out, "memory_bytes", json_integer((json_int_t)in.memory_bytes));
 }
 
 static void rf_free(model *base)

@@ -13,7 +13,7 @@
  * Platt scaling, so it is deterministic (no internal cross-validation) and 0.5 lies exactly on
  * the decision boundary, but it is not calibrated.
  *
- * Saved form: text — "mlac-svm 1", the standardisation (dim, mean, scale), libsvm's own model
+ * Saved form: text — "mlac-svm 1", dim, C, the standardisation (mean, scale), libsvm's own model
  * file text (svm_type ... SV, then "coef 1:v 2:v ..." lines, numbers at %.17g so a round trip
  * is exact), "end", and a last line "sha256 <hex>" of everything before it. The libsvm part
  * can be fed to libsvm's svm-predict after standardising. Loading checks the checksum first,
@@ -335,7 +335,7 @@ static int svm_save(model *base, buf *out, mlac_err *err)
         return mlac_errf(err, MLAC_EINVAL, "svm: save called before fit or load");
     buf b;
     buf_init(&b, out->max);
-    int rc = buf_printf(&b, err, "mlac-svm 1\ndim %zu\n", m->dim);
+    int rc = buf_printf(&b, err, "mlac-svm 1\ndim %zu\nC %.17g\n", m->dim, m->C);
     rc = rc ? rc : put_vector(&b, "mean", m->std.mean, m->dim, err);
     rc = rc ? rc : put_vector(&b, "scale", m->std.scale, m->dim, err);
     rc = rc ? rc : buf_printf(&b, err,
@@ -475,6 +475,8 @@ static int load_text(svm_state *m, char *text, size_t n, mlac_err *err)
         BAD("header (expected 'mlac-svm 1')");
     if (!(s = field(&l, "dim")) || parse_count(s, 1u << 24, &dim) || dim == 0)
         BAD("dim");
+    if (!(s = field(&l, "C")) || parse_vector(s, &m->C, 1) || !(m->C > 0))
+        BAD("C");
     mean = malloc(dim * sizeof *mean);
     scale = malloc(dim * sizeof *scale);
     if (!mean || !scale) {
@@ -566,6 +568,8 @@ static void svm_describe(model *base, json_t *out)
     int neg = m->label[0] == 0 ? m->nr_sv[0] : m->nr_sv[1];
     json_object_set_new(out, "n_support_by_class", json_pack("[ii]", neg, (int)m->n_sv - neg));
     json_object_set_new(out, "probability", json_string("logistic(decision value), not calibrated"));
+    size_t bytes = sizeof *m + m->n_sv * (m->dim + 1) * sizeof(double) + 2 * m->dim * sizeof(double);
+    json_object_set_new(out, "memory_bytes", json_integer((json_int_t)bytes));
 }
 
 static void svm_model_free(model *base)

@@ -46,6 +46,7 @@ typedef struct report_task {
 
 /* One row of significance.csv (ROC-AUC rows only). */
 typedef struct report_sig {
+    char species_name[REPORT_NAME_MAX];
     int species;
     long n;
     char model_a[REPORT_NAME_MAX], model_b[REPORT_NAME_MAX], better[REPORT_NAME_MAX];
@@ -55,6 +56,7 @@ typedef struct report_sig {
 
 /* One row of curves.csv: the inverse power law auc(n) = a - b n^-c and the size for a target. */
 typedef struct report_curve {
+    char species_name[REPORT_NAME_MAX], model_name[REPORT_NAME_MAX];
     int species, model;
     double target, a, b, c, rmse;
     double n_needed, n_low, n_high; /* NAN when not reached or absent */
@@ -112,7 +114,8 @@ typedef struct report_roc {
 } report_roc;
 
 /* ROC curves of every model of a species that has predictions; models without readable
- * predictions are left out (*n_out counts the curves). */
+ * predictions (missing or malformed files, one class only) are left out (*n_out counts the
+ * curves). Fails only when out of memory. */
 int report_roc_species(store *st, const report_run *r, int species, report_roc **out, size_t *n_out,
                        mlac_err *err);
 void report_roc_free(report_roc *rocs, size_t n);

@@ -12,22 +12,31 @@
 #include "core/buf.h"
 #include "core/error.h"
 
-/* Appends s with & < > " ' replaced by entities and control characters other than tab and
- * newline dropped; a newline becomes "&#10;" (so it survives inside attributes). */
+/* Appends s with & < > " ' replaced by entities, control characters other than tab and
+ * newline dropped, a newline as "&#10;" (so it survives inside attributes) and bytes that are
+ * not UTF-8 as U+FFFD, so the output is always well-formed XML text. */
 int report_esc(buf *b, const char *s, mlac_err *err);
 
 /* Appends one CSV field (RFC 4180): quoted, with quotes doubled, when s holds a comma, quote,
  * CR or LF, or begins or ends with a space; as is otherwise. */
 int report_csv_field(buf *b, const char *s, mlac_err *err);
 
+/* Bytes of the longest prefix of s, at most max_bytes long, that ends on a character boundary
+ * (and holds only valid UTF-8). */
+size_t report_utf8_prefix(const char *s, size_t max_bytes);
+
 /* Formats v with `digits` decimals into out; "–" (en dash) for a non-finite v. */
 const char *report_fmt(double v, int digits, char *out, size_t n);
 
-/* Formats a training size or count: "212", or "1.2k" style is never used (sizes stay exact). */
+/* Formats a training size: "212" (whole numbers stay exact), "7.5" otherwise. */
 const char *report_fmt_size(double n, char *out, size_t size);
 
 /* A p-value: "< 0.001", or three significant digits (plain text: escape it for HTML). */
 const char *report_fmt_p(double p, char *out, size_t n);
+
+/* The file stem of a species' chart files: the name with anything outside [A-Za-z0-9._-]
+ * replaced by '_', and a leading '.' too ("coyote" stays "coyote"). */
+void report_file_stem(const char *name, char *out, size_t n);
 
 /* Appends the printf-formatted text, escaped as report_esc does. */
 int report_escf(buf *b, mlac_err *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

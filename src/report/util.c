@@ -6,13 +6,44 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 when it is not valid. */
+static size_t utf8_len(const unsigned char *p)
+{
+    size_t n = p[0] < 0x80 ? 1 : (p[0] & 0xE0) == 0xC0 ? 2 : (p[0] & 0xF0) == 0xE0 ? 3 : (p[0] & 0xF8) == 0xF0 ? 4 : 0;
+    if (n == 2 && p[0] < 0xC2)
+        return 0; /* overlong */
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    return n;
+}
+
+size_t report_utf8_prefix(const char *s, size_t max_bytes)
+{
+    size_t at = 0;
+    while (s[at]) {
+        size_t n = utf8_len((const unsigned char *)s + at);
+        if (!n || at + n > max_bytes)
+            break;
+        at += n;
+    }
+    return at;
+}
+
 int report_esc(buf *b, const char *s, mlac_err *err)
 {
     int rc = MLAC_OK;
     const char *run = s;
     for (const char *p = s; *p && !rc; p++) {
         const char *rep = NULL;
-        switch (*p) {
+        size_t n = utf8_len((const unsigned char *)p);
+        if (n > 1) {
+            p += n - 1;
+            continue;
+        }
+        if (n == 0)
+            rep = "\xef\xbf\xbd"; /* U+FFFD for a byte that is not UTF-8 */
+        else switch (*p) {
         case '&': rep = "&amp;"; break;
         case '<': rep = "&lt;"; break;
         case '>': rep = "&gt;"; break;
@@ -86,4 +117,18 @@ const char *report_fmt_p(double p, char *out, size_t n)
     else
         snprintf(out, n, "%.3g", p);
     return out;
+}
+
+void report_file_stem(const char *name, char *out, size_t n)
+{
+    size_t k = 0;
+    for (const char *p = name; *p && k + 1 < n; p++) {
+        char c = *p;
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                 c == '-' || (c == '.' && k > 0);
+        out[k++] = ok ? c : '_';
+    }
+    if (!k && n > 1)
+        out[k++] = '_';
+    out[k] = '\0';
 }

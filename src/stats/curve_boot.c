@@ -25,7 +25,8 @@ static int noise_scale(const curve_points *pts, const curve_fit *fit, double *s,
     }
     if (pts->k <= 3)
         return mlac_errf(err, MLAC_EINVAL,
-                         "curve bootstrap: without sd it needs more than 3 points, got %zu", pts->k);
+                         "curve bootstrap: without sd it needs more than 3 points, got %zu",
+                         pts->k);
     for (size_t i = 0; i < pts->k; i++) {
         double w = pts->w ? pts->w[i] : 1.0;
         s[i] = w > 0 ? sqrt(fit->rss / (double)(pts->k - 3) / w) : 0.0;
@@ -56,7 +57,8 @@ int curve_nstar_bootstrap(const curve_points *pts, double target, size_t n_boot,
     size_t reached = 0;
     *out = (curve_nstar_ci){INFINITY, NAN, NAN, NAN, n_boot};
     if (n_boot < 2 || !(level > 0 && level < 1))
-        return mlac_errf(err, MLAC_EINVAL, "curve bootstrap: needs n_boot >= 2 and level in (0, 1)");
+        return mlac_errf(err, MLAC_EINVAL,
+                         "curve bootstrap: needs n_boot >= 2 and level in (0, 1)");
     int rc = curve_fit_power(pts, &fit, err);
     if (rc)
         return rc;

@@ -2,8 +2,9 @@
  *
  * Parameters p = (a, b, c) of auc(n) = a - b n^-c. The start is the best of a grid over c
  * where, for fixed c, (a, b) is a weighted linear least-squares fit on g = n^-c. Each LM
- * step solves (J^T W J + lambda diag(J^T W J)) d = J^T W r by Cholesky and clamps p + d to
- * the box; a step is kept only if the weighted cost falls.
+ * step solves (J^T W J + lambda diag(J^T W J)) d = J^T W r by Cholesky over the parameters
+ * not held at a bound (active set) and clamps p + d to the box; a step is kept only if the
+ * weighted cost falls.
  */
 #include "stats/curve_fit.h"
 
@@ -135,12 +136,27 @@ static int solve_damped(const double A[9], const double g[3], double lambda, dou
     return 0;
 }
 
+/* Holds a parameter at its bound when the descent direction g points out of the box:
+ * its row and column become the identity and its step 0 (an active set). */
+static void hold_active(const double p[3], double A[9], double g[3])
+{
+    for (int j = 0; j < 3; j++) {
+        if (!((p[j] <= p_lo[j] && g[j] < 0) || (p[j] >= p_hi[j] && g[j] > 0)))
+            continue;
+        for (int k = 0; k < 3; k++)
+            A[3 * j + k] = A[3 * k + j] = 0;
+        A[4 * j] = 1;
+        g[j] = 0;
+    }
+}
+
 /* One accepted LM step from p (cost *S) into q; 0 when no damping gives a lower cost. */
 static int lm_step(const curve_points *pts, const double p[3], double *S, double *lambda,
                    double q[3])
 {
     double A[9], g[3], d[3];
     normal_eq(pts, p, A, g);
+    hold_active(p, A, g);
     for (; *lambda < 1e16; *lambda *= 10) {
         if (solve_damped(A, g, *lambda, d))
             continue;

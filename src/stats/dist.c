@@ -82,9 +82,11 @@ double stats_t_p2(double t, double df)
 {
     if (isnan(t) || !(df > 0))
         return NAN;
-    if (isinf(t))
-        return 0.0;
     double t2 = t * t;
+    if (isinf(t2))
+        return 0.0;
+    if (isinf(df))
+        return erfc(fabs(t) * M_SQRT1_2);
     return stats_beta_inc(0.5 * df, 0.5, df / (df + t2), t2 / (df + t2));
 }
 
@@ -164,6 +166,8 @@ double stats_t_quantile(double p, double df)
         return p == 0 ? -INFINITY : INFINITY;
     if (p == 0.5)
         return 0.0;
+    if (isinf(df))
+        return stats_norm_quantile(p);
     return p < 0.5 ? -t_upper(p, df) : t_upper(1.0 - p, df);
 }
 

@@ -16,6 +16,7 @@
  * NAN on bad arguments. */
 double stats_beta_inc(double a, double b, double x, double y);
 
+/* df > 0; df = INFINITY gives the normal distribution. */
 double stats_t_cdf(double t, double df);     /* P(T <= t) */
 double stats_t_sf(double t, double df);      /* P(T > t) */
 double stats_t_p2(double t, double df);      /* two-sided P(|T| >= |t|) */

@@ -1,4 +1,5 @@
-/* intervals.c — mean, sample std and Student t intervals over per-fold values (see intervals.h). */
+/* intervals.c — mean, sample std and Student t intervals over per-fold values
+ * (see intervals.h). */
 #include "stats/intervals.h"
 
 #include <math.h>

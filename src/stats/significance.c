@@ -11,11 +11,12 @@ int stats_nb_ttest(const double *d, size_t J, double n_train, double n_test, sta
 {
     *out = (stats_ttest){NAN, NAN, NAN, NAN, NAN};
     if (J < 2)
-        return mlac_errf(err, MLAC_EINVAL, "corrected t-test: needs at least 2 differences, got %zu",
-                         J);
+        return mlac_errf(err, MLAC_EINVAL,
+                         "corrected t-test: needs at least 2 differences, got %zu", J);
     if (!(n_train > 0) || !(n_test > 0))
-        return mlac_errf(err, MLAC_EINVAL, "corrected t-test: n_train (%g) and n_test (%g) must be > 0",
-                         n_train, n_test);
+        return mlac_errf(err, MLAC_EINVAL,
+                         "corrected t-test: n_train (%g) and n_test (%g) must be > 0", n_train,
+                         n_test);
     for (size_t j = 0; j < J; j++)
         if (!isfinite(d[j]))
             return mlac_errf(err, MLAC_EINVAL, "corrected t-test: difference %zu is %g", j, d[j]);

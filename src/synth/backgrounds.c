@@ -117,14 +117,25 @@ static void insects(float *x, size_t n, int rate, rng *r)
     double fmax = 0.95 * synth_fmax(rate);
     if (synth_chance(r, 0.6)) { /* cricket: pulses grouped in chirps */
         double fc = fmin(synth_unif(r, 3000, 7000), fmax), pulse = synth_unif(r, 20, 60);
-        double chirp = synth_unif(r, 1, 4), duty = synth_unif(r, 0.3, 0.7), ph = 0.0;
+        double chirp = synth_unif(r, 1, 4), duty = synth_unif(r, 0.3, 0.7);
+        /* carrier by complex rotation (c, s), renormalised every block */
+        double w = 2 * SYNTH_PI * fc / rate, cw = cos(w), sw = sin(w), c = 1.0, s = 0.0;
+        double pu = 0.0, cu = 0.0, dpu = pulse / rate, dcu = chirp / rate;
         for (size_t i = 0; i < n; i++) {
-            double t = (double)i / rate, pu = fmod(t * pulse, 1.0), cu = fmod(t * chirp, 1.0);
-            double a = (cu < duty ? 1.0 : 0.0) * (pu < 0.5 ? sin(SYNTH_PI * pu * 2.0) : 0.0);
-            x[i] = (float)(a * sin(ph));
-            ph += 2 * SYNTH_PI * fc / rate;
-            if (ph > 2 * SYNTH_PI)
-                ph -= 2 * SYNTH_PI;
+            double a = (cu < duty && pu < 0.5) ? sin(SYNTH_PI * pu * 2.0) : 0.0;
+            x[i] = (float)(a * s);
+            double c2 = c * cw - s * sw;
+            s = s * cw + c * sw;
+            c = c2;
+            if ((i & 1023) == 1023) {
+                double m = 1.0 / sqrt(c * c + s * s);
+                c *= m;
+                s *= m;
+            }
+            pu += dpu;
+            pu -= pu >= 1.0 ? 1.0 : 0.0;
+            cu += dcu;
+            cu -= cu >= 1.0 ? 1.0 : 0.0;
         }
     } else { /* katydid buzz: amplitude-modulated band noise */
         double fc = fmin(synth_unif(r, 4000, 8000), fmax), am = synth_unif(r, 80, 200);

@@ -59,7 +59,7 @@ static size_t howl_voice(float *out, size_t max_n, float *f0, float *tmp, int ra
     /* breath: a little band-passed noise riding on the tone */
     synth_noise g;
     noise_seed(&g, r);
-    biquad bp;
+    biquad bp = {0};
     biquad_set(&bp, BQ_BANDPASS, synth_unif(r, 800, 2500), 1.0, rate);
     float breath = (float)synth_unif(r, 0.0, 0.25);
     for (size_t i = 0; i < n; i++)
@@ -244,8 +244,7 @@ size_t calls_phrase(float *out, float *work, size_t max_n, int rate, rng *r, int
         src[i] = voiced ? y * 4.0f : src[i];
     }
     /* three formant band-passes gliding to each syllable's vowel over its first 30 % */
-    biquad fb[3];
-    memset(fb, 0, sizeof fb);
+    biquad fb[3] = {{0}};
     float prev[3], cur[3];
     for (int j = 0; j < 3; j++)
         prev[j] = cur[j] = vowels[syl[0].vowel][j] * (float)fscale;
@@ -272,8 +271,8 @@ size_t calls_phrase(float *out, float *work, size_t max_n, int rate, rng *r, int
             memcpy(prev, cur, sizeof prev);
     }
     /* fricative onsets: high-passed noise just before the vowel */
-    biquad hp;
-    memset(&hp, 0, sizeof hp);
+    biquad hp = {0};
+    double rms = sqrt(synth_power(out, end)); /* fricatives sit 9-20 dB under the vowels */
     for (int j = 0; j < n_syl; j++) {
         if (!syl[j].fricative)
             continue;
@@ -282,7 +281,7 @@ size_t calls_phrase(float *out, float *work, size_t max_n, int rate, rng *r, int
         if (s0 + nf > end)
             nf = end - s0;
         biquad_set(&hp, BQ_HIGHPASS, synth_unif(r, 2500, 5000), 0.8, rate);
-        float gf = (float)synth_unif(r, 0.05, 0.3);
+        float gf = (float)(rms * synth_unif(r, 0.1, 0.35));
         for (size_t i = 0; i < nf; i++)
             out[s0 + i] += gf * env_ar(i, nf, nf / 3, nf / 3) * biquad_step(&hp, noise_white(&g));
     }

@@ -44,8 +44,7 @@ static size_t barks(float *out, float *f0, float *tmp, size_t max_n, int rate, r
     int n_barks = synth_int(r, 1, 4);
     synth_noise g;
     noise_seed(&g, r);
-    biquad bp;
-    memset(&bp, 0, sizeof bp);
+    biquad bp = {0};
     float amps[10];
     for (int k = 0; k < 10; k++)
         amps[k] = (float)pow(k + 1, -0.8);
@@ -114,8 +113,7 @@ static size_t engine(float *out, float *f0, size_t max_n, int rate, rng *r)
         amps[k] = (float)(pow(k + 1, -rolloff) * synth_unif(r, 0.5, 1.0));
     double ph = 0.0;
     osc_harmonics(out, f0, n, amps, 12, rate, &ph);
-    biquad lp;
-    memset(&lp, 0, sizeof lp);
+    biquad lp = {0};
     biquad_set(&lp, BQ_LOWPASS, 500, 0.7, rate);
     biquad_run(&lp, out, n);
     env_apply(out, n, 0.3, 0.3, rate);
@@ -129,8 +127,7 @@ static size_t knocks(float *out, size_t max_n, int rate, rng *r)
     double fr = synth_unif(r, 80, 250);
     synth_noise g;
     noise_seed(&g, r);
-    biquad lp;
-    memset(&lp, 0, sizeof lp);
+    biquad lp = {0};
     biquad_set(&lp, BQ_LOWPASS, synth_unif(r, 150, 400), 0.7, rate);
     size_t pos = 0, end = 0, n = synth_samples(6 * tau, rate);
     for (int k = 0; k < n_knocks; k++) {
@@ -166,9 +163,7 @@ static size_t hum(float *out, float *f0, float *tmp, size_t max_n, int rate, rng
     memset(tmp, 0, n * sizeof *tmp);
     double ph = 0.0;
     osc_saw(tmp, f0, n, 1.0f, rate, &ph);
-    biquad lp, bp;
-    memset(&lp, 0, sizeof lp);
-    memset(&bp, 0, sizeof bp);
+    biquad lp = {0}, bp = {0};
     biquad_set(&lp, BQ_LOWPASS, synth_unif(r, 250, 450), 0.9, rate);
     biquad_set(&bp, BQ_BANDPASS, synth_unif(r, 230, 300), 3.0, rate);
     for (size_t i = 0; i < n; i++) {

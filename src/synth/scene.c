@@ -120,12 +120,15 @@ static float peak_abs(const float *x, size_t n)
     return p;
 }
 
-int synth_render(const synth_options *o, int species, int positive, size_t index, audio_clip *clip,
-                 audio_clip *clip5, synth_clip_info *info, mlac_err *err)
+/* Renders the clip, optionally its 5 s twin and optionally the data window's background alone. */
+static int render(const synth_options *o, int species, int positive, size_t index, audio_clip *clip,
+                  audio_clip *clip5, audio_clip *bgclip, synth_clip_info *info, mlac_err *err)
 {
     memset(clip, 0, sizeof *clip);
     if (clip5)
         memset(clip5, 0, sizeof *clip5);
+    if (bgclip)
+        memset(bgclip, 0, sizeof *bgclip);
     int rc = synth_options_check(o, err);
     if (rc)
         return rc;
@@ -178,12 +181,28 @@ int synth_render(const synth_options *o, int species, int positive, size_t index
         }
         rc = copy_clip(clip5, s.mix + c0, n5, o->rate, gain, err);
     }
+    if (!rc && bgclip)
+        rc = copy_clip(bgclip, s.bg + s.w0, s.n, o->rate, gain, err);
     info->peak = peak_abs(clip->samples ? clip->samples : s.mix, clip->samples ? clip->n : 0);
     free(block);
     if (rc) {
         audio_clip_release(clip);
         if (clip5)
             audio_clip_release(clip5);
+        if (bgclip)
+            audio_clip_release(bgclip);
     }
     return rc;
+}
+
+int synth_render(const synth_options *o, int species, int positive, size_t index, audio_clip *clip,
+                 audio_clip *clip5, synth_clip_info *info, mlac_err *err)
+{
+    return render(o, species, positive, index, clip, clip5, NULL, info, err);
+}
+
+int synth_render_split(const synth_options *o, int species, int positive, size_t index, audio_clip *clip,
+                       audio_clip *background, synth_clip_info *info, mlac_err *err)
+{
+    return render(o, species, positive, index, clip, NULL, background, info, err);
 }

@@ -80,6 +80,11 @@ int synth_species_find(const char *name);
 int synth_render(const synth_options *o, int species, int positive, size_t index, audio_clip *clip,
                  audio_clip *clip5, synth_clip_info *info, mlac_err *err);
 
+/* The same clip as synth_render, and the background under it alone (same length and gain):
+ * clip - background is the sum of the events, for measuring their SNR. */
+int synth_render_split(const synth_options *o, int species, int positive, size_t index, audio_clip *clip,
+                       audio_clip *background, synth_clip_info *info, mlac_err *err);
+
 /* Writes the whole dataset through the store (see the layout above). Refuses to write over an
  * existing dataset unless o->force; then clips beyond per_class left by an older run are
  * removed (local stores only). res may be NULL. */

@@ -74,7 +74,7 @@ static inline sf_count_t sndmem_tell(void *u)
 /* Encodes x (frames, channels) in the libsndfile format; returns 0 on success. m->d is the
  * caller's to free. */
 static inline int sndmem_encode(sndmem *m, int format, int channels, int rate, const float *x,
-                         size_t frames)
+                                size_t frames)
 {
     static SF_VIRTUAL_IO io = {sndmem_len, sndmem_seek, sndmem_read, sndmem_write, sndmem_tell};
     memset(m, 0, sizeof *m);
@@ -105,9 +105,9 @@ static inline void put32(unsigned char *p, uint32_t v)
 /* A canonical 44-byte-header WAV: fmt tag (1 PCM, 3 float), fields as given (lies allowed),
  * data_len bytes of payload from data (zeros if NULL), declared_len in the data chunk header.
  * Returns a malloc'd buffer of 44 + data_len bytes. */
-static inline unsigned char *wav_build(unsigned tag, unsigned channels, uint32_t rate, unsigned bits,
-                                const void *data, size_t data_len, uint32_t declared_len,
-                                size_t *out_n)
+static inline unsigned char *wav_build(unsigned tag, unsigned channels, uint32_t rate,
+                                       unsigned bits, const void *data, size_t data_len,
+                                       uint32_t declared_len, size_t *out_n)
 {
     size_t n = 44 + data_len;
     unsigned char *b = calloc(1, n);
@@ -135,7 +135,8 @@ static inline unsigned char *wav_build(unsigned tag, unsigned channels, uint32_t
 /* Two tones and a slow chirp, peak below 0.9: not periodic over short lags. */
 static inline double test_signal(double t)
 {
-    return 0.45 * sin(2 * M_PI * 440.0 * t) + 0.25 * sin(2 * M_PI * (1234.5 * t + 300.0 * t * t) + 0.3) +
+    return 0.45 * sin(2 * M_PI * 440.0 * t) +
+           0.25 * sin(2 * M_PI * (1234.5 * t + 300.0 * t * t) + 0.3) +
            0.15 * sin(2 * M_PI * 97.0 * t + 1.0);
 }
 

@@ -95,13 +95,15 @@ static void test_random(size_t n_in, size_t n_out)
         audio_clip_release(&a);
         audio_clip_release(&b);
     }
-    CHECK_MSG(bad == 0, "random %zu -> %zu: %d draws misplaced or not reproducible", n_in, n_out, bad);
+    CHECK_MSG(bad == 0, "random %zu -> %zu: %d draws misplaced or not reproducible", n_in, n_out,
+              bad);
     size_t least = (size_t)draws;
     for (size_t k = 0; k <= d; k++)
         least = hits[k] < least ? hits[k] : least;
-    printf("  random %zu -> %zu: %zu placements, each drawn >= %zu times of %d\n", n_in, n_out, d + 1,
-           least, draws);
-    CHECK_MSG(least >= 50, "random %zu -> %zu: some placement drawn only %zu times", n_in, n_out, least);
+    printf("  random %zu -> %zu: %zu placements, each drawn >= %zu times of %d\n", n_in, n_out,
+           d + 1, least, draws);
+    CHECK_MSG(least >= 50, "random %zu -> %zu: some placement drawn only %zu times", n_in, n_out,
+              least);
     free(hits);
 }
 
@@ -112,7 +114,8 @@ static void test_errors(void)
     float *before = c.samples;
     CHECK(audio_fix_length(&c, 4, AUDIO_OFFSET_RANDOM, NULL, &err) == MLAC_EINVAL);
     CHECK(audio_fix_length(&c, 0, AUDIO_OFFSET_CENTRE, NULL, &err) == MLAC_EINVAL);
-    CHECK(audio_fix_length(&c, AUDIO_MAX_FRAMES + 1, AUDIO_OFFSET_CENTRE, NULL, &err) == MLAC_EINVAL);
+    CHECK(audio_fix_length(&c, AUDIO_MAX_FRAMES + 1, AUDIO_OFFSET_CENTRE, NULL, &err) ==
+          MLAC_EINVAL);
     CHECK(audio_fix_length(&c, 4, (enum audio_offset)7, NULL, &err) == MLAC_EINVAL);
     CHECK(c.samples == before && c.n == 8 && c.samples[7] == 8.0f);
 
@@ -148,34 +151,39 @@ static void test_load(void)
     CHECK(ref.n == 44100);
 
     audio_clip c;
-    CHECK_OK(audio_load(m.d, (size_t)m.n, "load.wav", 22050, 0, AUDIO_OFFSET_CENTRE, NULL, &c, &err),
-             &err);
-    CHECK(c.n == ref.n && c.rate == 22050 && memcmp(c.samples, ref.samples, c.n * sizeof(float)) == 0);
+    CHECK_OK(
+        audio_load(m.d, (size_t)m.n, "load.wav", 22050, 0, AUDIO_OFFSET_CENTRE, NULL, &c, &err),
+        &err);
+    CHECK(c.n == ref.n && c.rate == 22050 &&
+          memcmp(c.samples, ref.samples, c.n * sizeof(float)) == 0);
     audio_clip_release(&c);
 
-    CHECK_OK(audio_load(m.d, (size_t)m.n, "load.wav", 22050, 1.0, AUDIO_OFFSET_CENTRE, NULL, &c, &err),
-             &err);
+    CHECK_OK(
+        audio_load(m.d, (size_t)m.n, "load.wav", 22050, 1.0, AUDIO_OFFSET_CENTRE, NULL, &c, &err),
+        &err);
     CHECK(c.n == 22050 && memcmp(c.samples, ref.samples + 11025, 22050 * sizeof(float)) == 0);
     audio_clip_release(&c);
 
-    CHECK_OK(audio_load(m.d, (size_t)m.n, "load.wav", 22050, 3.0, AUDIO_OFFSET_START, NULL, &c, &err),
-             &err);
+    CHECK_OK(
+        audio_load(m.d, (size_t)m.n, "load.wav", 22050, 3.0, AUDIO_OFFSET_START, NULL, &c, &err),
+        &err);
     CHECK(c.n == 66150 && memcmp(c.samples, ref.samples, ref.n * sizeof(float)) == 0 &&
           c.samples[66149] == 0.0f);
     audio_clip_release(&c);
 
     rng r;
     rng_seed(&r, 42);
-    CHECK_OK(audio_load(m.d, (size_t)m.n, "load.wav", 22050, 0.5, AUDIO_OFFSET_RANDOM, &r, &c, &err),
-             &err);
+    CHECK_OK(
+        audio_load(m.d, (size_t)m.n, "load.wav", 22050, 0.5, AUDIO_OFFSET_RANDOM, &r, &c, &err),
+        &err);
     rng_seed(&r, 42);
     size_t o = (size_t)rng_below(&r, 44100 - 11025 + 1);
     CHECK(c.n == 11025 && memcmp(c.samples, ref.samples + o, 11025 * sizeof(float)) == 0);
     audio_clip_release(&c);
 
     /* failures name the clip and leave the output empty */
-    CHECK(audio_load(m.d, (size_t)m.n, "load.wav", 22050, 0.5, AUDIO_OFFSET_RANDOM, NULL, &c, &err) ==
-          MLAC_EINVAL);
+    CHECK(audio_load(m.d, (size_t)m.n, "load.wav", 22050, 0.5, AUDIO_OFFSET_RANDOM, NULL, &c,
+                     &err) == MLAC_EINVAL);
     CHECK(strstr(err.msg, "load.wav") != NULL && c.samples == NULL && c.n == 0);
     CHECK(audio_load(m.d, (size_t)m.n, "load.wav", 0, 1.0, AUDIO_OFFSET_CENTRE, NULL, &c, &err) ==
           MLAC_EINVAL);
@@ -183,8 +191,8 @@ static void test_load(void)
     CHECK(audio_load(m.d, 10, "cut.wav", 22050, 1.0, AUDIO_OFFSET_CENTRE, NULL, &c, &err) ==
           MLAC_EFORMAT);
     CHECK(strstr(err.msg, "cut.wav") != NULL && c.samples == NULL);
-    CHECK(audio_load(m.d, (size_t)m.n, "load.wav", 22050, 1e300, AUDIO_OFFSET_CENTRE, NULL, &c, &err) ==
-          MLAC_EINVAL);
+    CHECK(audio_load(m.d, (size_t)m.n, "load.wav", 22050, 1e300, AUDIO_OFFSET_CENTRE, NULL, &c,
+                     &err) == MLAC_EINVAL);
     CHECK(strstr(err.msg, "load.wav") != NULL && c.samples == NULL);
 
     audio_clip_release(&ref);

@@ -30,9 +30,9 @@ typedef struct rt_case {
     const char *major;   /* expected audio_info.format */
     const char *subtype; /* expected audio_info.subtype */
     int rate;
-    int bits;            /* lossless integer PCM: bits per sample; 0 float/lossy */
-    double min_snr;      /* lossy: required SNR in dB; 0 = lossless */
-    size_t max_pad;      /* block codecs pad the last block with up to this many frames */
+    int bits;       /* lossless integer PCM: bits per sample; 0 float/lossy */
+    double min_snr; /* lossy: required SNR in dB; 0 = lossless */
+    size_t max_pad; /* block codecs pad the last block with up to this many frames */
 } rt_case;
 
 static const rt_case rt_cases[] = {
@@ -81,7 +81,8 @@ static void test_round_trip(const rt_case *c)
         char name[64];
         snprintf(name, sizeof name, "rt-%s-%s-%d.bin", c->major, c->subtype, c->rate);
         CHECK_OK(audio_decode(m.d, (size_t)m.n, name, &clip, &info, &err), &err);
-        CHECK_MSG(clip.n >= n && clip.n <= n + c->max_pad, "%s: %zu frames, wrote %zu", name, clip.n, n);
+        CHECK_MSG(clip.n >= n && clip.n <= n + c->max_pad, "%s: %zu frames, wrote %zu", name,
+                  clip.n, n);
         CHECK(clip.rate == c->rate && info.rate == c->rate && info.channels == 1);
         CHECK(info.frames == clip.n);
         CHECK_MSG(strcmp(info.format, c->major) == 0 && strcmp(info.subtype, c->subtype) == 0,
@@ -97,7 +98,8 @@ static void test_round_trip(const rt_case *c)
             double worst = 0;
             for (size_t i = 0; i < k; i++)
                 worst = fmax(worst, fabs((double)clip.samples[i] - ref[i]));
-            printf("  %-28s %7zu bytes  max error %.3g (tol %.3g)\n", name, (size_t)m.n, worst, tol);
+            printf("  %-28s %7zu bytes  max error %.3g (tol %.3g)\n", name, (size_t)m.n, worst,
+                   tol);
             CHECK_MSG(worst <= tol, "%s: max error %g > %g", name, worst, tol);
         }
         audio_clip_release(&clip);
@@ -116,10 +118,11 @@ static void test_mixdown(int format, int ch, int rate, double tol)
 {
     size_t n = (size_t)rate / 10;
     float *x = malloc(n * (size_t)ch * sizeof *x); /* (n, ch) */
-    double *mean = calloc(n, sizeof *mean);         /* (n,) */
+    double *mean = calloc(n, sizeof *mean);        /* (n,) */
     for (size_t i = 0; i < n; i++) {
         for (int c = 0; c < ch; c++) {
-            double v = (0.9 - 0.1 * c) * test_signal((double)i / rate + 0.01 * c) * (c % 2 ? -1 : 1);
+            double v =
+                (0.9 - 0.1 * c) * test_signal((double)i / rate + 0.01 * c) * (c % 2 ? -1 : 1);
             x[i * (size_t)ch + (size_t)c] = (float)v;
             mean[i] += (double)x[i * (size_t)ch + (size_t)c] / ch;
         }
@@ -150,7 +153,8 @@ static void expect_fail(const void *bytes, size_t n, const char *name, int code,
     int rc = audio_decode(bytes, n, name, &clip, NULL, &err);
     CHECK_MSG(rc == code, "%s: status %d (%s), want %d: %s", name, rc, mlac_status_name(rc), code,
               err.msg);
-    CHECK_MSG(strstr(err.msg, name) != NULL, "%s: message does not name the file: %s", name, err.msg);
+    CHECK_MSG(strstr(err.msg, name) != NULL, "%s: message does not name the file: %s", name,
+              err.msg);
     if (want)
         CHECK_MSG(strstr(err.msg, want) != NULL, "%s: message lacks '%s': %s", name, want, err.msg);
     CHECK(clip.samples == NULL && clip.n == 0);

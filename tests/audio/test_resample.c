@@ -35,8 +35,9 @@ static void test_snr(int from, int to, double seconds)
         clip.samples[i] = (float)multitone((double)i / from, nyq);
     mlac_err err = {0};
     CHECK_OK(audio_resample(&clip, to, "tones.wav", &err), &err);
-    size_t want_n = (size_t)(((unsigned long long)n * (unsigned long long)to + (unsigned long long)from - 1) /
-                             (unsigned long long)from);
+    size_t want_n =
+        (size_t)(((unsigned long long)n * (unsigned long long)to + (unsigned long long)from - 1) /
+                 (unsigned long long)from);
     CHECK_MSG(clip.n == want_n, "%d->%d: %zu frames, want %zu", from, to, clip.n, want_n);
     CHECK(clip.rate == to);
     double *ref = malloc(clip.n * sizeof *ref); /* (clip.n,) analytic signal at the new rate */

@@ -267,6 +267,61 @@ out:
     npy_release(&ref);
 }
 
+/* STFT power for other sizes against a naive DFT in double, written here from the definition:
+ * reflect padding, periodic Hann window, X[k] = sum_j w[j] x[t*hop + j - n_fft/2] e^(-2 pi i jk/N). */
+static void check_stft_naive(int n_fft, int hop, size_t n)
+{
+    feat_params p;
+    feat_params_default(&p);
+    p.n_fft = n_fft;
+    p.hop = hop;
+    p.n_mels = 8;
+    p.n_mfcc = 8;
+    feat_plan *plan = NULL;
+    mlac_err err = {0};
+    CHECK_OK(feat_plan_new(&p, &plan, &err), &err);
+    size_t nf = 1 + n / (size_t)hop, nfreq = (size_t)n_fft / 2 + 1, pad = (size_t)n_fft / 2;
+    float *x = malloc(n * sizeof *x), *out = malloc(nf * nfreq * sizeof *out);
+    double *ref = malloc(nfreq * sizeof *ref), *c = malloc((size_t)n_fft * 2 * sizeof *c);
+    if (!plan || !x || !out || !ref || !c)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)(sin(0.37 * (double)i) + 0.5 * cos(1.9 * (double)i * (double)i / (double)n));
+    for (int j = 0; j < n_fft; j++) {
+        c[2 * j] = cos(2 * M_PI * j / n_fft);
+        c[2 * j + 1] = sin(2 * M_PI * j / n_fft);
+    }
+    CHECK_OK(feat_stft_power(plan, x, n, out, &err), &err);
+    CHECK(feat_n_frames(plan, n) == nf);
+    for (size_t t = 0; t < nf; t++) {
+        for (size_t k = 0; k < nfreq; k++) {
+            double re = 0, im = 0;
+            for (size_t j = 0; j < (size_t)n_fft; j++) {
+                long src = (long)(t * (size_t)hop + j) - (long)pad;
+                if (src < 0)
+                    src = -src;
+                if (src >= (long)n)
+                    src = 2 * ((long)n - 1) - src;
+                double v = x[src] * (0.5 - 0.5 * c[2 * j]);
+                size_t e = (j * k) % (size_t)n_fft;
+                re += v * c[2 * e];
+                im -= v * c[2 * e + 1];
+            }
+            ref[k] = re * re + im * im;
+        }
+        char name[64];
+        snprintf(name, sizeof name, "naive stft n_fft %d frame %zu", n_fft, t);
+        double w = check_rel(name, ref, out + t * nfreq, nfreq);
+        worst_rel_power = w > worst_rel_power ? w : worst_rel_power;
+    }
+out:
+    free(x);
+    free(out);
+    free(ref);
+    free(c);
+    feat_plan_free(plan);
+}
+
 static void check_fb(const char *name, int sr, int n_fft, int n_mels, int scale, int norm,
                      float f_min, float f_max)
 {
@@ -343,6 +398,10 @@ int main(void)
     for (size_t i = 0; i < sizeof clips / sizeof *clips; i++)
         check_clip(clips[i]);
     check_htk_variant();
+    check_stft_naive(16, 4, 9);     /* shortest clip for n_fft 16, pad reaching both ends */
+    check_stft_naive(16, 3, 40);
+    check_stft_naive(128, 32, 300);
+    check_stft_naive(1024, 256, 1500);
     check_no_floor();
     check_fb("fb_slaney", 22050, 1024, 64, MEL_SLANEY, 1, 0.0f, 0.0f);
     check_fb("fb_htk", 16000, 512, 40, MEL_HTK, 0, 20.0f, 7600.0f);

@@ -471,7 +471,7 @@ static void test_options(const data *tr)
     CHECK(json_is_false(json_object_get(d, "max_depth_tuned")));
     CHECK(json_integer_value(json_object_get(d, "deepest_leaf")) <= 3);
     CHECK(json_integer_value(json_object_get(d, "max_features")) == 5);
-    json_decref(d);
+    CHECK(json_integer_value(json_object_get(d, "memory_bytes")) > 0);
     /* model-level save/load: identical scores; garbage refused */
     buf b;
     buf_init(&b, 0);
@@ -483,10 +483,14 @@ static void test_options(const data *tr)
     CHECK_OK(m2->kind->load(m2, b.data, b.len, &err), &err);
     CHECK_OK(m2->kind->score(m2, tr->x, 16, tr->dim, p2, s2, &err), &err);
     CHECK(memcmp(s1, s2, sizeof s1) == 0 && memcmp(s1, p2, sizeof s1) == 0);
+    json_t *d2 = json_object();
+    m2->kind->describe(m2, d2);
+    CHECK(json_equal(d, d2)); /* everything describe reports survives the round trip */
+    json_decref(d2);
     CHECK(m2->kind->load(m2, "garbage", 7, &err) == MLAC_EFORMAT);
-    CHECK_OK(m2->kind->score(m2, tr->x, 16, tr->dim, p2, s2, &err), &err); /* still the old one */
-    CHECK(memcmp(s1, s2, sizeof s1) == 0);
+    CHECK(m2->kind->score(m2, tr->x, 16, tr->dim, p2, s2, &err) == MLAC_EINVAL); /* unfitted now */
     buf_release(&b);
+    json_decref(d);
     m->kind->free(m);
     m2->kind->free(m2);
     k->free(NULL);

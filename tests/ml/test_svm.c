@@ -280,6 +280,17 @@ static void test_edges(void)
     m->kind->describe(m, d);
     CHECK(json_real_value(json_object_get(d, "gamma")) == 0.5);
     CHECK(json_real_value(json_object_get(d, "C")) == 10.0);
+    buf blob;
+    buf_init(&blob, 0);
+    CHECK_OK(m->kind->save(m, &blob, &err), &err);
+    model *c = make_svm(1, NULL);
+    CHECK_OK(c->kind->load(c, blob.data, blob.len, &err), &err);
+    json_t *d2 = json_object();
+    c->kind->describe(c, d2);
+    CHECK(json_equal(d, d2)); /* C = 10 and gamma came back from the blob, not from options */
+    json_decref(d2);
+    c->kind->free(c);
+    buf_release(&blob);
     json_decref(d);
     m->kind->free(m);
     model_find("svm")->free(NULL);

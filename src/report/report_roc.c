@@ -1,0 +1,161 @@
+/* report_roc.c — pooled out-of-fold ROC curves per species (see report_data.h).
+ *
+ * For each model: the largest size with finished tasks; the test scores of its repeat-0 folds,
+ * read from predictions/<species>/<model>/nNNNNN_r0_fK.csv (path,label,score,prob; parsed from
+ * the right so clip paths may hold commas), pooled, and turned into a curve by
+ * metric_roc_curve (scikit-learn's roc_curve, drop_intermediate) and an AUC by metric_roc_auc.
+ */
+#include "report/report_data.h"
+#include "stats/metrics.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct pool {
+    double *score; /* (n,) */
+    int *label;    /* (n,) */
+    size_t n, cap;
+} pool;
+
+static int pool_push(pool *p, double s, int y, mlac_err *err)
+{
+    if (p->n == p->cap) {
+        size_t ncap = p->cap ? 2 * p->cap : 512;
+        double *a = realloc(p->score, ncap * sizeof *a);
+        if (a)
+            p->score = a;
+        int *b = realloc(p->label, ncap * sizeof *b);
+        if (b)
+            p->label = b;
+        if (!a || !b)
+            return mlac_errf(err, MLAC_ENOMEM, "out of memory pooling predictions");
+        p->cap = ncap;
+    }
+    p->score[p->n] = s;
+    p->label[p->n++] = y;
+    return MLAC_OK;
+}
+
+static int parse_predictions(char *text, const char *name, pool *p, mlac_err *err)
+{
+    size_t line_no = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (line_no++ == 0)
+            continue; /* header */
+        size_t len = strlen(line);
+        if (len && line[len - 1] == '\r')
+            line[--len] = '\0';
+        char *c3 = strrchr(line, ','), *c2 = NULL, *c1 = NULL;
+        if (c3) {
+            *c3 = '\0';
+            c2 = strrchr(line, ',');
+        }
+        if (c2) {
+            *c2 = '\0';
+            c1 = strrchr(line, ',');
+        }
+        char *end;
+        double s = c2 ? strtod(c2 + 1, &end) : NAN;
+        if (!c1 || (c1[1] != '0' && c1[1] != '1') || c1[2] || !isfinite(s))
+            return mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: expected path,label,score,prob", name, line_no);
+        int rc = pool_push(p, s, c1[1] - '0', err);
+        if (rc)
+            return rc;
+    }
+    return MLAC_OK;
+}
+
+static long largest_ok_size(const report_run *r, int species, int model)
+{
+    long n = -1;
+    for (size_t i = 0; i < r->n_tasks; i++) {
+        const report_task *t = &r->tasks[i];
+        if (t->ok && t->species == species && t->model == model && t->repeat == 0 && t->n > n)
+            n = t->n;
+    }
+    return n;
+}
+
+/* Pools the scores of one model; *files counts the prediction files read. */
+static int pool_model(store *st, const report_run *r, int species, int model, long n, pool *p, size_t *files,
+                      mlac_err *err)
+{
+    int rc = MLAC_OK;
+    *files = 0;
+    for (size_t i = 0; !rc && i < r->n_tasks; i++) {
+        const report_task *t = &r->tasks[i];
+        if (!t->ok || t->species != species || t->model != model || t->n != n || t->repeat != 0)
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/predictions/%s/%s/n%05ld_r0_f%d.csv", r->run_id,
+                 r->species.items[species], r->models.items[model], n, t->fold);
+        int exists = 0;
+        rc = store_exists(st, path, &exists, err);
+        if (rc || !exists)
+            continue;
+        buf b;
+        buf_init(&b, 256u << 20);
+        rc = store_read(st, path, &b, err);
+        if (!rc && b.data)
+            rc = parse_predictions(b.data, path, p, err);
+        buf_release(&b);
+        (*files)++;
+    }
+    return rc;
+}
+
+int report_roc_species(store *st, const report_run *r, int species, report_roc **out, size_t *n_out,
+                       mlac_err *err)
+{
+    *out = NULL, *n_out = 0;
+    report_roc *rocs = calloc(r->models.n ? r->models.n : 1, sizeof *rocs);
+    if (!rocs)
+        return mlac_errf(err, MLAC_ENOMEM, "out of memory for ROC curves");
+    int rc = MLAC_OK;
+    for (size_t m = 0; !rc && m < r->models.n; m++) {
+        long n = largest_ok_size(r, species, (int)m);
+        if (n < 0)
+            continue;
+        pool p = {0};
+        size_t files = 0;
+        rc = pool_model(st, r, species, (int)m, n, &p, &files, err);
+        if (rc && rc != MLAC_ENOMEM) { /* unreadable predictions: this model gets no curve */
+            rc = MLAC_OK;
+            p.n = 0;
+        }
+        int pos = 0, neg = 0;
+        for (size_t i = 0; i < p.n; i++)
+            p.label[i] ? pos++ : neg++;
+        if (!rc && pos && neg) {
+            report_roc *c = &rocs[*n_out];
+            c->model = (int)m, c->n = n, c->n_clips = p.n, c->n_files = files;
+            c->auc = metric_roc_auc(p.score, p.label, p.n);
+            double *thr = NULL;
+            rc = metric_roc_curve(p.score, p.label, p.n, 1, &c->fpr, &c->tpr, &thr, &c->m, err);
+            free(thr);
+            if (!rc)
+                (*n_out)++;
+        }
+        free(p.score);
+        free(p.label);
+    }
+    if (rc) {
+        report_roc_free(rocs, *n_out);
+        *n_out = 0;
+        return rc;
+    }
+    *out = rocs;
+    return MLAC_OK;
+}
+
+void report_roc_free(report_roc *rocs, size_t n)
+{
+    for (size_t i = 0; rocs && i < n; i++) {
+        free(rocs[i].fpr);
+        free(rocs[i].tpr);
+    }
+    free(rocs);
+}
