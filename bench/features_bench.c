@@ -4,6 +4,7 @@
  * usage: features_bench THREADS FILE...      (prints one JSON line) */
 #include "audio/audio.h"
 #include "core/fsutil.h"
+#include "core/memtune.h"
 #include "core/pool.h"
 #include "core/timeutil.h"
 #include "features/features.h"
@@ -46,6 +47,7 @@ int main(int argc, char **argv)
     int threads = atoi(argv[1]);
     size_t n = (size_t)(argc - 2);
     openblas_set_num_threads(1);
+    memtune_keep_freed_memory();
     bench_job job = {.files = argv + 2};
     job.bytes = calloc(n, sizeof *job.bytes);
     job.plans = calloc((size_t)threads, sizeof *job.plans);

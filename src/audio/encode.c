@@ -2,7 +2,7 @@
  *
  * libsndfile writes through its virtual I/O into a growable memory file, so clips can go to
  * any store (local or gs://) without a temporary file. Output is deterministic: no PEAK chunk
- * (it carries a time stamp), clipping instead of wrap-around for samples at or beyond +-1, and
+ * (it carries a time stamp), 16-bit samples rounded to nearest and clipped (never wrapped), and
  * non-finite samples rejected before anything is written. Reference: libsndfile's
  * sf_open_virtual and the RIFF/WAVE format.
  */
@@ -76,6 +76,26 @@ static sf_count_t mem_tell(void *user)
     return ((struct memfile *)user)->pos;
 }
 
+/* Quantises to 16 bits here rather than in libsndfile, whose clipping path floors: round to
+ * nearest of x * 32768 (the scale every decoder divides by), clipped to [-32768, 32767]. */
+static sf_count_t write_pcm16(SNDFILE *sf, const float *x /* (n,) */, size_t n)
+{
+    short chunk[4096];
+    sf_count_t total = 0;
+    for (size_t i0 = 0; i0 < n; i0 += 4096) {
+        size_t m = n - i0 < 4096 ? n - i0 : 4096;
+        for (size_t i = 0; i < m; i++) {
+            double v = (double)x[i0 + i] * 32768.0;
+            chunk[i] = v >= 32767.0 ? 32767 : v <= -32768.0 ? -32768 : (short)lrint(v);
+        }
+        sf_count_t w = sf_writef_short(sf, chunk, (sf_count_t)m);
+        total += w;
+        if (w != (sf_count_t)m)
+            break;
+    }
+    return total;
+}
+
 int audio_encode_wav(const audio_clip *clip, int pcm16, void **out, size_t *out_n, mlac_err *err)
 {
     *out = NULL;
@@ -101,8 +121,8 @@ int audio_encode_wav(const audio_clip *clip, int pcm16, void **out, size_t *out_
                          sf_strerror(NULL));
     }
     sf_command(sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
-    sf_command(sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
-    sf_count_t wrote = sf_writef_float(sf, clip->samples, (sf_count_t)clip->n);
+    sf_count_t wrote = pcm16 ? write_pcm16(sf, clip->samples, clip->n)
+                             : sf_writef_float(sf, clip->samples, (sf_count_t)clip->n);
     int rc = MLAC_OK;
     if (wrote != (sf_count_t)clip->n)
         rc = mlac_errf(err, m.oom ? MLAC_ENOMEM : MLAC_EIO, "cannot encode WAV: %s", sf_strerror(sf));

@@ -1,5 +1,6 @@
 /* main.c — the mlac command table: one row per subcommand, dispatch, --version and --help. */
 #include "cli/cli.h"
+#include "core/memtune.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -34,6 +35,7 @@ static void print_usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    memtune_keep_freed_memory();
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
         print_usage(stdout);
         return argc < 2 ? 2 : 0;

@@ -78,7 +78,7 @@ static void set_y_scale(chart_model *c, const report_run *r, int species)
 
 static void point_tip(const report_run *r, const report_cell *cell, char *out, size_t n)
 {
-    char req[96] = "";
+    char req[160] = "";
     if (cell->capped)
         snprintf(req, sizeof req, " (requested %s: capped at the clips available)", cell->requested);
     char ci[96] = "no interval (one fold)";

@@ -67,6 +67,21 @@ metrics_by_task "$TMP/kill/k/tasks.jsonl" > "$TMP/kill.metrics"
 check "resumed results identical to an uninterrupted run" cmp "$TMP/full.metrics" "$TMP/kill.metrics"
 check "resumed summary identical" cmp "$TMP/full/k/summary.csv" "$TMP/kill/k/summary.csv"
 
+# Ctrl-C stops cleanly: no new tasks, in-flight ones recorded, exit 130; a rerun completes the grid
+"$MLAC" run-experiment --data "$TMP/data" --species coyote bullfrog human_vocal --models random_forest,svm \
+  --training-sizes 2 4 6 8 --cv-folds 3 --repeats 6 --no-report --output-dir "$TMP/int" --run-id k \
+  > "$TMP/int.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 400); do [ "$(cat "$TMP/int/k/tasks.jsonl" 2>/dev/null | wc -l)" -ge 10 ] && break; sleep 0.02; done
+kill -INT $pid
+wait $pid
+check "Ctrl-C exits with 130" test $? -eq 130
+check "Ctrl-C reports the cancel" grep -q "cancelled" "$TMP/int.out"
+check "every ledger line is whole after Ctrl-C" bash -c "! grep -v '}\$' '$TMP/int/k/tasks.jsonl'"
+check "rerun after Ctrl-C" big --output-dir "$TMP/int" --run-id k
+metrics_by_task "$TMP/int/k/tasks.jsonl" > "$TMP/int.metrics"
+check "grid after Ctrl-C identical" cmp "$TMP/full.metrics" "$TMP/int.metrics"
+
 # two processes never write one run at once
 "$MLAC" run-experiment --data "$TMP/data" --species coyote bullfrog human_vocal --models random_forest,svm \
   --training-sizes 2 4 6 8 --cv-folds 3 --repeats 6 --no-report --output-dir "$TMP/lock" --run-id k \

@@ -342,7 +342,7 @@ static void test_dataset(void)
     CHECK(n == ref.n && n == (size_t)llround(1.5 * 11025));
     double worst = 0.0;
     for (size_t i = 0; i < n && i < ref.n; i++)
-        worst = fmax(worst, fabs(pcm[i] / 32768.0 - ref.samples[i])); /* libsndfile scales by 2^15 */
+        worst = fmax(worst, fabs(pcm[i] / 32768.0 - ref.samples[i])); /* decoders divide by 2^15 */
     CHECK_MSG(worst <= 0.51 / 32768.0, "16-bit samples off by %g", worst);
     free(pcm);
     audio_clip_release(&ref);
@@ -398,16 +398,17 @@ static void test_dataset(void)
 static void test_encode(void)
 {
     mlac_err err;
-    float x[6] = {0.0f, 0.5f, -0.5f, 1.5f, -1.5f, 0.25f};
-    audio_clip c = {x, 6, 8000};
+    float x[8] = {0.0f, 0.5f, -0.5f, 1.5f, -1.5f, 0.25f, 0.6f / 32768, -0.4f / 32768};
+    audio_clip c = {x, 8, 8000};
     void *bytes = NULL;
     size_t n = 0;
     CHECK_OK(audio_encode_wav(&c, 1, &bytes, &n, &err), &err);
-    CHECK(n == 44 + 12 && bytes && !memcmp(bytes, "RIFF", 4) && !memcmp((char *)bytes + 8, "WAVE", 4));
-    if (n == 56) { /* samples: rounding of x * 32767, clipped rather than wrapped */
-        int16_t s[6];
+    CHECK(n == 44 + 16 && bytes && !memcmp(bytes, "RIFF", 4) && !memcmp((char *)bytes + 8, "WAVE", 4));
+    if (n == 60) { /* samples: x * 32768 rounded to nearest, clipped rather than wrapped */
+        int16_t s[8];
         memcpy(s, (char *)bytes + 44, sizeof s);
-        CHECK(s[0] == 0 && s[1] == 16384 && s[2] == -16384 && s[3] == 32767 && s[4] <= -32767 && s[5] == 8192);
+        CHECK(s[0] == 0 && s[1] == 16384 && s[2] == -16384 && s[3] == 32767 && s[4] == -32768 && s[5] == 8192);
+        CHECK(s[6] == 1 && s[7] == 0);
     }
     free(bytes);
     /* float WAV: no PEAK chunk (it carries a time stamp), identical bytes twice */
@@ -424,7 +425,7 @@ static void test_encode(void)
     x[2] = 0.0f;
     c.n = 0;
     CHECK(audio_encode_wav(&c, 1, &bytes, &n, &err) == MLAC_EINVAL);
-    c.n = 6;
+    c.n = 8;
     c.rate = 0;
     CHECK(audio_encode_wav(&c, 1, &bytes, &n, &err) == MLAC_EINVAL);
 }

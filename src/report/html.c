@@ -1,0 +1,113 @@
+/* html.c — index.html: head, header with the run at a glance, the sections, the script
+ * (see html.h). */
+#include "report/html.h"
+#include "report/report_util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int list_json(buf *b, json_t *arr, mlac_err *err)
+{
+    size_t i;
+    json_t *v;
+    int rc = MLAC_OK;
+    json_array_foreach(arr, i, v)
+    {
+        if (!rc && i)
+            rc = buf_puts(b, ", ", err);
+        if (!rc && json_is_string(v))
+            rc = report_esc(b, json_string_value(v), err);
+        else if (!rc)
+            rc = buf_printf(b, err, "%lld", (long long)json_integer_value(v));
+    }
+    return rc;
+}
+
+static int glance(const report_run *r, buf *b, mlac_err *err)
+{
+    size_t failed = 0;
+    for (size_t i = 0; i < r->n_tasks; i++)
+        failed += !r->tasks[i].ok;
+    int rc = buf_puts(b, "<p class=\"sub\">run <code>", err);
+    rc = rc ? rc : report_esc(b, r->run_id, err);
+    rc = rc ? rc : buf_printf(b, err, "</code> \xc2\xb7 %zu species \xc2\xb7 %zu model%s", r->species.n, r->models.n,
+                              r->models.n == 1 ? "" : "s");
+    json_t *sizes = json_object_get(r->spec, "training_sizes");
+    if (!rc && json_is_array(sizes)) {
+        rc = buf_puts(b, " \xc2\xb7 sizes ", err);
+        rc = rc ? rc : list_json(b, sizes, err);
+    }
+    json_t *folds = json_object_get(r->spec, "cv_folds"), *reps = json_object_get(r->spec, "repeats");
+    if (!rc && json_is_integer(folds) && json_is_integer(reps))
+        rc = buf_printf(b, err, " \xc2\xb7 %lld folds \xc3\x97 %lld repeat%s", (long long)json_integer_value(folds),
+                        (long long)json_integer_value(reps), json_integer_value(reps) == 1 ? "" : "s");
+    rc = rc ? rc : buf_printf(b, err, " \xc2\xb7 %zu task%s finished", r->n_tasks, r->n_tasks == 1 ? "" : "s");
+    if (!rc && failed)
+        rc = buf_printf(b, err, " (<span class=\"bad\">%zu failed</span>)", failed);
+    json_t *ver = json_object_get(r->spec, "mlac_version");
+    if (!rc && json_is_string(ver)) {
+        rc = buf_puts(b, " \xc2\xb7 mlac ", err);
+        rc = rc ? rc : report_esc(b, json_string_value(ver), err);
+    }
+    return rc ? rc : buf_puts(b, "</p>\n", err);
+}
+
+static int nav(const report_run *r, buf *b, mlac_err *err)
+{
+    int rc = buf_puts(b, "<nav>", err);
+    for (size_t s = 0; !rc && s < r->species.n; s++) {
+        char stem[256];
+        report_file_stem(r->species.items[s], stem, sizeof stem);
+        rc = buf_printf(b, err, "<a href=\"#sp-%s\">", stem);
+        rc = rc ? rc : report_esc(b, r->species.items[s], err);
+        rc = rc ? rc : buf_puts(b, "</a>", err);
+    }
+    return rc ? rc : buf_puts(b, "<a href=\"#timing\">time and memory</a><a href=\"#run\">the run</a></nav>\n", err);
+}
+
+static int notes(const report_run *r, buf *b, mlac_err *err)
+{
+    if (!r->notes.n)
+        return MLAC_OK;
+    int rc = buf_puts(b, "<div class=\"notes\">", err);
+    for (size_t i = 0; !rc && i < r->notes.n; i++) {
+        rc = buf_puts(b, "<div class=\"note\">", err);
+        rc = rc ? rc : report_esc(b, r->notes.items[i], err);
+        rc = rc ? rc : buf_puts(b, "</div>", err);
+    }
+    return rc ? rc : buf_puts(b, "</div>\n", err);
+}
+
+int html_write_report(store *st, const report_run *r, buf *out, mlac_err *err)
+{
+    int rc = buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                           "<link rel=\"icon\" href=\"data:,\">\n<title>",
+                      err);
+    rc = rc ? rc : buf_puts(out, "ROC-AUC learning curves \xe2\x80\x94 ", err);
+    rc = rc ? rc : report_esc(out, r->run_id, err);
+    rc = rc ? rc : buf_printf(out, err, "</title>\n<style>\n%s</style>\n<script>\n%s</script>\n</head>\n<body>\n",
+                              html_css, html_js_guard);
+    rc = rc ? rc : buf_puts(out, "<div id=\"js-errors\" hidden></div>\n<header>\n<h1>ROC-AUC learning curves</h1>\n",
+                            err);
+    rc = rc ? rc : glance(r, out, err);
+    rc = rc ? rc : nav(r, out, err);
+    rc = rc ? rc : buf_puts(out, "</header>\n", err);
+    rc = rc ? rc : notes(r, out, err);
+    rc = rc ? rc : buf_puts(out, "<main>\n", err);
+    if (!rc && !r->species.n)
+        rc = buf_puts(out, "<section><div class=\"card\"><p>No species to show: the run has no results yet.</p>"
+                           "</div></section>\n",
+                      err);
+    for (size_t s = 0; !rc && s < r->species.n; s++)
+        rc = html_species_section(st, r, (int)s, out, err);
+    rc = rc ? rc : html_timing_section(r, out, err);
+    rc = rc ? rc : html_failures_section(r, out, err);
+    rc = rc ? rc : html_run_section(r, out, err);
+    rc = rc ? rc : buf_puts(out, "</main>\n<footer>Made by mlac report from the run folder alone; self-contained, "
+                                 "works offline.</footer>\n<div id=\"tip\" role=\"tooltip\" hidden></div>\n"
+                                 "<div id=\"js-status\"></div>\n",
+                            err);
+    rc = rc ? rc : buf_printf(out, err, "<script>\n%s</script>\n</body>\n</html>\n", html_js_main);
+    return rc;
+}
