@@ -53,6 +53,12 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         {"clip-seconds", OPT_CONFIG, "clip_seconds", "S", "clip length after centre crop/pad"},
         {"sample-rate", OPT_CONFIG, "sample_rate", "HZ", "analysis sample rate"},
         {"cache-dir", OPT_CONFIG, "cache_dir", "DIR", "feature cache ('' disables)"},
+        {"model-options", OPT_CONFIG, "model_options", "JSON", "per-model options, e.g. '{\"random_forest\":{\"n_trees\":200}}'"},
+        {"epochs", OPT_CONFIG, "epochs", "N", "CNN training epochs"},
+        {"batch-size", OPT_CONFIG, "batch_size", "N", "CNN batch size (default 32, BATCH_SIZE)"},
+        {"input-size", OPT_CONFIG, "image_size", "S", "side of the log-mel image the CNNs see"},
+        {"width", OPT_CONFIG, "width", "W", "mobilenet width multiplier"},
+        {"pretrained", OPT_CONFIG, "pretrained", "FILE", "safetensors weights for transfer learning (CNNs)"},
         {"no-report", OPT_FLAG, &no_report, NULL, "do not draw report/ at the end"},
         {NULL, 0, NULL, NULL, NULL},
     };

@@ -110,6 +110,7 @@ static void run_one(run_state *st, const grid_task *t)
         .features = &st->tables[t->kind->input],
         .master_seed = st->spec->seed,
         .n_threads = st->threads_per_task,
+        .options = spec_model_options(st->spec, t->kind->name),
     };
     buf pred;
     buf_init(&pred, 0);
@@ -169,7 +170,7 @@ static int write_or_check_spec(run_state *st, mlac_err *err)
         rc = store_read(st->out, path, &b, err);
         json_t *old = rc ? NULL : json_loadb(b.data, b.len, 0, NULL);
         static const char *keys[] = {"models", "species", "training_sizes", "cv_folds", "repeats", "seed",
-                                     "negatives", "clip_seconds", "features", "data_fingerprint"};
+                                     "negatives", "clip_seconds", "features", "data_fingerprint", "model_options"};
         for (size_t i = 0; !rc && old && i < sizeof keys / sizeof keys[0]; i++)
             if (!json_equal(json_object_get(old, keys[i]), json_object_get(now, keys[i])))
                 rc = mlac_errf(err, MLAC_EINVAL, "run '%s' already exists with a different '%s'; choose another "

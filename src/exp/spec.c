@@ -65,6 +65,57 @@ int spec_read_features(const config *cfg, feat_params *f, mlac_err *err)
     return rc;
 }
 
+/* model_options JSON, plus the CNN flags (--epochs, --batch-size, --width, --pretrained) copied
+ * into every model that reads log-mel images, unless its model_options already say otherwise. */
+static int read_model_options(const config *cfg, exp_spec *spec, mlac_err *err)
+{
+    json_error_t jerr;
+    spec->model_options = json_loads(config_str(cfg, "model_options"), 0, &jerr);
+    if (!spec->model_options || !json_is_object(spec->model_options))
+        return mlac_errf(err, MLAC_EINVAL, "model_options (from %s): expected a JSON object of model names, %s",
+                         config_find(cfg, "model_options")->origin, spec->model_options ? "got another value" : jerr.text);
+    const char *key;
+    json_t *v;
+    json_object_foreach(spec->model_options, key, v) {
+        if (!json_is_object(v))
+            return mlac_errf(err, MLAC_EINVAL, "model_options.%s must be an object of options", key);
+        if (!strlist_contains(&spec->models, key))
+            return mlac_errf(err, MLAC_EINVAL, "model_options: '%s' is not one of the run's models", key);
+    }
+    static const struct { const char *key; int is_text; } cnn[] = {
+        {"epochs", 0}, {"batch_size", 0}, {"width", 0}, {"pretrained", 1}};
+    for (size_t m = 0; m < spec->models.n; m++) {
+        const struct model_kind *kind = model_find(spec->models.items[m]);
+        json_t *o = json_object_get(spec->model_options, spec->models.items[m]);
+        if (!o) {
+            o = json_object();
+            json_object_set_new(spec->model_options, spec->models.items[m], o);
+        }
+        if (!kind || kind->input != INPUT_LOGMEL_IMAGE)
+            continue;
+        for (size_t i = 0; i < sizeof cnn / sizeof cnn[0]; i++) {
+            const config_entry *e = config_find(cfg, cnn[i].key);
+            if (!e->value[0] || json_object_get(o, cnn[i].key) ||
+                (!strcmp(cnn[i].key, "batch_size") && e->source == SRC_DEFAULT))
+                continue;
+            double num;
+            if (cnn[i].is_text)
+                json_object_set_new(o, cnn[i].key, json_string(e->value));
+            else if (config_double(cfg, cnn[i].key, 0, 1e9, &num, err))
+                return MLAC_EINVAL;
+            else
+                json_object_set_new(o, cnn[i].key, num == (double)(json_int_t)num ? json_integer((json_int_t)num) : json_real(num));
+        }
+    }
+    return MLAC_OK;
+}
+
+json_t *spec_model_options(const exp_spec *spec, const char *model)
+{
+    json_t *o = spec->model_options ? json_object_get(spec->model_options, model) : NULL;
+    return o;
+}
+
 int spec_from_config(const config *cfg, exp_spec *spec, mlac_err *err)
 {
     memset(spec, 0, sizeof *spec);
@@ -86,6 +137,9 @@ int spec_from_config(const config *cfg, exp_spec *spec, mlac_err *err)
         return rc;
     if (spec->models.n == 0)
         return mlac_errf(err, MLAC_EINVAL, "models: no models given");
+    rc = read_model_options(cfg, spec, err);
+    if (rc)
+        return rc;
     if (spec->species.n == 0)
         return mlac_errf(err, MLAC_EINVAL, "species: no species given");
     snprintf(spec->data, sizeof spec->data, "%s", config_str(cfg, "data"));
@@ -104,6 +158,8 @@ void spec_release(exp_spec *spec)
         return;
     strlist_release(&spec->models);
     strlist_release(&spec->species);
+    json_decref(spec->model_options);
+    spec->model_options = NULL;
 }
 
 int spec_validate(const exp_spec *spec, const dataset *data, mlac_err *err)
@@ -118,6 +174,18 @@ int spec_validate(const exp_spec *spec, const dataset *data, mlac_err *err)
         for (size_t j = 0; j < i; j++)
             if (!strcmp(spec->models.items[i], spec->models.items[j]))
                 return mlac_errf(err, MLAC_EINVAL, "models: '%s' is listed twice", spec->models.items[i]);
+    }
+    for (size_t i = 0; i < spec->models.n; i++) {
+        /* options are checked now, by the model itself, so a typo fails before any work */
+        const struct model_kind *kind = model_find(spec->models.items[i]);
+        model_config mc = {.seed = spec->seed, .n_threads = 1,
+                           .options = spec_model_options(spec, spec->models.items[i])};
+        model *m = NULL;
+        int rc = kind->create(&mc, &m, err);
+        if (m)
+            kind->free(m);
+        if (rc)
+            return mlac_err_prefix(err, "model_options.%s: ", kind->name);
     }
     for (size_t i = 0; i < spec->species.n; i++) {
         const species_data *sp = dataset_find(data, spec->species.items[i]);
@@ -170,11 +238,12 @@ static json_t *identity_json(const exp_spec *spec, const dataset *data)
     json_t *sizes = json_array();
     for (size_t i = 0; i < spec->n_sizes; i++)
         json_array_append_new(sizes, json_integer((json_int_t)spec->sizes[i]));
-    return json_pack("{s:o, s:o, s:o, s:i, s:i, s:I, s:s, s:f, s:o, s:s}", "models", strlist_json(&spec->models),
+    return json_pack("{s:o, s:o, s:o, s:i, s:i, s:I, s:s, s:f, s:o, s:s, s:O}", "models", strlist_json(&spec->models),
                      "species", strlist_json(&spec->species), "training_sizes", sizes, "cv_folds", spec->folds,
                      "repeats", spec->repeats, "seed", (json_int_t)spec->seed, "negatives",
                      neg_name(spec->negatives), "clip_seconds", spec->clip_seconds, "features",
-                     feat_json(&spec->feat), "data_fingerprint", data ? data->fingerprint : "");
+                     feat_json(&spec->feat), "data_fingerprint", data ? data->fingerprint : "", "model_options",
+                     spec->model_options ? spec->model_options : json_null());
 }
 
 void spec_derive_run_id(exp_spec *spec, const dataset *data)

@@ -35,12 +35,15 @@ typedef struct exp_spec {
     char cache_dir[4096];      /* "" = no cache */
     double clip_seconds;
     feat_params feat;
+    json_t *model_options;     /* {"<model>": {option: value}} for every model of the run, owned */
 } exp_spec;
 
 int spec_from_config(const config *cfg, exp_spec *spec, mlac_err *err);
 void spec_release(exp_spec *spec);
 /* The feature parameters of the configuration (sample_rate, n_fft, ..., image_size), checked. */
 int spec_read_features(const config *cfg, feat_params *f, mlac_err *err);
+/* The options object of one model (borrowed; an empty object when it has none). */
+json_t *spec_model_options(const exp_spec *spec, const char *model);
 /* Checks models exist, species exist in the data, folds fit the clips. Names the field. */
 int spec_validate(const exp_spec *spec, const dataset *data, mlac_err *err);
 /* The spec as JSON (every parameter, version, data fingerprint), new reference. */

@@ -97,7 +97,7 @@ static int run_model(const task_input *in, task_data *d, json_t *res, mlac_err *
 {
     const grid_task *t = in->task;
     size_t dim = in->features->dim;
-    model_config cfg = {.seed = grid_task_seed(t, in->master_seed), .n_threads = in->n_threads, .options = NULL};
+    model_config cfg = {.seed = grid_task_seed(t, in->master_seed), .n_threads = in->n_threads, .options = in->options};
     model *m = NULL;
     int rc = t->kind->create(&cfg, &m, err);
     if (rc)

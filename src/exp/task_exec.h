@@ -18,6 +18,7 @@ typedef struct task_input {
     const feature_table *features; /* rows for the task's model input kind */
     unsigned long long master_seed;
     int n_threads;
+    json_t *options;               /* the model's options (borrowed, may be NULL) */
 } task_input;
 
 /* Always returns a result object (status "ok" or "failed" with "error"); predictions gets the

@@ -32,6 +32,7 @@
 #include <svm.h>
 
 #define SVM_MAX_SV 50000000u
+#define SVM_MAX_VALUES ((size_t)1 << 27) /* support vectors x features a saved model may hold */
 
 extern const struct model_kind model_svm;
 
@@ -473,7 +474,7 @@ static int load_text(svm_state *m, char *text, size_t n, mlac_err *err)
     } while (0)
     if (!(s = next_line(&l)) || strcmp(s, "mlac-svm 1") != 0)
         BAD("header (expected 'mlac-svm 1')");
-    if (!(s = field(&l, "dim")) || parse_count(s, 1u << 24, &dim) || dim == 0)
+    if (!(s = field(&l, "dim")) || parse_count(s, 1u << 24, &dim) || dim == 0 || dim > n / 4)
         BAD("dim");
     if (!(s = field(&l, "C")) || parse_vector(s, &m->C, 1) || !(m->C > 0))
         BAD("C");
@@ -500,7 +501,7 @@ static int load_text(svm_state *m, char *text, size_t n, mlac_err *err)
     if (!(s = field(&l, "nr_class")) || strcmp(s, "2") != 0)
         BAD("nr_class (expected 2)");
     if (!(s = field(&l, "total_sv")) || parse_count(s, SVM_MAX_SV, &n_sv) || n_sv == 0 ||
-        n_sv > n / 2)
+        n_sv > n / 2 || n_sv > SVM_MAX_VALUES / dim)
         BAD("total_sv");
     if (!(s = field(&l, "rho")) || parse_vector(s, &m->rho, 1))
         BAD("rho");

@@ -99,6 +99,8 @@ int html_write_report(store *st, const report_run *r, buf *out, mlac_err *err)
         rc = buf_puts(out, "<section><div class=\"card\"><p>No species to show: the run has no results yet.</p>"
                            "</div></section>\n",
                       err);
+    else if (!rc)
+        rc = html_glance_card(r, out, err);
     for (size_t s = 0; !rc && s < r->species.n; s++)
         rc = html_species_section(st, r, (int)s, out, err);
     rc = rc ? rc : html_timing_section(r, out, err);

@@ -1,6 +1,7 @@
 /* html.h — index.html: one self-contained page (inline SVG, CSS and a little JavaScript).
  *
- * Sections: a header with the run at a glance and notes on anything missing; per species the
+ * Sections: a header with the run at a glance and notes on anything missing; an answer card
+ * (best model per species, whom it beats, fewest clips for AUC 0.9); per species the
  * headline chart (linear/log x, legend toggles, hover text, fitted curves on request), the
  * pooled ROC curves at the largest size, a model x size heatmap of mean AUC, the significance
  * table and the learning-curve fits ("clips needed for AUC 0.9"), training progress per epoch
@@ -23,7 +24,8 @@ extern const char html_js_main[];
 /* The whole page; reads predictions through st for the ROC curves. */
 int html_write_report(store *st, const report_run *r, buf *out, mlac_err *err);
 
-/* Parts of the page (html_species.c, html_progress.c, html_run.c). */
+/* Parts of the page (html_glance.c, html_species.c, html_progress.c, html_run.c). */
+int html_glance_card(const report_run *r, buf *out, mlac_err *err);
 int html_species_section(store *st, const report_run *r, int species, buf *out, mlac_err *err);
 int html_progress(const report_run *r, int species, buf *out, mlac_err *err);
 int html_timing_section(const report_run *r, buf *out, mlac_err *err);

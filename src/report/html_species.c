@@ -259,6 +259,10 @@ static int fit_cell(const report_curve *c, long n_min, int highlight, buf *b, ml
     int rc = buf_printf(b, err, "<td%s>%.0f", cls, ceil(c->n_needed));
     if (!rc && isfinite(c->n_low) && isfinite(c->n_high))
         rc = buf_printf(b, err, " <small class=\"ns\">(%.0f\xe2\x80\x93%.0f)</small>", ceil(c->n_low), ceil(c->n_high));
+    else if (!rc && isfinite(c->n_low)) /* the upper end of the interval is not reached */
+        rc = buf_printf(b, err, " <small class=\"ns\" data-tip=\"bootstrap interval: from %.0f, upper end not "
+                                "reached\">(%.0f\xe2\x80\x93?)</small>",
+                        ceil(c->n_low), ceil(c->n_low));
     if (!rc && c->n_needed > c->max_n)
         rc = buf_puts(b, " <small class=\"ns\" data-tip=\"beyond the largest size measured: a forecast\">"
                          "extrap.</small>",

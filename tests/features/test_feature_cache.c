@@ -157,7 +157,7 @@ static void test_disabled(void)
     CHECK(strstr(err.msg, "/proc/mlac-no/cache") != NULL);
 }
 
-#define N_KEYS 150
+#define N_KEYS 60
 #define N_VALUES 4096
 
 /* One writer: puts every key (in the given order), reading each key first; a read must be a
@@ -170,7 +170,7 @@ static int writer(const char *dir, int reverse)
     int bad = 0;
     if (feature_cache_open(dir, &c, &err))
         return 1;
-    for (int r = 0; r < 3; r++)
+    for (int r = 0; r < 2; r++)
         for (int j = 0; j < N_KEYS; j++) {
             int i = reverse ? N_KEYS - 1 - j : j;
             char key[65], hash[32];

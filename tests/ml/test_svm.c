@@ -13,6 +13,7 @@
 #include "test.h"
 
 #include <jansson.h>
+#include <stdint.h>
 
 #define DEC_TOL 1e-3
 
@@ -223,6 +224,42 @@ static void test_determinism_and_save(const data *tr, const data *te)
     free(sc);
 }
 
+/* Mutations under a valid checksum: each load either succeeds or fails with MLAC_EFORMAT. */
+static void test_load_fuzz(const data *tr)
+{
+    model *m = make_svm(1, NULL);
+    mlac_err err = {0};
+    CHECK_OK(m->kind->fit(m, tr->x, tr->y, 40, tr->dim, &err), &err);
+    buf blob;
+    buf_init(&blob, 0);
+    CHECK_OK(m->kind->save(m, &blob, &err), &err);
+    size_t tail = 7 + 64 + 1, body = blob.len - tail;
+    char *text = malloc(blob.len + 1);
+    static const char alphabet[] = "0123456789 :.-+eE\nxSV";
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    int loaded = 0;
+    double s[4];
+    for (int it = 0; it < 150; it++) {
+        memcpy(text, blob.data, blob.len + 1);
+        for (int k = 0; k < 2; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            text[x % body] = alphabet[(x >> 40) % (sizeof alphabet - 1)];
+        }
+        hash_sha256_hex(text, body, text + body + 7);
+        text[blob.len - 1] = '\n';
+        int rc = m->kind->load(m, text, blob.len, &err);
+        CHECK_MSG(rc == MLAC_OK || rc == MLAC_EFORMAT, "rc %d: %s", rc, err.msg);
+        if (rc == MLAC_OK) {
+            loaded++;
+            CHECK_OK(m->kind->score(m, tr->x, 4, tr->dim, NULL, s, &err), &err);
+        }
+    }
+    printf("load fuzz: %d of 150 mutated models still valid\n", loaded);
+    free(text);
+    buf_release(&blob);
+    m->kind->free(m);
+}
+
 static void test_edges(void)
 {
     float x[8 * 2];
@@ -308,8 +345,10 @@ int main(void)
     }
     data tr = {0}, te = {0};
     if (!load_data("hard", "tr", &tr) && !load_data("hard", "te", &te))
+    {
         test_determinism_and_save(&tr, &te);
-    else
+        test_load_fuzz(&tr);
+    } else
         CHECK(!"fixtures load");
     test_edges();
     data_release(&tr);

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t tu_fnv1a(const char *s)
+static inline uint64_t tu_fnv1a(const char *s)
 {
     uint64_t h = 0xcbf29ce484222325ull;
     for (; *s; s++) {
@@ -23,7 +23,7 @@ static uint64_t tu_fnv1a(const char *s)
 }
 
 /* Same values as nn.py's hfill(name, shape, lo, hi). */
-static void tu_hfill(float *x, size_t n, const char *name, double lo, double hi)
+static inline void tu_hfill(float *x, size_t n, const char *name, double lo, double hi)
 {
     uint64_t seed = tu_fnv1a(name);
     for (size_t i = 0; i < n; i++) {
@@ -36,7 +36,7 @@ static void tu_hfill(float *x, size_t n, const char *name, double lo, double hi)
     }
 }
 
-static json_t *tu_load_json(const char *rel)
+static inline json_t *tu_load_json(const char *rel)
 {
     json_error_t je;
     json_t *j = json_load_file(test_fixture(rel), 0, &je);
@@ -46,7 +46,7 @@ static json_t *tu_load_json(const char *rel)
 }
 
 /* A JSON array of numbers as a malloc'ed float array; *n gets the length. */
-static float *tu_floats(json_t *a, size_t *n)
+static inline float *tu_floats(json_t *a, size_t *n)
 {
     size_t len = json_is_array(a) ? json_array_size(a) : 0;
     float *v = malloc((len ? len : 1) * sizeof(float));
@@ -57,7 +57,7 @@ static float *tu_floats(json_t *a, size_t *n)
     return v;
 }
 
-static double *tu_doubles(json_t *a, size_t *n)
+static inline double *tu_doubles(json_t *a, size_t *n)
 {
     size_t len = json_is_array(a) ? json_array_size(a) : 0;
     double *v = malloc((len ? len : 1) * sizeof(double));
@@ -68,13 +68,13 @@ static double *tu_doubles(json_t *a, size_t *n)
     return v;
 }
 
-static int tu_int(json_t *a, size_t i)
+static inline int tu_int(json_t *a, size_t i)
 {
     return (int)json_integer_value(json_array_get(a, i));
 }
 
 /* max |got - want| / max |want| (absolute when want is all ~0). */
-static double tu_relerr_fd(const float *got, const double *want, size_t n)
+static inline double tu_relerr_fd(const float *got, const double *want, size_t n)
 {
     double md = 0, mw = 0;
     for (size_t i = 0; i < n; i++) {
@@ -88,7 +88,7 @@ static double tu_relerr_fd(const float *got, const double *want, size_t n)
 }
 
 /* The same against a JSON array; a length mismatch is an error of 1e9. */
-static double tu_relerr_json(const float *got, size_t n, json_t *want)
+static inline double tu_relerr_json(const float *got, size_t n, json_t *want)
 {
     size_t m = 0;
     double *w = tu_doubles(want, &m);
@@ -97,7 +97,7 @@ static double tu_relerr_json(const float *got, size_t n, json_t *want)
     return e;
 }
 
-static double tu_relerr_ff(const float *got, const float *want, size_t n)
+static inline double tu_relerr_ff(const float *got, const float *want, size_t n)
 {
     double md = 0, mw = 0;
     for (size_t i = 0; i < n; i++) {
