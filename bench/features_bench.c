@@ -30,8 +30,8 @@ static void one_clip(void *ctx, size_t i, int w)
     feat_plan *plan = job->plans[w];
     if (audio_load(job->bytes[i].data, job->bytes[i].len, job->files[i], 22050, 5.0, AUDIO_OFFSET_CENTRE, NULL, &clip,
                    &err) ||
-        feat_summary(plan, clip.samples, clip.n, job->summary + (size_t)w * 78, &err) ||
-        feat_logmel_image(plan, clip.samples, clip.n, job->image + (size_t)w * 128 * 128, &err)) {
+        feat_summary_image(plan, clip.samples, clip.n, job->summary + (size_t)w * 78,
+                           job->image + (size_t)w * 128 * 128, &err)) {
         fprintf(stderr, "%s\n", err.msg);
         job->failed = 1;
     }

@@ -5,7 +5,10 @@
  * hover shows an element's data-tip. Errors (window.onerror, unhandled rejections,
  * console.error) are recorded in the DOM as "MLAC_JS_ERROR" and the attribute data-js-errors;
  * the last line sets data-report-ready="1" and writes "MLAC_REPORT_READY", which the browser
- * test looks for in a --dump-dom of the page.
+ * test looks for in a --dump-dom of the page. Opened as index.html#mlac-selftest, the script
+ * first drives the x-axis toggle, a legend entry and a hover, and adds "MLAC_SELFTEST_OK" when
+ * each had its effect. The markers are spelled in pieces in the source ('MLAC_'+'...') so that
+ * only the running script, never the page text, can put them into the DOM.
  */
 #include "report/html.h"
 
@@ -80,7 +83,7 @@ const char html_js_guard[] =
     "    window.mlacErrors.push(String(msg));\n"
     "    document.documentElement.setAttribute('data-js-errors',String(window.mlacErrors.length));\n"
     "    var d=document.getElementById('js-errors');\n"
-    "    if(d){d.hidden=false;d.textContent+='MLAC_JS_ERROR '+msg+'\\n';}\n"
+    "    if(d){d.hidden=false;d.textContent+='MLAC_'+'JS_ERROR '+msg+'\\n';}\n"
     "  }\n"
     "  window.mlacRecord=record;\n"
     "  window.addEventListener('error',function(e){record((e.message||'error')+' at line '+(e.lineno||0));});\n"
@@ -97,7 +100,7 @@ const char html_js_main[] =
     "  /* errors recorded before the body existed */\n"
     "  var box=document.getElementById('js-errors');\n"
     "  if(window.mlacErrors.length){box.hidden=false;box.textContent=window.mlacErrors.map(function(m){"
-    "return 'MLAC_JS_ERROR '+m;}).join('\\n')+'\\n';}\n"
+    "return 'MLAC_'+'JS_ERROR '+m;}).join('\\n')+'\\n';}\n"
     "  /* x axis: linear or log */\n"
     "  each(document,'.xscale button',function(b){\n"
     "    b.addEventListener('click',function(){\n"
@@ -134,6 +137,33 @@ const char html_js_main[] =
     "    tip.textContent=t.getAttribute('data-tip');tip.hidden=false;place(e);\n"
     "  });\n"
     "  document.addEventListener('mousemove',function(e){if(!tip.hidden)place(e);});\n"
+    "  /* #mlac-selftest: drive the controls once and check that they work (the browser test) */\n"
+    "  function click(el){el.dispatchEvent(new MouseEvent('click',{bubbles:true}));}\n"
+    "  function selftest(){\n"
+    "    var card=document.querySelector('.chart-card');if(!card)return 'no chart';\n"
+    "    click(card.querySelector('.xscale button[data-scale=log]'));\n"
+    "    if(card.getAttribute('data-scale')!=='log'||getComputedStyle(card.querySelector('.v-lin')).display!=='none')"
+    "return 'the log toggle did not switch charts';\n"
+    "    click(card.querySelector('.xscale button[data-scale=lin]'));\n"
+    "    if(getComputedStyle(card.querySelector('.v-log')).display!=='none')return 'the linear toggle did not switch';\n"
+    "    var leg=card.querySelector('.v-lin .leg');if(!leg)return 'no legend entry';\n"
+    "    var model=leg.getAttribute('data-model'),series=null;\n"
+    "    each(card,'.v-lin .series',function(s){if(s.getAttribute('data-model')===model)series=s;});\n"
+    "    if(!series)return 'no series for the legend entry';\n"
+    "    click(leg);\n"
+    "    if(getComputedStyle(series).display!=='none')return 'a legend click did not hide the model';\n"
+    "    click(leg);\n"
+    "    if(getComputedStyle(series).display==='none')return 'a second legend click did not show the model';\n"
+    "    var pt=card.querySelector('.v-lin .pt');\n"
+    "    if(pt){pt.dispatchEvent(new MouseEvent('mouseover',{bubbles:true,clientX:50,clientY:50}));\n"
+    "      if(tip.hidden||tip.textContent.indexOf('ROC-AUC')<0)return 'hovering a point shows no text';}\n"
+    "    return '';\n"
+    "  }\n"
+    "  var status='MLAC_'+'REPORT_READY';\n"
+    "  if(window.location.hash==='#mlac-selftest'){\n"
+    "    var failure=selftest();\n"
+    "    if(failure)window.mlacRecord('selftest: '+failure);else status+=' MLAC_'+'SELFTEST_OK';\n"
+    "  }\n"
     "  document.documentElement.setAttribute('data-report-ready','1');\n"
-    "  document.getElementById('js-status').textContent='MLAC_REPORT_READY';\n"
+    "  document.getElementById('js-status').textContent=status;\n"
     "})();\n";

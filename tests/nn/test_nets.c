@@ -1,0 +1,225 @@
+/* test_nets.c — vgg, mobilenet (width 0.75) and resnet against torchvision/PyTorch
+ * (tests/fixtures/nn/net_<arch>.json, made by tests/fixtures/gen/nn.py in float64): parameter
+ * names and count as torchvision's state_dict, output, loss, input gradient and every weight
+ * gradient in eval and train mode, running statistics after a train step, and the losses of 4
+ * Adam steps; plus finite differences through a whole network (vgg, train mode).
+ * Tolerances (relative to the tensor's largest reference value, fast oneDNN path): outputs and
+ * losses 1e-4, gradients 1e-3 (float32 through 20-50 layers with batch statistics; measured
+ * values are printed).
+ */
+#include "test.h"
+#include "nn_testutil.h"
+
+#include "nn/adam.h"
+#include "nn/nets.h"
+
+#define TOL_OUT 1e-4
+#define TOL_GRAD 1e-3
+
+static void fill_params(nn_net *net)
+{
+    for (int i = 0; i < net->n_params; i++) {
+        nn_param *p = &net->pinfo[i];
+        float *v = net->params + p->off;
+        const char *nm = p->name;
+        size_t len = strlen(nm);
+        if (len > 12 && strcmp(nm + len - 12, "running_mean") == 0)
+            tu_hfill(v, p->count, nm, -0.2, 0.2);
+        else if (len > 11 && strcmp(nm + len - 11, "running_var") == 0)
+            tu_hfill(v, p->count, nm, 0.5, 1.5);
+        else if (p->ndim == 1 && strcmp(nm + len - 6, "weight") == 0)
+            tu_hfill(v, p->count, nm, 0.5, 1.5);
+        else if (p->ndim == 1)
+            tu_hfill(v, p->count, nm, -0.2, 0.2);
+        else {
+            double b = sqrt(3.0 / ((double)p->count / p->shape[0]));
+            tu_hfill(v, p->count, nm, -b, b);
+        }
+    }
+}
+
+/* Compares a tensor with a record {count, full} or {count, sample, norm}. */
+static double compare_record(const float *got, size_t n, json_t *rec, const char *what,
+                             const char *arch, double tol)
+{
+    size_t count = (size_t)json_integer_value(json_object_get(rec, "count"));
+    CHECK_MSG(count == n, "%s %s: %zu values, torch has %zu", arch, what, n, count);
+    if (count != n)
+        return 1e9;
+    json_t *full = json_object_get(rec, "full");
+    if (full) {
+        double e = tu_relerr_json(got, n, full);
+        CHECK_MSG(e <= tol, "%s %s: relative error %.3g", arch, what, e);
+        return e;
+    }
+    json_t *sample = json_object_get(rec, "sample");
+    size_t ns = json_array_size(sample);
+    float *s = malloc(ns * sizeof(float));
+    for (size_t k = 0; k < ns; k++)
+        s[k] = got[(k * (n - 1)) / (ns - 1)];
+    double e = tu_relerr_json(s, ns, sample);
+    double norm = 0;
+    for (size_t i = 0; i < n; i++)
+        norm += (double)got[i] * got[i];
+    double want = json_number_value(json_object_get(rec, "norm"));
+    double en = fabs(sqrt(norm) - want) / (want > 0 ? want : 1);
+    CHECK_MSG(e <= tol && en <= tol, "%s %s: sample error %.3g, norm error %.3g", arch, what, e, en);
+    free(s);
+    return fmax(e, en);
+}
+
+static double run_pass(nn_net *net, const float *x, const float *y, int train, float *dl,
+                       mlac_err *err)
+{
+    rng r;
+    rng_seed(&r, 1);
+    if (nn_forward(net, x, 2, train, &r, err))
+        return NAN;
+    double loss = bce_logits_forward_backward(dl, nn_output(net), y, 2);
+    nn_zero_grad(net);
+    if (nn_backward(net, dl, 2, err))
+        return NAN;
+    return loss;
+}
+
+static void check_pass(nn_net *net, json_t *ref, const float *x, const float *y, int train,
+                       const char *arch)
+{
+    mlac_err err = {0};
+    float dl[2];
+    fill_params(net);
+    double loss = run_pass(net, x, y, train, dl, &err);
+    CHECK_MSG(!isnan(loss), "%s: %s", arch, err.msg);
+    const char *mode = train ? "train" : "eval";
+    double e_out = tu_relerr_json(nn_output(net), 2, json_object_get(ref, "out"));
+    double want = json_number_value(json_object_get(ref, "loss"));
+    CHECK_MSG(e_out <= TOL_OUT, "%s %s out: relative error %.3g", arch, mode, e_out);
+    CHECK_MSG(fabs(loss - want) <= TOL_OUT * want, "%s %s loss %.9g, torch %.9g", arch, mode, loss, want);
+    nn_slot *s0 = &net->slots[0];
+    size_t nx = (size_t)2 * s0->c * s0->h * s0->w;
+    double e_dx = compare_record(nn_input_grad(net), nx, json_object_get(ref, "dx"), "dx", arch, TOL_GRAD);
+    json_t *grads = json_object_get(ref, "grads");
+    double worst = 0;
+    const char *worst_name = "";
+    int seen = 0;
+    for (int i = 0; i < net->n_params; i++) {
+        nn_param *p = &net->pinfo[i];
+        if (!p->trainable)
+            continue;
+        json_t *rec = json_object_get(grads, p->name);
+        CHECK_MSG(rec != NULL, "%s: torch has no parameter '%s'", arch, p->name);
+        if (!rec)
+            continue;
+        seen++;
+        double e = compare_record(net->grads + p->off, p->count, rec, p->name, arch, TOL_GRAD);
+        if (e > worst)
+            worst = e, worst_name = p->name;
+    }
+    CHECK((size_t)seen == json_object_size(grads));
+    if (train) {
+        json_t *run = json_object_get(ref, "running");
+        const char *k;
+        json_t *rec;
+        json_object_foreach(run, k, rec) {
+            int i = nn_param_find(net, k);
+            CHECK_MSG(i >= 0, "%s: no running statistic '%s'", arch, k);
+            if (i >= 0)
+                compare_record(net->params + net->pinfo[i].off, net->pinfo[i].count, rec, k, arch,
+                               TOL_OUT);
+        }
+    }
+    printf("%s %s: out %.2g, dx %.2g, worst weight gradient %.2g (%s)\n", arch, mode, e_out, e_dx,
+           worst, worst_name);
+}
+
+static void test_arch(int arch)
+{
+    char rel[64];
+    snprintf(rel, sizeof rel, "nn/net_%s.json", nn_arch_name(arch));
+    json_t *ref = tu_load_json(rel);
+    CHECK(ref != NULL);
+    if (!ref)
+        return;
+    int size = (int)json_integer_value(json_object_get(ref, "size"));
+    nn_arch_params ap = {.arch = arch, .in_ch = 1, .size = size, .n_out = 1,
+                         .width = json_number_value(json_object_get(ref, "width")), .dropout = 0};
+    nn_net *net = NULL;
+    mlac_err err = {0};
+    CHECK_OK(nn_build(&net, &ap, &err), &err);
+    if (!net) {
+        json_decref(ref);
+        return;
+    }
+    /* names: exactly torchvision's state_dict keys (minus num_batches_tracked), in order */
+    json_t *names = json_object_get(ref, "state_dict_names");
+    CHECK_MSG(json_array_size(names) == (size_t)net->n_params, "%s: %d parameters, torch %zu",
+              nn_arch_name(arch), net->n_params, json_array_size(names));
+    for (int i = 0; i < net->n_params && i < (int)json_array_size(names); i++)
+        CHECK_MSG(strcmp(net->pinfo[i].name, json_string_value(json_array_get(names, i))) == 0,
+                  "%s param %d: '%s' vs torch '%s'", nn_arch_name(arch), i, net->pinfo[i].name,
+                  json_string_value(json_array_get(names, i)));
+    CHECK((json_int_t)nn_trainable_count(net) == json_integer_value(json_object_get(ref, "n_params")));
+    CHECK_OK(nn_net_plan(net, 2, &err), &err);
+    nn_net_want_input_grad(net, 1);
+    size_t nx = (size_t)2 * size * size;
+    float *x = malloc(nx * sizeof(float)), y[2] = {1, 0}, dl[2];
+    tu_hfill(x, nx, "input", -1, 1);
+    check_pass(net, json_object_get(ref, "eval"), x, y, 0, nn_arch_name(arch));
+    check_pass(net, json_object_get(ref, "train"), x, y, 1, nn_arch_name(arch));
+
+    /* Adam: 4 steps on the same batch from fresh weights */
+    fill_params(net);
+    nn_adam opt;
+    CHECK_OK(nn_adam_init(&opt, net, 0, &err), &err);
+    json_t *losses = json_object_get(ref, "adam_losses");
+    for (size_t t = 0; t < json_array_size(losses); t++) {
+        double l = run_pass(net, x, y, 1, dl, &err);
+        double want = json_number_value(json_array_get(losses, t));
+        CHECK_MSG(fabs(l - want) <= 1e-4 * want, "%s adam step %zu loss %.9g, torch %.9g",
+                  nn_arch_name(arch), t, l, want);
+        printf("%s adam step %zu: loss %.7f torch %.7f\n", nn_arch_name(arch), t, l, want);
+        nn_adam_step(&opt, net);
+    }
+    nn_adam_release(&opt);
+
+    /* finite differences through the whole network (vgg: train mode, a few weights) */
+    if (arch == NN_ARCH_VGG) {
+        fill_params(net);
+        run_pass(net, x, y, 1, dl, &err);
+        float *g = malloc(net->n_floats * sizeof(float));
+        memcpy(g, net->grads, net->n_floats * sizeof(float));
+        const char *probe[] = {"features.0.weight", "features.4.weight", "features.21.weight",
+                               "classifier.0.weight", "classifier.3.bias"};
+        for (size_t k = 0; k < sizeof probe / sizeof *probe; k++) {
+            nn_param *p = &net->pinfo[nn_param_find(net, probe[k])];
+            double gmax = 0;
+            for (size_t j = 0; j < p->count; j++)
+                gmax = fmax(gmax, fabs(g[p->off + j]));
+            for (int t = 0; t < 3; t++) {
+                size_t j = p->off + (size_t)t * (p->count - 1) / 2;
+                float keep = net->params[j];
+                fill_params(net);
+                net->params[j] = keep + 1e-2f;
+                double lp = run_pass(net, x, y, 1, dl, &err);
+                fill_params(net);
+                net->params[j] = keep - 1e-2f;
+                double lm = run_pass(net, x, y, 1, dl, &err);
+                double fd = (lp - lm) / 2e-2;
+                CHECK_MSG(fabs(fd - g[j]) <= 2e-2 * gmax + 1e-5, "vgg fd %s[%zu]: %.6g vs %.6g",
+                          probe[k], j - p->off, fd, g[j]);
+            }
+        }
+        free(g);
+    }
+    free(x);
+    nn_net_free(net);
+    json_decref(ref);
+}
+
+int main(void)
+{
+    test_arch(NN_ARCH_VGG);
+    test_arch(NN_ARCH_MOBILENET);
+    test_arch(NN_ARCH_RESNET);
+    TEST_MAIN_END();
+}
