@@ -105,10 +105,12 @@ int audio_encode_wav(const audio_clip *clip, int pcm16, void **out, size_t *out_
     if (clip->rate <= 0 || clip->rate > AUDIO_MAX_RATE)
         return mlac_errf(err, MLAC_EINVAL, "cannot encode a clip at %d Hz", clip->rate);
     if (clip->n > AUDIO_MAX_FRAMES)
-        return mlac_errf(err, MLAC_ENOMEM, "clip of %zu frames is over the limit of %zu", clip->n, AUDIO_MAX_FRAMES);
+        return mlac_errf(err, MLAC_ENOMEM, "clip of %zu frames is over the limit of %zu", clip->n,
+                         AUDIO_MAX_FRAMES);
     for (size_t i = 0; i < clip->n; i++)
         if (!isfinite(clip->samples[i]))
-            return mlac_errf(err, MLAC_EINVAL, "cannot encode a clip with a non-finite sample at frame %zu", i);
+            return mlac_errf(err, MLAC_EINVAL, "cannot encode a clip with a non-finite sample at frame %zu",
+                             i);
 
     SF_VIRTUAL_IO vio = {mem_len, mem_seek, mem_read, mem_write, mem_tell};
     struct memfile m = {0};

@@ -77,7 +77,8 @@ int cmd_synth(int argc, char **argv)
     o.force = force;
     if (species.n) {
         if (species.n > SYNTH_N_SPECIES) {
-            mlac_errf(&err, MLAC_EINVAL, "--species takes at most %d names, got %zu", SYNTH_N_SPECIES, species.n);
+            mlac_errf(&err, MLAC_EINVAL, "--species takes at most %d names, got %zu", SYNTH_N_SPECIES,
+                      species.n);
             rc = cli_fail(&err);
             goto out;
         }
@@ -92,9 +93,10 @@ int cmd_synth(int argc, char **argv)
         rc = cli_fail(&err);
         goto out;
     }
-    printf("synth: wrote %zu clips (+ %zu data_5s twins) for %zu species to '%s' in %.1f s (seed %llu, %d threads)%s\n",
-           res.n_clips, res.n_clips, o.n_species, st->root, res.seconds, (unsigned long long)o.seed, o.threads,
-           res.n_removed ? ", removed older clips" : "");
+    printf("synth: wrote %zu clips + %zu data_5s twins to '%s' in %.1f s (seed %llu, %d thread%s)%s\n",
+           res.n_clips, res.n_clips, st->root, res.seconds, (unsigned long long)o.seed, o.threads,
+           o.threads == 1 ? "" : "s",
+           res.n_removed ? "; removed older clips" : "");
 out:
     store_free(st);
     strlist_release(&species);

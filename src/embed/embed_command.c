@@ -330,6 +330,9 @@ static int call_check(const cmd_embedder *c, const char *what, const call_result
         snprintf(why, sizeof why, "timed out after %g s and was killed", c->timeout_s > 0 ? c->timeout_s : 600);
     else if (!r->exited)
         snprintf(why, sizeof why, "crashed (killed by signal %d, %s)", r->code, strsignal(r->code));
+    else if (r->code > 128 && r->code < 128 + 65) /* the shell reports a child killed by signal s as 128 + s */
+        snprintf(why, sizeof why, "crashed (killed by signal %d, %s; shell status %d)", r->code - 128,
+                 strsignal(r->code - 128), r->code);
     else if (r->code == 127)
         snprintf(why, sizeof why, "exited with status 127 (command not found?)");
     else
@@ -453,6 +456,30 @@ static void cmd_free(embedder *e)
 
 /* ---- embed: write windows, run, read vectors ---------------------------------------------- */
 
+/* Writes a private temporary file (no fsync: it lives only for one call). */
+static int write_temp(const char *path, const void *data, size_t n, mlac_err *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return mlac_errf(err, MLAC_EIO, "cannot create '%s': %s", path, strerror(errno));
+    const char *p = data;
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int e = errno;
+            close(fd);
+            return mlac_errf(err, MLAC_EIO, "cannot write '%s': %s", path, strerror(e));
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    if (close(fd))
+        return mlac_errf(err, MLAC_EIO, "cannot write '%s': %s", path, strerror(errno));
+    return MLAC_OK;
+}
+
 static int write_windows(const cmd_embedder *c, const char *dir, const float *windows, size_t n, buf *list,
                          mlac_err *err)
 {
@@ -467,7 +494,7 @@ static int write_windows(const cmd_embedder *c, const char *dir, const float *wi
         if (rc)
             mlac_err_prefix(err, "embedding window %zu: ", i);
         if (!rc)
-            rc = fs_write_atomic(path, wav, wav_n, err);
+            rc = write_temp(path, wav, wav_n, err);
         free(wav);
         if (!rc)
             rc = buf_printf(list, err, "%s\n", path);
@@ -583,7 +610,7 @@ static int cmd_embed(embedder *e, const float *windows, size_t n, float *out, ml
     snprintf(what, sizeof what, "a batch of %zu windows", n);
     rc = write_windows(c, dir, windows, n, &list, err);
     if (!rc)
-        rc = fs_write_atomic(list_path, list.data, list.len, err);
+        rc = write_temp(list_path, list.data, list.len, err);
     const char *args[] = {"embed", list_path, out_path, NULL};
     if (!rc)
         rc = call_run(c, dir, args, log_path, err_path, &r, err);

@@ -277,7 +277,8 @@ static int parse_number(const char *b, const char *e, double *out)
     return 0;
 }
 
-/* "v1,v2,...,vd" filling [b, e) into v (at most EMBED_MAX_DIM); -1 with *bad = column on error. */
+/* "v1,v2,...,vd" filling [b, e) into v (at most EMBED_MAX_DIM); -1 with *bad = the column of a
+ * value that is not a finite float32, -2 when there are more than EMBED_MAX_DIM values. */
 static int parse_vector(const char *b, const char *e, float *v, size_t *dim, size_t *bad)
 {
     size_t j = 0;
@@ -286,7 +287,9 @@ static int parse_vector(const char *b, const char *e, float *v, size_t *dim, siz
         const char *comma = memchr(p, ',', (size_t)(e - p));
         const char *stop = comma ? comma : e;
         double x;
-        if (j >= EMBED_MAX_DIM || parse_number(p, stop, &x) || fabs(x) > 3.4028234663852886e38) {
+        if (j >= EMBED_MAX_DIM)
+            return -2;
+        if (parse_number(p, stop, &x) || fabs(x) > 3.4028234663852886e38) {
             *bad = j + 1;
             return -1;
         }
@@ -371,8 +374,11 @@ int embed_parse_birdnet_txt(const char *text, size_t len, const char *name, cons
                 LINE_ERR(c, "end '%.*s' is not a time >= start", (int)(t2 - t1 - 1 < 40 ? t2 - t1 - 1 : 40), t1 + 1);
             vb = t2 + 1;
         }
-        size_t dim, bad;
-        if (parse_vector(vb, e, v, &dim, &bad))
+        size_t dim, bad = 0;
+        int pv = parse_vector(vb, e, v, &dim, &bad);
+        if (pv == -2)
+            LINE_ERR(c, "a vector of more than %d values", EMBED_MAX_DIM);
+        if (pv)
             LINE_ERR(c, "value %zu of the vector is not a finite number", bad);
         char where[600];
         snprintf(where, sizeof where, "'%s' line %zu", name, c.line);
@@ -473,8 +479,11 @@ int embed_parse_birdnet_csv(const char *text, size_t len, const char *name, embe
             LINE_ERR(c, "end '%.*s' is not a time >= start", (int)(c3 - c2 - 1 < 40 ? c3 - c2 - 1 : 40), c2 + 1);
         if (csv_path(b, c1, path, KEY_MAX))
             LINE_ERR(c, "file_path is empty, too long or badly quoted");
-        size_t dim, bad;
-        if (parse_vector(q + 1, e - 1, v, &dim, &bad))
+        size_t dim, bad = 0;
+        int pv = parse_vector(q + 1, e - 1, v, &dim, &bad);
+        if (pv == -2)
+            LINE_ERR(c, "a vector of more than %d values", EMBED_MAX_DIM);
+        if (pv)
             LINE_ERR(c, "value %zu of the vector is not a finite number", bad);
         embed_key_normalise(path, key, KEY_MAX);
         char where[600];

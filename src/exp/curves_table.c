@@ -1,7 +1,9 @@
 /* curves_table.c — curves.csv: per (species, model) an inverse power law fitted to the mean
  * ROC-AUC at each training size (weights 1/var of the mean), with the training size needed to
  * reach AUC 0.8, 0.9 and 0.95 and a parametric-bootstrap 95% interval (200 replicates, seeded
- * from the species and model names, so the table is reproducible). */
+ * from the species and model names, so the table is reproducible). rmse is the unweighted root mean
+ * square residual in AUC units; n_needed / n_low / n_high are "Inf" when the target is not reached
+ * within 10x the largest size. */
 #include "exp/aggregate.h"
 #include "core/rng.h"
 #include "stats/curve_fit.h"
@@ -14,12 +16,24 @@
 
 static const double targets[] = {0.8, 0.9, 0.95};
 
+/* NaN (no value) is an empty field; +infinity ("not reached") is "Inf", which pandas and R read. */
 static void put_num(buf *b, double v)
 {
     if (isfinite(v))
         buf_printf(b, NULL, ",%.6g", v);
     else
-        buf_puts(b, ",", NULL);
+        buf_puts(b, isinf(v) && v > 0 ? ",Inf" : ",", NULL);
+}
+
+/* Unweighted root-mean-square residual of the fit, in AUC units. */
+static double fit_rmse(const curve_fit *f, const double *n, const double *y, size_t k)
+{
+    double ss = 0;
+    for (size_t i = 0; i < k; i++) {
+        double r = y[i] - curve_eval(f, n[i]);
+        ss += r * r;
+    }
+    return k ? sqrt(ss / (double)k) : NAN;
 }
 
 /* One (species, model) block of cells [lo, hi), sorted by n. */
@@ -60,7 +74,7 @@ static int fit_block(const agg_cells *cells, size_t lo, size_t hi, buf *csv, mla
             status = isfinite(ci.n_star) ? "ok" : "not_reached";
         buf_printf(csv, NULL, "%s,%s,%.2f", c->species, c->model, targets[t]);
         put_num(csv, fitted ? fit.a : NAN), put_num(csv, fitted ? fit.b : NAN), put_num(csv, fitted ? fit.c : NAN);
-        put_num(csv, fitted && k ? sqrt(fit.rss / (double)k) : NAN);
+        put_num(csv, fitted ? fit_rmse(&fit, n, y, k) : NAN);
         put_num(csv, ci.n_star), put_num(csv, ci.lo), put_num(csv, ci.hi);
         rc = buf_printf(csv, err, ",%s,%g\n", status, k ? n[k - 1] : 0.0);
     }

@@ -27,7 +27,7 @@ double chart_x(const chart_model *c, double n)
 
 double chart_y(const chart_model *c, double auc)
 {
-    return c->y1 - (auc - c->ymin) / (c->ymax - c->ymin) * (c->y1 - c->y0);
+    return c->y1 - (auc - c->ymin) / (c->ymax - c->ymin) * (c->y1 - c->y0 - CHART_HEADROOM);
 }
 
 static void set_x_scale(chart_model *c, const long *sizes, size_t k)
@@ -230,8 +230,8 @@ int chart_build(const report_run *r, int species, int xlog, chart_model *out, ml
     out->width = CHART_WIDTH, out->height = CHART_HEIGHT;
     out->x0 = CHART_LEFT, out->x1 = CHART_WIDTH - CHART_RIGHT;
     out->y0 = CHART_TOP, out->y1 = CHART_HEIGHT - CHART_BOTTOM;
-    long sizes[CHART_MAX_TICKS];
-    size_t k = report_species_sizes(r, species, sizes, CHART_MAX_TICKS);
+    long sizes[512]; /* ticks are capped at CHART_MAX_TICKS, the scale uses the extremes */
+    size_t k = report_species_sizes(r, species, sizes, 512);
     if (!k) { /* nothing to place: one nominal size keeps the scales defined */
         sizes[0] = 1;
         k = 1;

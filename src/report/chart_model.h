@@ -6,7 +6,8 @@
  * canvas. The documented scale (the tests recompute coordinates from it):
  *   plot area   x0 = CHART_LEFT, x1 = CHART_WIDTH - CHART_RIGHT,
  *               y0 = CHART_TOP,  y1 = CHART_HEIGHT - CHART_BOTTOM
- *   y (AUC v)   y = y1 - (v - ymin) / (1 - ymin) * (y1 - y0), ymax = 1,
+ *   y (AUC v)   y = y1 - (v - ymin) / (1 - ymin) * (y1 - y0 - CHART_HEADROOM), ymax = 1, so
+ *               AUC 1.0 sits CHART_HEADROOM below the frame instead of on it,
  *               ymin = min(0.5, floor(10 * lowest) / 10) clamped to >= 0, where lowest is the
  *               smallest finite mean or interval end drawn
  *   x (size n)  L(n) = log10(n) on a log axis, n on a linear one;
@@ -34,6 +35,7 @@
 #define CHART_RIGHT 152.0
 #define CHART_TOP 40.0
 #define CHART_BOTTOM 66.0
+#define CHART_HEADROOM 6.0
 #define CHART_PAD_FRAC 0.06
 #define CHART_DODGE 4.0
 #define CHART_CAP 6.0

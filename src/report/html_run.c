@@ -41,13 +41,16 @@ static int timing_table(const report_run *r, const model_cost *cost, buf *b, mla
         rc = rc ? rc : report_esc(b, r->models.items[m], err);
         rc = rc ? rc : buf_printf(b, err, "</td><td>%d</td><td%s>%d</td>", c->ok + c->failed,
                                   c->failed ? " class=\"bad\"" : "", c->failed);
+        char t1[32], t2[32], t3[32];
+        report_fmt_seconds(mean_train, t1, sizeof t1);
+        report_fmt_seconds(c->ok ? c->predict / c->ok : NAN, t2, sizeof t2);
+        report_fmt_seconds(c->ok ? c->train + c->predict : NAN, t3, sizeof t3);
         if (!rc && isfinite(mean_train))
-            rc = buf_printf(b, err, "<td class=\"l\">%.3f s<span class=\"bar\" style=\"width:%.0fpx\"></span></td>",
-                            mean_train, longest > 0 ? 1 + 120 * mean_train / longest : 1);
+            rc = buf_printf(b, err, "<td class=\"l\">%s<span class=\"bar\" style=\"width:%.0fpx\"></span></td>", t1,
+                            longest > 0 ? 1 + 120 * mean_train / longest : 1);
         else if (!rc)
             rc = buf_puts(b, "<td class=\"l\">\xe2\x80\x93</td>", err);
-        rc = rc ? rc : buf_printf(b, err, "<td>%.3f s</td><td>%.1f s</td>", c->ok ? c->predict / c->ok : NAN,
-                                  c->train + c->predict);
+        rc = rc ? rc : buf_printf(b, err, "<td>%s</td><td>%s</td>", t2, t3);
         rc = rc ? rc : buf_printf(b, err, "<td>%.0f MB</td></tr>\n", c->peak_kb / 1024);
     }
     return rc ? rc : buf_puts(b, "</table></div>\n", err);
@@ -72,7 +75,7 @@ static int timing_by_size(const report_run *r, buf *b, mlac_err *err)
         }
     if (k < 2)
         return MLAC_OK;
-    int rc = buf_puts(b, "<h3 style=\"margin-top:14px\">Mean training time by size (seconds)</h3><div class=\"scroll\">"
+    int rc = buf_puts(b, "<h3 style=\"margin-top:14px\">Mean training time by size</h3><div class=\"scroll\">"
                          "<table><tr><th class=\"l\">model</th>",
                       err);
     for (size_t j = 0; !rc && j < k; j++)
@@ -92,7 +95,7 @@ static int timing_by_size(const report_run *r, buf *b, mlac_err *err)
                     sum += v, cnt++;
             }
             char v[32];
-            rc = buf_printf(b, err, "<td>%s</td>", report_fmt(cnt ? sum / cnt : NAN, 3, v, sizeof v));
+            rc = buf_printf(b, err, "<td>%s</td>", report_fmt_seconds(cnt ? sum / cnt : NAN, v, sizeof v));
         }
         rc = rc ? rc : buf_puts(b, "</tr>\n", err);
     }
@@ -126,7 +129,7 @@ int html_timing_section(const report_run *r, buf *out, mlac_err *err)
     else {
         rc = rc ? rc : timing_table(r, cost, out, err);
         rc = rc ? rc : timing_by_size(r, out, err);
-        rc = rc ? rc : buf_puts(out, "<p class=\"caption\">Wall-clock seconds per task (fit, then scoring the test "
+        rc = rc ? rc : buf_puts(out, "<p class=\"caption\">Wall-clock time per task (fit, then scoring the test "
                                      "fold); peak memory is the largest resident set reported by the process "
                                      "running the task.</p>",
                                 err);

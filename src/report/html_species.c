@@ -91,7 +91,7 @@ static int roc_card(store *st, const report_run *r, int sp, buf *b, mlac_err *er
     }
     if (!rc && n) {
         svg_plot p = {.title = "Pooled out-of-fold ROC", .xlabel = "False positive rate",
-                      .ylabel = "True positive rate", .width = 400, .height = 360, .xmin = 0, .xmax = 1, .ymin = 0,
+                      .ylabel = "True positive rate", .width = 340, .height = 320, .xmin = 0, .xmax = 1, .ymin = 0,
                       .ymax = 1, .xstep = 0.2, .ystep = 0.2, .diagonal = 1, .legend = 1, .lines = lines,
                       .n_lines = k};
         rc = svg_plot_write(&p, b, err);
@@ -353,11 +353,12 @@ int html_species_section(store *st, const report_run *r, int sp, buf *out, mlac_
 {
     int rc = species_header(r, sp, out, err);
     rc = rc ? rc : chart_card(r, sp, out, err);
-    rc = rc ? rc : buf_puts(out, "<div class=\"grid2\">\n", err);
+    rc = rc ? rc : buf_puts(out, "<div class=\"pair\">\n", err);
     rc = rc ? rc : roc_card(st, r, sp, out, err);
+    rc = rc ? rc : buf_puts(out, "<div class=\"col\">\n", err);
     rc = rc ? rc : heatmap_card(r, sp, out, err);
-    rc = rc ? rc : buf_puts(out, "</div>\n", err);
     rc = rc ? rc : fits_card(r, sp, out, err);
+    rc = rc ? rc : buf_puts(out, "</div></div>\n", err);
     rc = rc ? rc : significance_card(r, sp, out, err);
     rc = rc ? rc : html_progress(r, sp, out, err);
     return rc ? rc : buf_puts(out, "</section>\n", err);

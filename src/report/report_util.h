@@ -28,8 +28,8 @@ size_t report_utf8_prefix(const char *s, size_t max_bytes);
 /* Formats v with `digits` decimals into out; "–" (en dash) for a non-finite v. */
 const char *report_fmt(double v, int digits, char *out, size_t n);
 
-/* Formats a training size: "212" (whole numbers stay exact), "7.5" otherwise. */
-const char *report_fmt_size(double n, char *out, size_t size);
+/* A duration: "850 µs", "12.3 ms", "4.56 s", "3 min 20 s"; "–" when not finite. */
+const char *report_fmt_seconds(double s, char *out, size_t n);
 
 /* A p-value: "< 0.001", or three significant digits (plain text: escape it for HTML). */
 const char *report_fmt_p(double p, char *out, size_t n);
@@ -37,8 +37,5 @@ const char *report_fmt_p(double p, char *out, size_t n);
 /* The file stem of a species' chart files: the name with anything outside [A-Za-z0-9._-]
  * replaced by '_', and a leading '.' too ("coyote" stays "coyote"). */
 void report_file_stem(const char *name, char *out, size_t n);
-
-/* Appends the printf-formatted text, escaped as report_esc does. */
-int report_escf(buf *b, mlac_err *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

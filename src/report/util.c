@@ -2,7 +2,6 @@
 #include "report/report_util.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -66,16 +65,6 @@ int report_esc(buf *b, const char *s, mlac_err *err)
     return rc;
 }
 
-int report_escf(buf *b, mlac_err *err, const char *fmt, ...)
-{
-    char text[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    return report_esc(b, text, err);
-}
-
 int report_csv_field(buf *b, const char *s, mlac_err *err)
 {
     size_t len = strlen(s);
@@ -97,14 +86,18 @@ const char *report_fmt(double v, int digits, char *out, size_t n)
     return out;
 }
 
-const char *report_fmt_size(double v, char *out, size_t size)
+const char *report_fmt_seconds(double s, char *out, size_t n)
 {
-    if (!isfinite(v))
-        snprintf(out, size, "\xe2\x80\x93");
-    else if (fabs(v - round(v)) < 1e-9 || v >= 100)
-        snprintf(out, size, "%.0f", v);
+    if (!isfinite(s) || s < 0)
+        snprintf(out, n, "\xe2\x80\x93");
+    else if (s < 1e-3)
+        snprintf(out, n, "%.0f \xc2\xb5s", s * 1e6);
+    else if (s < 1)
+        snprintf(out, n, "%.3g ms", s * 1e3);
+    else if (s < 120)
+        snprintf(out, n, "%.3g s", s);
     else
-        snprintf(out, size, "%.1f", v);
+        snprintf(out, n, "%.0f min %.0f s", floor(s / 60), fmod(s, 60));
     return out;
 }
 

@@ -5,9 +5,9 @@
  *                bursts: 3-10 short bent harmonic notes
  *   bullfrog     "jug-o-rum": 2-6 low notes, fundamental 95-140 Hz, harmonics shaped by two
  *                resonances within 170-420 Hz, amplitude-pulsed at 8-22 Hz
- *   human_vocal  phrases of 2-8 syllables: a band-limited sawtooth glottal source at 90-250 Hz
- *                with declination and accents, tilted, through three formant band-passes that
- *                glide between vowel targets; some syllables open with a fricative
+ *   human_vocal  one or two phrases of 3-8 syllables: a band-limited sawtooth glottal source at
+ *                90-250 Hz with declination and accents, tilted, through three formant band-passes
+ *                that glide between vowel targets; some syllables open with a fricative
  *
  * Every parameter is drawn per call so no two calls are alike; the ranges are the knobs that
  * tests/fixtures/gen/synth_calibrate.py was used to tune.
@@ -191,7 +191,7 @@ struct syllable {
 /* Lays out up to 8 syllables within max_n; returns how many fit (>= 1). */
 static int phrase_layout(struct syllable *s, size_t max_n, int rate, rng *r)
 {
-    int want = synth_int(r, 2, 8), got = 0;
+    int want = synth_int(r, 3, 8), got = 0;
     size_t pos = synth_samples(synth_unif(r, 0.0, 0.05), rate);
     for (int k = 0; k < want; k++) {
         size_t n = synth_samples(synth_unif(r, 0.12, 0.38), rate);
@@ -228,7 +228,8 @@ size_t calls_phrase(float *out, float *work, size_t max_n, int rate, rng *r, int
         for (size_t i = 0; i < s->n; i++) {
             double u = (double)i / s->n, t = (double)(s->start + i) / end;
             double jitter = 1.0 + 0.01 * sin(2 * SYNTH_PI * 5.3 * (s->start + i) / rate + k);
-            f0[s->start + i] = (float)(base * (1.0 - decl * t) * (1.0 + s->accent * sin(SYNTH_PI * u)) * jitter);
+            f0[s->start + i] =
+                (float)(base * (1.0 - decl * t) * (1.0 + s->accent * sin(SYNTH_PI * u)) * jitter);
         }
         if (voiced)
             osc_saw(src + s->start, f0 + s->start, s->n, 1.0f, rate, &ph);
@@ -236,12 +237,12 @@ size_t calls_phrase(float *out, float *work, size_t max_n, int rate, rng *r, int
             src[s->start + i] += (float)asp * noise_white(&g);
         env_apply(src + s->start, s->n, synth_unif(r, 0.015, 0.04), synth_unif(r, 0.03, 0.08), rate);
     }
-    /* glottal tilt: one-pole low-pass (-6 dB/octave more) */
+    /* spectral tilt: one-pole low-pass (-6 dB/octave more), for breath noise too */
     double a = 1.0 - exp(-2 * SYNTH_PI * synth_unif(r, 400, 900) / rate);
     float y = 0.0f;
     for (size_t i = 0; i < end; i++) {
         y += (float)a * (src[i] - y);
-        src[i] = voiced ? y * 4.0f : src[i];
+        src[i] = y * (voiced ? 4.0f : 2.0f);
     }
     /* three formant band-passes gliding to each syllable's vowel over its first 30 % */
     biquad fb[3] = {{0}};
@@ -299,8 +300,13 @@ size_t calls_render(int species, float *out, float *work, size_t max_n, int rate
     case SYNTH_BULLFROG:
         n = bullfrog_call(out, work, max_n, rate, r);
         break;
-    default:
+    default: /* a phrase, sometimes answered by a second one */
         n = calls_phrase(out, work, max_n, rate, r, 1);
+        if (synth_chance(r, 0.35)) {
+            size_t off = n + synth_samples(synth_unif(r, 0.2, 0.6), rate);
+            if (off + synth_samples(0.5, rate) < max_n)
+                n = off + calls_phrase(out + off, work, max_n - off, rate, r, 1);
+        }
         break;
     }
     return n ? n : 1;

@@ -174,7 +174,8 @@ static size_t hum(float *out, float *f0, float *tmp, size_t max_n, int rate, rng
     return n;
 }
 
-size_t calls_near_miss(int species, float *out, float *work, size_t max_n, int rate, rng *r, const char **kind)
+size_t calls_near_miss(int species, float *out, float *work, size_t max_n, int rate, rng *r,
+                       const char **kind)
 {
     float *f0 = work, *tmp = work + max_n;
     memset(out, 0, max_n * sizeof *out);
@@ -202,8 +203,8 @@ size_t calls_near_miss(int species, float *out, float *work, size_t max_n, int r
         *kind = names[which];
         n = which == 0   ? hum(out, f0, tmp, max_n, rate, r)
             : which == 1 ? calls_phrase(out, work, max_n, rate, r, 0)
-                         : notes(out, f0, tmp, max_n, rate, r, synth_int(r, 1, 3), 120, 350, 0.5, 2.0, 0.1, 0.4,
-                                 reed, 9, 0.0);
+                         : notes(out, f0, tmp, max_n, rate, r, synth_int(r, 1, 3), 120, 350, 0.5, 2.0, 0.1,
+                                 0.4, reed, 9, 0.0);
     }
     return n ? n : 1;
 }

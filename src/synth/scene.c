@@ -141,7 +141,8 @@ static int render(const synth_options *o, int species, int positive, size_t inde
     info->snr_db = info->extra_snr_db = info->onset_s = NAN;
 
     char key[160];
-    snprintf(key, sizeof key, "synth/%s/%s/%zu", synth_species_name(species), positive ? "pos" : "neg", index);
+    snprintf(key, sizeof key, "synth/%s/%s/%zu", synth_species_name(species), positive ? "pos" : "neg",
+             index);
     rng r;
     rng_seed(&r, rng_derive_seed(o->seed, key));
 

@@ -50,8 +50,8 @@ void synth_options_default(synth_options *o)
 int synth_options_check(const synth_options *o, mlac_err *err)
 {
     if (o->per_class < 1 || o->per_class > SYNTH_MAX_PER_CLASS)
-        return mlac_errf(err, MLAC_EINVAL, "--per-class must be between 1 and %d, got %zu", SYNTH_MAX_PER_CLASS,
-                         o->per_class);
+        return mlac_errf(err, MLAC_EINVAL, "--per-class must be between 1 and %d, got %zu",
+                         SYNTH_MAX_PER_CLASS, o->per_class);
     if (!(o->seconds >= 0.5 && o->seconds <= SYNTH_MAX_SECONDS))
         return mlac_errf(err, MLAC_EINVAL, "--seconds must be between 0.5 and %g, got %g", SYNTH_MAX_SECONDS,
                          o->seconds);
@@ -60,13 +60,16 @@ int synth_options_check(const synth_options *o, mlac_err *err)
                          o->rate);
     if (!isfinite(o->snr_min) || !isfinite(o->snr_max) || o->snr_min > o->snr_max || o->snr_min < -60 ||
         o->snr_max > 60)
-        return mlac_errf(err, MLAC_EINVAL, "--snr-min/--snr-max must satisfy -60 <= min <= max <= 60, got %g and %g",
+        return mlac_errf(err, MLAC_EINVAL,
+                         "--snr-min/--snr-max must satisfy -60 <= min <= max <= 60, got %g and %g",
                          o->snr_min, o->snr_max);
     if (o->n_species < 1 || o->n_species > SYNTH_N_SPECIES)
-        return mlac_errf(err, MLAC_EINVAL, "--species needs 1 to %d names, got %zu", SYNTH_N_SPECIES, o->n_species);
+        return mlac_errf(err, MLAC_EINVAL, "--species needs 1 to %d names, got %zu", SYNTH_N_SPECIES,
+                         o->n_species);
     for (size_t i = 0; i < o->n_species; i++) {
         if (!o->species[i] || synth_species_find(o->species[i]) < 0)
-            return mlac_errf(err, MLAC_EINVAL, "--species: unknown species '%s' (known: coyote, bullfrog, human_vocal)",
+            return mlac_errf(err, MLAC_EINVAL,
+                             "--species: unknown species '%s' (known: coyote, bullfrog, human_vocal)",
                              o->species[i] ? o->species[i] : "");
         for (size_t j = 0; j < i; j++)
             if (!strcmp(o->species[i], o->species[j]))
@@ -182,7 +185,8 @@ static int check_destination(const synth_options *o, store *out, mlac_err *err)
         return rc;
     if (exists) {
         store_describe(out, "README.txt", where, sizeof where);
-        return mlac_errf(err, MLAC_EINVAL, "'%s' already exists: a dataset is there (use --force to overwrite)", where);
+        return mlac_errf(err, MLAC_EINVAL,
+                         "'%s' already exists: a dataset is there (use --force to overwrite)", where);
     }
     for (size_t k = 0; k < o->n_species; k++) {
         strlist files;
@@ -205,7 +209,8 @@ static long our_clip_index(const char *path, const char *sp)
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     size_t ls = strlen(sp);
-    if (strncmp(base, sp, ls) || base[ls] != '_' || (strncmp(base + ls + 1, "pos_", 4) && strncmp(base + ls + 1, "neg_", 4)))
+    if (strncmp(base, sp, ls) || base[ls] != '_' ||
+        (strncmp(base + ls + 1, "pos_", 4) && strncmp(base + ls + 1, "neg_", 4)))
         return -1;
     const char *d = base + ls + 5;
     char *end;
@@ -235,8 +240,10 @@ static int remove_stale(const synth_options *o, store *out, size_t *removed, mla
             char tmp[4200];
             const char *local = store_local_path(out, files.items[f], tmp, sizeof tmp);
             if (!local)
-                rc = mlac_errf(err, MLAC_EUNAVAIL, "'%s' holds clips of an older dataset that cannot be removed here; "
-                               "write to an empty location", out->root);
+                rc = mlac_errf(err, MLAC_EUNAVAIL,
+                               "'%s' holds clips of an older dataset that cannot be removed here; "
+                               "write to an empty location",
+                               out->root);
             else if (remove(local) != 0)
                 rc = mlac_errf(err, MLAC_EIO, "cannot remove stale clip '%s'", local);
             else
@@ -264,7 +271,8 @@ static int write_readme(const synth_options *o, store *out, size_t n_clips, mlac
         "mlac synthetic dataset (mlac %s)\n"
         "================================\n\n"
         "Written by `mlac synth`. Every clip is synthetic and depends only on the seed, the species,\n"
-        "the class and the clip index: the same options give byte-identical files.\n\n"
+        "the class and the clip index: the same options give byte-identical files (with the same\n"
+        "mlac build and C library; other builds give the same clips up to rounding).\n\n"
         "seed:        %llu\n"
         "species:     %s\n"
         "per class:   %zu positives and %zu negatives per species (%zu clips in all)\n"
@@ -299,8 +307,8 @@ static int write_manifest(store *out, const char *rows, size_t n, mlac_err *err)
 {
     buf b;
     buf_init(&b, 0);
-    int rc = buf_puts(&b, "file,species,label,event,snr_db,onset_s,event_s,extra,extra_snr_db,background,peak\n",
-                      err);
+    int rc = buf_puts(
+        &b, "file,species,label,event,snr_db,onset_s,event_s,extra,extra_snr_db,background,peak\n", err);
     for (size_t i = 0; i < n && !rc; i++)
         rc = buf_puts(&b, rows + i * ROW_MAX, err);
     if (!rc)

@@ -2,10 +2,16 @@
  * (tests/fixtures/nn/net_<arch>.json, made by tests/fixtures/gen/nn.py in float64): parameter
  * names and count as torchvision's state_dict, output, loss, input gradient and every weight
  * gradient in eval and train mode, running statistics after a train step, and the losses of 4
- * Adam steps; plus finite differences through a whole network (vgg, train mode).
+ * Adam steps; plus central finite differences through a small network of every op kind (a
+ * whole vgg has too many ReLU/max-pool kinks within any step that float32 can resolve).
  * Tolerances (relative to the tensor's largest reference value, fast oneDNN path): outputs and
  * losses 1e-4, gradients 1e-3 (float32 through 20-50 layers with batch statistics; measured
- * values are printed).
+ * values are printed). A weight gradient's scale is at least 1e-3 of the network's largest
+ * gradient: some are mathematically zero (a batch-norm shift that the next train-mode batch norm
+ * removes), and there both torch and we hold rounding noise. Adam losses: within 1e-4 of the
+ * first loss for the first two steps, 5% after: Adam turns gradients that are rounding noise into
+ * full-size steps, so float32 trajectories fan out (for mobilenet torch's own float32 run is 2%
+ * off its float64 one at step 3 and 14% at step 4; ours 0.1% and 5%), so steps 3-4 get 8%.
  */
 #include "test.h"
 #include "nn_testutil.h"
@@ -39,6 +45,32 @@ static void fill_params(nn_net *net)
 }
 
 /* Compares a tensor with a record {count, full} or {count, sample, norm}. */
+static double g_floor; /* 1e-3 x the largest reference gradient of the pass */
+
+static double record_max(json_t *rec)
+{
+    json_t *a = json_object_get(rec, "full");
+    if (!a)
+        a = json_object_get(rec, "sample");
+    double m = 0;
+    for (size_t i = 0; i < json_array_size(a); i++)
+        m = fmax(m, fabs(json_number_value(json_array_get(a, i))));
+    return m;
+}
+
+/* error relative to max(largest reference value, g_floor) */
+static double rel_floor(const float *got, size_t n, json_t *want)
+{
+    double e = tu_relerr_json(got, n, want);
+    size_t m = 0;
+    double *w = tu_doubles(want, &m);
+    double mw = 0;
+    for (size_t i = 0; i < m; i++)
+        mw = fmax(mw, fabs(w[i]));
+    free(w);
+    return (mw > 1e-30 && mw < g_floor) ? e * mw / g_floor : e;
+}
+
 static double compare_record(const float *got, size_t n, json_t *rec, const char *what,
                              const char *arch, double tol)
 {
@@ -48,7 +80,7 @@ static double compare_record(const float *got, size_t n, json_t *rec, const char
         return 1e9;
     json_t *full = json_object_get(rec, "full");
     if (full) {
-        double e = tu_relerr_json(got, n, full);
+        double e = rel_floor(got, n, full);
         CHECK_MSG(e <= tol, "%s %s: relative error %.3g", arch, what, e);
         return e;
     }
@@ -57,12 +89,12 @@ static double compare_record(const float *got, size_t n, json_t *rec, const char
     float *s = malloc(ns * sizeof(float));
     for (size_t k = 0; k < ns; k++)
         s[k] = got[(k * (n - 1)) / (ns - 1)];
-    double e = tu_relerr_json(s, ns, sample);
+    double e = rel_floor(s, ns, sample);
     double norm = 0;
     for (size_t i = 0; i < n; i++)
         norm += (double)got[i] * got[i];
     double want = json_number_value(json_object_get(rec, "norm"));
-    double en = fabs(sqrt(norm) - want) / (want > 0 ? want : 1);
+    double en = fabs(sqrt(norm) - want) / fmax(want, g_floor * sqrt((double)n));
     CHECK_MSG(e <= tol && en <= tol, "%s %s: sample error %.3g, norm error %.3g", arch, what, e, en);
     free(s);
     return fmax(e, en);
@@ -97,8 +129,12 @@ static void check_pass(nn_net *net, json_t *ref, const float *x, const float *y,
     CHECK_MSG(fabs(loss - want) <= TOL_OUT * want, "%s %s loss %.9g, torch %.9g", arch, mode, loss, want);
     nn_slot *s0 = &net->slots[0];
     size_t nx = (size_t)2 * s0->c * s0->h * s0->w;
+    g_floor = 0; /* input gradient and running statistics: plain relative error */
     double e_dx = compare_record(nn_input_grad(net), nx, json_object_get(ref, "dx"), "dx", arch, TOL_GRAD);
     json_t *grads = json_object_get(ref, "grads");
+    const char *gk;
+    json_t *gr;
+    json_object_foreach(grads, gk, gr) g_floor = fmax(g_floor, 1e-3 * record_max(gr));
     double worst = 0;
     const char *worst_name = "";
     int seen = 0;
@@ -116,6 +152,7 @@ static void check_pass(nn_net *net, json_t *ref, const float *x, const float *y,
             worst = e, worst_name = p->name;
     }
     CHECK((size_t)seen == json_object_size(grads));
+    g_floor = 0;
     if (train) {
         json_t *run = json_object_get(ref, "running");
         const char *k;
@@ -172,52 +209,91 @@ static void test_arch(int arch)
     nn_adam opt;
     CHECK_OK(nn_adam_init(&opt, net, 0, &err), &err);
     json_t *losses = json_object_get(ref, "adam_losses");
+    double l0 = json_number_value(json_array_get(losses, 0));
     for (size_t t = 0; t < json_array_size(losses); t++) {
         double l = run_pass(net, x, y, 1, dl, &err);
         double want = json_number_value(json_array_get(losses, t));
-        CHECK_MSG(fabs(l - want) <= 1e-4 * want, "%s adam step %zu loss %.9g, torch %.9g",
+        CHECK_MSG(fabs(l - want) <= (t < 2 ? 1e-4 * l0 : 0.08 * want), "%s adam step %zu loss %.9g, torch %.9g",
                   nn_arch_name(arch), t, l, want);
         printf("%s adam step %zu: loss %.7f torch %.7f\n", nn_arch_name(arch), t, l, want);
         nn_adam_step(&opt, net);
     }
     nn_adam_release(&opt);
 
-    /* finite differences through the whole network (vgg: train mode, a few weights) */
-    if (arch == NN_ARCH_VGG) {
-        fill_params(net);
-        run_pass(net, x, y, 1, dl, &err);
-        float *g = malloc(net->n_floats * sizeof(float));
-        memcpy(g, net->grads, net->n_floats * sizeof(float));
-        const char *probe[] = {"features.0.weight", "features.4.weight", "features.21.weight",
-                               "classifier.0.weight", "classifier.3.bias"};
-        for (size_t k = 0; k < sizeof probe / sizeof *probe; k++) {
-            nn_param *p = &net->pinfo[nn_param_find(net, probe[k])];
-            double gmax = 0;
-            for (size_t j = 0; j < p->count; j++)
-                gmax = fmax(gmax, fabs(g[p->off + j]));
-            for (int t = 0; t < 3; t++) {
-                size_t j = p->off + (size_t)t * (p->count - 1) / 2;
-                float keep = net->params[j];
-                fill_params(net);
-                net->params[j] = keep + 1e-2f;
-                double lp = run_pass(net, x, y, 1, dl, &err);
-                fill_params(net);
-                net->params[j] = keep - 1e-2f;
-                double lm = run_pass(net, x, y, 1, dl, &err);
-                double fd = (lp - lm) / 2e-2;
-                CHECK_MSG(fabs(fd - g[j]) <= 2e-2 * gmax + 1e-5, "vgg fd %s[%zu]: %.6g vs %.6g",
-                          probe[k], j - p->off, fd, g[j]);
-            }
-        }
-        free(g);
-    }
     free(x);
     nn_net_free(net);
     json_decref(ref);
 }
 
+/* conv - BN - ReLU6 - depthwise conv - BN - add - ReLU - max pool - GAP - dropout - linear */
+static void test_fd_small(void)
+{
+    nn_net *net = NULL;
+    mlac_err err = {0};
+    CHECK_OK(nn_net_new(&net, 2, 6, 6, &err), &err);
+    int a = nn_conv(net, 0, 4, 3, 1, 1, 1, 1, "c1");
+    a = nn_relu(net, nn_bn(net, a, "b1"), 6);
+    int b = nn_bn(net, nn_conv(net, a, 4, 3, 1, 1, 4, 0, "c2"), "b2");
+    b = nn_relu(net, nn_add(net, a, b), 0);
+    b = nn_gap(net, nn_maxpool(net, b, 2, 2, 0));
+    nn_linear(net, nn_dropout(net, b, 0.5f), 1, "fc");
+    CHECK_OK(nn_net_finish(net, &err), &err);
+    CHECK_OK(nn_net_plan(net, 3, &err), &err);
+    nn_net_want_input_grad(net, 1);
+    rng r;
+    rng_seed(&r, 9);
+    nn_net_init_params(net, &r);
+    float x[3 * 72], y[3] = {1, 0, 1}, dl[3];
+    tu_hfill(x, 3 * 72, "fd.x", -1, 1);
+    float *saved = malloc(net->n_floats * sizeof(float)), *g = malloc(net->n_floats * sizeof(float));
+    memcpy(saved, net->params, net->n_floats * sizeof(float));
+    run_pass(net, x, y, 1, dl, &err); /* rng seeded 1 inside: the same dropout mask every pass */
+    memcpy(g, net->grads, net->n_floats * sizeof(float));
+    float dx[3 * 72];
+    memcpy(dx, nn_input_grad(net), sizeof dx);
+    const float h = 1e-3f;
+    int bad = 0, n = 0;
+    for (int i = 0; i < net->n_params; i++) {
+        nn_param *p = &net->pinfo[i];
+        if (!p->trainable)
+            continue;
+        for (size_t j = p->off; j < p->off + p->count; j++, n++) {
+            memcpy(net->params, saved, net->n_floats * sizeof(float));
+            net->params[j] = saved[j] + h;
+            double lp = run_pass(net, x, y, 1, dl, &err);
+            net->params[j] = saved[j] - h;
+            double lm = run_pass(net, x, y, 1, dl, &err);
+            double fd = (lp - lm) / (2.0 * h);
+            if (fabs(fd - g[j]) > 3e-4 + 1e-2 * fabs(g[j])) {
+                bad++;
+                fprintf(stderr, "fd %s[%zu]: %.6g vs backward %.6g\n", p->name, j - p->off, fd, g[j]);
+            }
+        }
+    }
+    memcpy(net->params, saved, net->n_floats * sizeof(float));
+    for (int i = 0; i < 3 * 72; i += 5, n++) {
+        float keep = x[i];
+        x[i] = keep + h;
+        double lp = run_pass(net, x, y, 1, dl, &err);
+        x[i] = keep - h;
+        double lm = run_pass(net, x, y, 1, dl, &err);
+        x[i] = keep;
+        double fd = (lp - lm) / (2.0 * h);
+        if (fabs(fd - dx[i]) > 3e-4 + 1e-2 * fabs(dx[i])) {
+            bad++;
+            fprintf(stderr, "fd x[%d]: %.6g vs backward %.6g\n", i, fd, dx[i]);
+        }
+    }
+    CHECK_MSG(bad <= n / 25, "%d of %d finite differences disagree", bad, n);
+    printf("finite differences: %d of %d outside tolerance (kinks)\n", bad, n);
+    free(saved);
+    free(g);
+    nn_net_free(net);
+}
+
 int main(void)
 {
+    test_fd_small();
     test_arch(NN_ARCH_VGG);
     test_arch(NN_ARCH_MOBILENET);
     test_arch(NN_ARCH_RESNET);

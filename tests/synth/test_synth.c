@@ -151,7 +151,8 @@ static void test_render(void)
                     CHECK_MSG(strcmp(info.event, synth_species_name(sp)) != 0, "%s", info.event);
                 if (strcmp(info.event, "none")) {
                     CHECK(info.snr_db >= o.snr_min && info.snr_db <= o.snr_max);
-                    CHECK(info.onset_s >= 0.0 && info.onset_s + info.event_s <= 5.0 + 1e-9 && info.event_s > 0.0);
+                    CHECK(info.onset_s >= 0.0 && info.onset_s + info.event_s <= 5.0 + 1e-9 &&
+                          info.event_s > 0.0);
                 }
                 CHECK(info.background[0] != '\0');
                 CHECK_OK(synth_render(&o, sp, pos, idx, &b, NULL, NULL, &err), &err);
@@ -212,7 +213,8 @@ static void test_render_snr(void)
                     audio_clip_release(&bg);
                     continue;
                 }
-                size_t on = (size_t)llround(info.onset_s * o.rate), len = (size_t)llround(info.event_s * o.rate);
+                size_t on = (size_t)llround(info.onset_s * o.rate),
+                       len = (size_t)llround(info.event_s * o.rate);
                 double pe = 0.0;
                 for (size_t i = on; i < on + len; i++)
                     pe += (double)(mix.samples[i] - bg.samples[i]) * (mix.samples[i] - bg.samples[i]);
@@ -310,7 +312,8 @@ static void test_dataset(void)
                 for (int i = 0; i < 3; i++) {
                     char p[256];
                     const char *cls = c ? "pos" : "neg";
-                    snprintf(p, sizeof p, "%s/%s/%s/%s_%s_%04d.wav", sps[s], f ? "data_5s" : "data", cls, sps[s], cls, i);
+                    snprintf(p, sizeof p, "%s/%s/%s/%s_%s_%04d.wav", sps[s], f ? "data_5s" : "data", cls,
+                             sps[s], cls, i);
                     strlist_push(&want, p, &err);
                 }
     strlist_push(&want, "README.txt", &err);
@@ -407,7 +410,8 @@ static void test_encode(void)
     if (n == 60) { /* samples: x * 32768 rounded to nearest, clipped rather than wrapped */
         int16_t s[8];
         memcpy(s, (char *)bytes + 44, sizeof s);
-        CHECK(s[0] == 0 && s[1] == 16384 && s[2] == -16384 && s[3] == 32767 && s[4] == -32768 && s[5] == 8192);
+        CHECK(s[0] == 0 && s[1] == 16384 && s[2] == -16384 && s[3] == 32767 && s[4] == -32768 &&
+              s[5] == 8192);
         CHECK(s[6] == 1 && s[7] == 0);
     }
     free(bytes);

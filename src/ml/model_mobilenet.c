@@ -1,0 +1,27 @@
+/* model_mobilenet.c — the `mobilenet` model: the CNN engine's mobilenet network trained on log-mel images.
+ * Everything but the architecture is shared with the other CNNs (src/nn/cnn_model.c: options,
+ * training loop, early stopping, save/load); the network itself is built in src/nn/nets.c.
+ */
+#include "ml/model.h"
+#include "nn/cnn_model.h"
+#include "nn/nets.h"
+
+extern const struct model_kind model_mobilenet;
+
+static int mobilenet_create(const model_config *cfg, model **out, mlac_err *err)
+{
+    return cnn_model_create(&model_mobilenet, NN_ARCH_MOBILENET, cfg, out, err);
+}
+
+const struct model_kind model_mobilenet = {
+    .name = "mobilenet",
+    .description = "mobilenet: MobileNetV2 (torchvision structure, width multiplier), one input channel, one logit, on log-mel images",
+    .input = INPUT_LOGMEL_IMAGE,
+    .create = mobilenet_create,
+    .fit = cnn_model_fit,
+    .score = cnn_model_score,
+    .save = cnn_model_save,
+    .load = cnn_model_load,
+    .describe = cnn_model_describe,
+    .free = cnn_model_free,
+};
