@@ -1,7 +1,8 @@
 /* embed_settings.c — the embedding settings of a run: read from the configuration, checked,
- * recorded in spec.json (see embed_table.h). Keys the configuration table does not have yet
+ * recorded in spec.json (see embed_settings.h), and the embed_config they imply (embed_table.h). Keys the configuration table does not have yet
  * keep their defaults, so this reads whatever subset the table defines.
  */
+#include "embed/embed_settings.h"
 #include "embed/embed_table.h"
 
 #include <stdio.h>

@@ -19,44 +19,16 @@
 #ifndef MLAC_EMBED_EMBED_TABLE_H
 #define MLAC_EMBED_EMBED_TABLE_H
 
-#include <jansson.h>
 #include <signal.h>
 #include <stddef.h>
 #include "core/buf.h"
-#include "core/config.h"
 #include "core/error.h"
 #include "embed/embed.h"
+#include "embed/embed_settings.h"
 #include "exp/clip_features.h"
 #include "exp/dataset.h"
 #include "features/feature_cache.h"
 #include "store/store.h"
-
-#define EMBED_IMPORT_PREFIX "import:"
-
-/* The embedding part of a run's configuration: plain data, safe to copy into a spec. */
-typedef struct embed_settings {
-    char birdnet[1024];          /* embedder_birdnet: a command line or "import:<path>"; "" = none */
-    char perch[1024];            /* embedder_perch */
-    double overlap;              /* embed_overlap: fraction of a window shared with the next, 0..0.9 */
-    enum embed_pooling pooling;  /* embed_pooling: mean (default) or max */
-    double timeout_s;            /* embed_timeout: seconds per embedder call (600) */
-    size_t batch_windows;        /* embed_batch: windows per embedder call (256) */
-    int head_mlp;                /* embed_head: 0 logistic (default), 1 mlp */
-    int head_cv;                 /* head_cv: choose the head's regularisation by inner CV */
-    int skip_unavailable;        /* skip_unavailable: skip, with a warning, models with no embedder */
-} embed_settings;
-
-void embed_settings_default(embed_settings *s);
-/* Reads those of the keys above that the configuration table has (the others keep their
- * defaults); errors name the key and where its value came from. */
-int embed_settings_read(const config *cfg, embed_settings *s, mlac_err *err);
-/* The configured embedder text of a model ("" when none or not an embedding model). */
-const char *embed_settings_embedder(const embed_settings *s, const char *model);
-/* MLAC_OK when model has an embedder; else MLAC_EUNAVAIL and a message saying how to set one. */
-int embed_check_available(const embed_settings *s, const char *model, mlac_err *err);
-/* {"embedder": ..., "overlap": ..., "pooling": ..., "head": ..., "head_cv": ...} for spec.json
- * (new reference); embedder texts are recorded as given. */
-json_t *embed_settings_to_json(const embed_settings *s, const char *model);
 
 typedef struct embed_config {
     const char *embedder;                /* command line or "import:<path>"; NULL or "" = none */

@@ -25,7 +25,7 @@
 #define MLAC_EMBED_HEAD_MODEL_H
 
 #include <jansson.h>
-#include "embed/embed_table.h"
+#include "embed/embed_settings.h"
 #include "ml/model.h"
 
 int head_model_create(const struct model_kind *kind, const model_config *cfg, model **out, mlac_err *err);

@@ -6,10 +6,16 @@
 
 extern const struct model_kind model_random_forest;
 extern const struct model_kind model_svm;
+extern const struct model_kind model_vgg;
+extern const struct model_kind model_mobilenet;
+extern const struct model_kind model_resnet;
 
 static const struct model_kind *const registry[] = {
     &model_random_forest,
     &model_svm,
+    &model_vgg,
+    &model_mobilenet,
+    &model_resnet,
     NULL,
 };
 
