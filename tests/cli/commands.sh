@@ -2,7 +2,7 @@
 # End-to-end checks of the small commands: --version, --help everywhere, config precedence and
 # provenance, datasets (table, JSON, wrong layout), features (shapes, CSV/npy, bad audio).
 set -u
-. "$(dirname "$0")/testlib.sh"
+. "$(dirname "$0")/lib/testlib.sh"
 
 check "--version" bash -c "'$MLAC' --version | grep -Eq '^mlac [0-9]+\.[0-9]+\.[0-9]+$'"
 for cmd in synth datasets features run-experiment grid-search report config; do

@@ -4,7 +4,7 @@
 # dpi, the tidy exports; regenerating from the run folder alone gives the same files; the page
 # runs in headless Chromium without errors. Bad arguments fail with a message.
 set -u
-. "$(dirname "$0")/testlib.sh"
+. "$(dirname "$0")/lib/testlib.sh"
 FIX=${MLAC_FIXTURES:-$MLAC_SOURCE/tests/fixtures}/report
 export MLAC_LOG_FORMAT=json MLAC_CACHE_DIR="$TMP/cache"
 

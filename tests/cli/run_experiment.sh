@@ -3,7 +3,7 @@
 # work naming the field; a run killed with SIGKILL resumes to results identical to an
 # uninterrupted run; results do not depend on --max-concurrent or --threads.
 set -u
-. "$(dirname "$0")/testlib.sh"
+. "$(dirname "$0")/lib/testlib.sh"
 export MLAC_LOG_FORMAT=json MLAC_CACHE_DIR="$TMP/cache"
 
 check "synth" "$MLAC" synth --out "$TMP/data" --per-class 14 --seconds 1 --seed 5
