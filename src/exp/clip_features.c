@@ -62,9 +62,13 @@ static int collect_paths(const dataset *d, const strlist *species, feature_table
     return MLAC_OK;
 }
 
+#define N_AUDIO_KINDS 2 /* INPUT_SUMMARY and INPUT_LOGMEL_IMAGE: computed from audio here */
+
 struct build_job {
     store *data;
-    feature_table *t;
+    feature_table *tables;  /* (N_AUDIO_KINDS,) indexed by kind; n == 0 when not wanted */
+    unsigned kinds;
+    size_t n;               /* clips: every wanted table has the same sorted paths */
     const feat_params *fp;
     double clip_seconds;
     feature_cache *cache;
@@ -79,22 +83,33 @@ struct build_job {
     size_t hits;
 };
 
+static float *row_of(struct build_job *job, int kind, size_t i)
+{
+    return (job->kinds & (1u << kind)) ? job->tables[kind].rows + i * job->tables[kind].dim : NULL;
+}
+
 static int compute_row(struct build_job *job, size_t i, int worker, mlac_err *err)
 {
-    feature_table *t = job->t;
-    float *row = t->rows + i * t->dim;
+    const char *path = job->tables[(job->kinds & 1u) ? INPUT_SUMMARY : INPUT_LOGMEL_IMAGE].paths[i];
     char where[4096];
-    store_describe(job->data, t->paths[i], where, sizeof where);
+    store_describe(job->data, path, where, sizeof where);
     buf bytes;
     buf_init(&bytes, STORE_MAX_OBJECT);
     audio_clip clip = {0};
-    int rc = store_read(job->data, t->paths[i], &bytes, err);
+    int rc = store_read(job->data, path, &bytes, err);
     if (rc)
         goto out;
-    char content[65], key[65];
+    char content[65], keys[N_AUDIO_KINDS][65];
     hash_sha256_hex(bytes.data, bytes.len, content);
-    feature_cache_key(feature_input_name(t->kind), job->params_text, content, key);
-    if (feature_cache_get(job->cache, key, row, t->dim)) {
+    int missing = 0;
+    for (int k = 0; k < N_AUDIO_KINDS; k++) {
+        if (!(job->kinds & (1u << k)))
+            continue;
+        feature_cache_key(feature_input_name((enum model_input)k), job->params_text, content, keys[k]);
+        if (!feature_cache_get(job->cache, keys[k], row_of(job, k, i), job->tables[k].dim))
+            missing |= 1 << k;
+    }
+    if (!missing) {
         pthread_mutex_lock(&job->lock);
         job->hits++;
         pthread_mutex_unlock(&job->lock);
@@ -102,16 +117,18 @@ static int compute_row(struct build_job *job, size_t i, int worker, mlac_err *er
     }
     rc = audio_load(bytes.data, bytes.len, where, job->fp->sample_rate, job->clip_seconds, AUDIO_OFFSET_CENTRE,
                     NULL, &clip, err);
-    if (rc)
-        goto out;
-    feat_plan *plan = job->plans[worker];
-    rc = t->kind == INPUT_SUMMARY ? feat_summary(plan, clip.samples, clip.n, row, err)
-                                  : feat_logmel_image(plan, clip.samples, clip.n, row, err);
+    if (!rc)
+        rc = feat_summary_image(job->plans[worker], clip.samples, clip.n,
+                                (missing & (1 << INPUT_SUMMARY)) ? row_of(job, INPUT_SUMMARY, i) : NULL,
+                                (missing & (1 << INPUT_LOGMEL_IMAGE)) ? row_of(job, INPUT_LOGMEL_IMAGE, i) : NULL, err);
     if (rc) {
-        mlac_err_prefix(err, "'%s': ", where);
+        if (err->msg[0] && !strstr(err->msg, where))
+            mlac_err_prefix(err, "'%s': ", where);
         goto out;
     }
-    rc = feature_cache_put(job->cache, key, row, t->dim, err);
+    for (int k = 0; !rc && k < N_AUDIO_KINDS; k++)
+        if (missing & (1 << k))
+            rc = feature_cache_put(job->cache, keys[k], row_of(job, k, i), job->tables[k].dim, err);
 out:
     audio_clip_release(&clip);
     buf_release(&bytes);
@@ -132,49 +149,63 @@ static void build_one(void *ctx, size_t i, int worker)
     }
     job->done++;
     if (job->progress)
-        job->progress(job->progress_ctx, job->done, job->t->n);
+        job->progress(job->progress_ctx, job->done, job->n);
     pthread_mutex_unlock(&job->lock);
 }
 
-int feature_table_build(store *data, const dataset *d, const strlist *species, enum model_input kind,
-                        const feat_params *fp, double clip_seconds, feature_cache *cache, int threads,
-                        feature_progress_fn progress, void *progress_ctx, feature_table *out, mlac_err *err)
+static int prepare_table(const dataset *d, const strlist *species, int kind, const feat_params *fp,
+                         feature_table *t, mlac_err *err)
 {
-    memset(out, 0, sizeof *out);
-    out->kind = kind;
-    out->dim = feature_input_dim(kind, fp);
-    if (!out->dim)
-        return mlac_errf(err, MLAC_EINVAL, "no feature table for input '%s'", feature_input_name(kind));
+    memset(t, 0, sizeof *t);
+    t->kind = (enum model_input)kind;
+    t->dim = feature_input_dim(t->kind, fp);
+    int rc = collect_paths(d, species, t, err);
+    if (!rc && !(t->rows = malloc((t->n ? t->n : 1) * t->dim * sizeof(float))))
+        rc = mlac_errf(err, MLAC_ENOMEM, "out of memory for %zu feature rows", t->n);
+    return rc;
+}
+
+int feature_tables_build(store *data, const dataset *d, const strlist *species, unsigned kinds,
+                         const feat_params *fp, double clip_seconds, feature_cache *cache, int threads,
+                         feature_progress_fn progress, void *progress_ctx, feature_table *out, mlac_err *err)
+{
+    kinds &= (1u << N_AUDIO_KINDS) - 1;
+    if (!kinds)
+        return mlac_errf(err, MLAC_EINVAL, "no audio feature kind requested");
     if (threads < 1)
         threads = 1;
-    struct build_job job = {.data = data, .t = out, .fp = fp, .clip_seconds = clip_seconds, .cache = cache,
-                            .progress = progress, .progress_ctx = progress_ctx};
+    struct build_job job = {.data = data, .tables = out, .kinds = kinds, .fp = fp, .clip_seconds = clip_seconds,
+                            .cache = cache, .progress = progress, .progress_ctx = progress_ctx};
     pthread_mutex_init(&job.lock, NULL);
     char fdesc[900];
     feat_params_describe(fp, fdesc, sizeof fdesc);
     snprintf(job.params_text, sizeof job.params_text, "%s clip_seconds=%.6f offset=centre", fdesc, clip_seconds);
-    int rc = collect_paths(d, species, out, err);
-    if (!rc && !(out->rows = malloc((out->n ? out->n : 1) * out->dim * sizeof(float))))
-        rc = mlac_errf(err, MLAC_ENOMEM, "out of memory for %zu feature rows", out->n);
+    int rc = MLAC_OK;
+    for (int k = 0; !rc && k < N_AUDIO_KINDS; k++)
+        if (kinds & (1u << k)) {
+            rc = prepare_table(d, species, k, fp, &out[k], err);
+            job.n = out[k].n;
+        }
     if (!rc && !(job.plans = calloc((size_t)threads, sizeof *job.plans)))
         rc = mlac_errf(err, MLAC_ENOMEM, "out of memory for feature plans");
     for (int w = 0; !rc && w < threads; w++)
         rc = feat_plan_new(fp, &job.plans[w], err);
     if (!rc) {
-        pool_for(threads, out->n, build_one, &job);
+        pool_for(threads, job.n, build_one, &job);
         if (job.failed) {
             rc = job.failed;
             if (err)
                 *err = job.first_err;
         }
-        out->cache_hits = job.hits;
+        for (int k = 0; k < N_AUDIO_KINDS; k++)
+            out[k].cache_hits = (kinds & (1u << k)) ? job.hits : 0;
     }
     for (int w = 0; job.plans && w < threads; w++)
         feat_plan_free(job.plans[w]);
     free(job.plans);
     pthread_mutex_destroy(&job.lock);
-    if (rc)
-        feature_table_release(out);
+    for (int k = 0; rc && k < N_AUDIO_KINDS; k++)
+        feature_table_release(&out[k]);
     return rc;
 }
 

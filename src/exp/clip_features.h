@@ -27,10 +27,12 @@ typedef struct feature_table {
 
 typedef void (*feature_progress_fn)(void *ctx, size_t done, size_t total);
 
-/* Rows for every clip of the named species (their negatives included). */
-int feature_table_build(store *data, const dataset *d, const strlist *species, enum model_input kind,
-                        const feat_params *fp, double clip_seconds, feature_cache *cache, int threads,
-                        feature_progress_fn progress, void *progress_ctx, feature_table *out, mlac_err *err);
+/* Rows for every clip of the named species (their negatives included), for each audio-feature
+ * kind whose bit (1 << kind) is set in kinds (INPUT_SUMMARY, INPUT_LOGMEL_IMAGE): out[kind] is
+ * filled, the others are left empty. Both kinds come from one decode and one STFT per clip. */
+int feature_tables_build(store *data, const dataset *d, const strlist *species, unsigned kinds,
+                         const feat_params *fp, double clip_seconds, feature_cache *cache, int threads,
+                         feature_progress_fn progress, void *progress_ctx, feature_table *out, mlac_err *err);
 void feature_table_release(feature_table *t);
 /* The row of a clip, or NULL if it is not in the table. */
 const float *feature_table_row(const feature_table *t, const char *path);

@@ -81,22 +81,24 @@ static int prepare_folds(run_state *st, mlac_err *err)
 
 static int prepare_features(run_state *st, mlac_err *err)
 {
+    unsigned kinds = 0;
+    for (size_t i = 0; i < st->n_todo; i++)
+        kinds |= 1u << st->tasks[st->todo[i]].kind->input;
+    unsigned audio = kinds & ((1u << INPUT_SUMMARY) | (1u << INPUT_LOGMEL_IMAGE));
+    if (!audio)
+        return MLAC_OK;
     feature_cache *cache = NULL;
     int rc = feature_cache_open(st->spec->cache_dir, &cache, err);
-    for (int kind = 0; !rc && kind <= INPUT_EMBEDDING; kind++) {
-        int used = 0;
-        for (size_t i = 0; i < st->n_todo; i++)
-            used |= st->tasks[st->todo[i]].kind->input == (enum model_input)kind;
-        if (!used)
-            continue;
+    if (!rc) {
         emit_phase(st->opt, "features", 0);
-        rc = feature_table_build(st->in, &st->data, &st->spec->species, (enum model_input)kind, &st->spec->feat,
-                                 st->spec->clip_seconds, cache, st->spec->threads, features_progress,
-                                 (void *)st->opt, &st->tables[kind], err);
-        if (!rc)
-            log_info("features: %zu clips (%s), %zu from the cache", st->tables[kind].n,
-                     feature_input_name((enum model_input)kind), st->tables[kind].cache_hits);
+        rc = feature_tables_build(st->in, &st->data, &st->spec->species, audio, &st->spec->feat,
+                                  st->spec->clip_seconds, cache, st->spec->threads, features_progress,
+                                  (void *)st->opt, st->tables, err);
     }
+    for (int k = 0; !rc && k <= INPUT_LOGMEL_IMAGE; k++)
+        if (audio & (1u << k))
+            log_info("features: %zu clips (%s), %zu from the cache", st->tables[k].n,
+                     feature_input_name((enum model_input)k), st->tables[k].cache_hits);
     feature_cache_free(cache);
     return rc;
 }

@@ -21,6 +21,10 @@ check "summary has roc_auc rows" grep -Eq '^coyote,random_forest,3,3,false,roc_a
 check "significance compares the models" grep -q '^bullfrog,6,roc_auc,random_forest,svm,' "$TMP/a/r/significance.csv"
 check "spec records the fingerprint" grep -q '"data_fingerprint": "[0-9a-f]\{64\}"' "$TMP/a/r/spec.json"
 
+# a second run over the same clips takes every feature row from the cache
+check "features come from the cache" bash -c "$(declare -f run); MLAC='$MLAC' TMP='$TMP'; run --output-dir '$TMP/cached' --run-id r 2>&1 | grep -q 'features: 56 clips (summary), 56 from the cache'"
+check "cached run gives the same results" cmp "$TMP/a/r/summary.csv" "$TMP/cached/r/summary.csv"
+
 # `mlac splits` reports exactly the test clips the run scored
 "$MLAC" splits --data "$TMP/data" --species coyote --training-sizes 3 6 50 --cv-folds 3 > "$TMP/splits.jsonl"
 check "splits: one line per (n, fold)" test "$(wc -l < "$TMP/splits.jsonl")" -eq 9
