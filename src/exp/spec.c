@@ -116,7 +116,7 @@ json_t *spec_model_options(const exp_spec *spec, const char *model)
     return o;
 }
 
-int spec_from_config(const config *cfg, exp_spec *spec, mlac_err *err)
+static int spec_fill(const config *cfg, exp_spec *spec, mlac_err *err)
 {
     memset(spec, 0, sizeof *spec);
     strlist_init(&spec->models);
@@ -150,6 +150,14 @@ int spec_from_config(const config *cfg, exp_spec *spec, mlac_err *err)
         if (*p == '/' || (*p == '.' && p == spec->run_id))
             return mlac_errf(err, MLAC_EINVAL, "run_id: '%s' must be a plain folder name", spec->run_id);
     return MLAC_OK;
+}
+
+int spec_from_config(const config *cfg, exp_spec *spec, mlac_err *err)
+{
+    int rc = spec_fill(cfg, spec, err);
+    if (rc)
+        spec_release(spec); /* on failure nothing is left for the caller to release */
+    return rc;
 }
 
 void spec_release(exp_spec *spec)

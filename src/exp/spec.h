@@ -38,6 +38,7 @@ typedef struct exp_spec {
     json_t *model_options;     /* {"<model>": {option: value}} for every model of the run, owned */
 } exp_spec;
 
+/* On failure the spec holds nothing: release it only after success. */
 int spec_from_config(const config *cfg, exp_spec *spec, mlac_err *err);
 void spec_release(exp_spec *spec);
 /* The feature parameters of the configuration (sample_rate, n_fft, ..., image_size), checked. */
