@@ -36,7 +36,7 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         "Runs every (species, model, training size, fold, repeat) task with k-fold cross-validation and\n"
         "writes <output-dir>/<run-id>/: spec.json, tasks.jsonl, predictions/, summary.csv/json,\n"
         "significance.csv, curves.csv and report/. Rerunning the same spec resumes the run."};
-    int no_report = 0, stop;
+    int no_report = 0, head_cv = 0, skip_unavailable = 0, stop;
     const struct cli_opt opts[] = {
         {"models", OPT_CONFIG_LIST, "models", "M...", "models (spaces or commas): random_forest svm ..."},
         {"species", OPT_CONFIG_LIST, "species", "S...", "species folders under the data root"},
@@ -59,6 +59,13 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         {"input-size", OPT_CONFIG, "image_size", "S", "side of the log-mel image the CNNs see"},
         {"width", OPT_CONFIG, "width", "W", "mobilenet width multiplier"},
         {"pretrained", OPT_CONFIG, "pretrained", "FILE", "safetensors weights for transfer learning (CNNs)"},
+        {"embedder-birdnet", OPT_CONFIG, "embedder_birdnet", "CMD", "birdnet embedder: a command or import:<dir-or-file> (docs/EMBEDDERS.md)"},
+        {"embedder-perch", OPT_CONFIG, "embedder_perch", "CMD", "perch embedder: a command or import:<dir-or-file>"},
+        {"embed-overlap", OPT_CONFIG, "embed_overlap", "F", "fraction of an embedding window shared with the next (0..0.9)"},
+        {"embed-pooling", OPT_CONFIG, "embed_pooling", "P", "mean (default) or max over a clip's windows"},
+        {"embed-head", OPT_CONFIG, "embed_head", "H", "head on embeddings: logistic (default) or mlp"},
+        {"head-cv", OPT_FLAG, &head_cv, NULL, "choose the head's regularisation by inner CV on the training set"},
+        {"skip-unavailable", OPT_FLAG, &skip_unavailable, NULL, "skip models with no embedder instead of stopping"},
         {"no-report", OPT_FLAG, &no_report, NULL, "do not draw report/ at the end"},
         {NULL, 0, NULL, NULL, NULL},
     };
@@ -76,6 +83,11 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
     int rc = cli_parse(&usage, opts, argc, argv, NULL, &cfg, &stop);
     if (rc || stop)
         goto out;
+    if ((head_cv && config_set(&cfg, "head_cv", "true", SRC_FLAG, "--head-cv", &err)) ||
+        (skip_unavailable && config_set(&cfg, "skip_unavailable", "true", SRC_FLAG, "--skip-unavailable", &err))) {
+        rc = cli_fail(&err);
+        goto out;
+    }
     run_options opt = {.cancel = &g_cancel};
     if (spec_from_config(&cfg, &spec, &err)) {
         rc = cli_fail(&err);

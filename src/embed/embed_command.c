@@ -52,7 +52,6 @@ typedef struct cmd_embedder {
     const volatile sig_atomic_t *cancel;
     int format_csv;                      /* reply format: 0 f32, 1 csv */
     size_t win;                          /* samples per window */
-    unsigned long calls;                 /* embed calls made, for folder names */
 } cmd_embedder;
 
 /* ---- info reply -------------------------------------------------------------------------- */
@@ -269,8 +268,10 @@ static int call_run(const cmd_embedder *c, const char *dir, const char *const *a
         if (r == pid)
             break;
         if (r < 0 && errno != EINTR) {
+            int e2 = errno;
             kill(-pid, SIGKILL);
-            return mlac_errf(err, MLAC_EINTERNAL, "waiting for embedder '%s': %s", c->command, strerror(errno));
+            waitpid(pid, NULL, 0);
+            return mlac_errf(err, MLAC_EINTERNAL, "waiting for embedder '%s': %s", c->command, strerror(e2));
         }
         int stop_cancel = c->cancel && *c->cancel;
         if (stop_cancel || time_now() > deadline) {
@@ -294,26 +295,30 @@ static int call_run(const cmd_embedder *c, const char *dir, const char *const *a
     return MLAC_OK;
 }
 
-/* The last CMD_TAIL characters of a log file, one line, for messages. */
+/* The last CMD_TAIL characters of a log file (however long it is), on one line, for messages. */
 static void log_tail(const char *path, char *out, size_t n)
 {
-    buf b;
-    buf_init(&b, 0);
-    mlac_err ignored;
+    char raw[CMD_TAIL + 64];
     out[0] = '\0';
-    if (!fs_read_file(path, &b, (size_t)64 << 20, &ignored) && b.len) {
-        size_t len = b.len;
-        while (len && (b.data[len - 1] == '\n' || b.data[len - 1] == '\r' || b.data[len - 1] == ' '))
-            len--;
-        size_t from = len > CMD_TAIL ? len - CMD_TAIL : 0;
-        size_t k = 0;
-        for (size_t i = from; i < len && k + 1 < n; i++) {
-            unsigned char ch = (unsigned char)b.data[i];
-            out[k++] = ch == '\n' || ch == '\r' || ch == '\t' ? ' ' : (ch < 32 || ch == 127 ? '?' : (char)ch);
-        }
-        out[k] = '\0';
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    struct stat st;
+    ssize_t got = 0;
+    if (!fstat(fd, &st)) {
+        off_t from = st.st_size > (off_t)sizeof raw ? st.st_size - (off_t)sizeof raw : 0;
+        got = pread(fd, raw, sizeof raw, from);
     }
-    buf_release(&b);
+    close(fd);
+    size_t len = got > 0 ? (size_t)got : 0;
+    while (len && (raw[len - 1] == '\n' || raw[len - 1] == '\r' || raw[len - 1] == ' '))
+        len--;
+    size_t start = len > CMD_TAIL ? len - CMD_TAIL : 0, k = 0;
+    for (size_t i = start; i < len && k + 1 < n; i++) {
+        unsigned char ch = (unsigned char)raw[i];
+        out[k++] = ch == '\n' || ch == '\r' || ch == '\t' ? ' ' : (ch < 32 || ch == 127 ? '?' : (char)ch);
+    }
+    out[k] = '\0';
 }
 
 /* Turns an unsuccessful call into a message; MLAC_OK when it exited 0. */
@@ -626,7 +631,6 @@ static int cmd_embed(embedder *e, const float *windows, size_t n, float *out, ml
         rc = c->format_csv ? read_csv(c, &result, n, out, err) : read_f32(c, &result, n, out, err);
     if (!rc)
         rc = check_finite(c, out, n, err);
-    c->calls++;
     remove_call_dir(dir);
 out_nodir:
     buf_release(&list);

@@ -2,6 +2,7 @@
 #include "exp/runner.h"
 #include "core/log.h"
 #include "core/pool.h"
+#include "embed/embed_table.h"
 #include "exp/aggregate.h"
 #include "exp/clip_features.h"
 #include "exp/folds.h"
@@ -24,6 +25,8 @@ typedef struct run_state {
     store *in, *out;
     ledger led;
     feature_table tables[INPUT_EMBEDDING + 1]; /* by model input kind; n == 0 when unused */
+    feature_table *emb_tables;                  /* (models.n,) embedding rows per model (birdnet, perch) */
+    char **emb_errors;                          /* (models.n,) why a model's embeddings failed, or NULL */
     int **fold_of;                              /* [species * repeats + r] -> (n_clips,) */
     grid_task *tasks;
     size_t n_tasks;
@@ -79,17 +82,70 @@ static int prepare_folds(run_state *st, mlac_err *err)
     return MLAC_OK;
 }
 
+static int model_index(const run_state *st, const char *name)
+{
+    for (size_t i = 0; i < st->spec->models.n; i++)
+        if (!strcmp(st->spec->models.items[i], name))
+            return (int)i;
+    return -1;
+}
+
+/* Embedding rows for each embedding model with tasks to run. An embedder failure fails that
+ * model's tasks (recorded in emb_errors), not the run; only a cancel stops here. */
+static int prepare_embeddings(run_state *st, feature_cache *cache, mlac_err *err)
+{
+    size_t n = st->spec->models.n;
+    st->emb_tables = calloc(n, sizeof *st->emb_tables);
+    st->emb_errors = calloc(n, sizeof *st->emb_errors);
+    if (!st->emb_tables || !st->emb_errors)
+        return mlac_errf(err, MLAC_ENOMEM, "out of memory for embedding tables");
+    for (size_t m = 0; m < n; m++) {
+        const struct model_kind *k = model_find(st->spec->models.items[m]);
+        int used = 0;
+        for (size_t i = 0; k && k->input == INPUT_EMBEDDING && i < st->n_todo; i++)
+            used |= st->tasks[st->todo[i]].kind == k;
+        if (!used)
+            continue;
+        emit_phase(st->opt, "embeddings", 0);
+        embed_config ec;
+        embed_config_from_settings(&st->spec->embed, k->name, &ec);
+        ec.cache = cache;
+        ec.progress = features_progress;
+        ec.progress_ctx = (void *)st->opt;
+        ec.cancel = st->opt->cancel;
+        mlac_err e = {0};
+        int rc = embed_table_build(st->in, &st->data, &st->spec->species, k->name, &ec, st->spec->threads,
+                                   &st->emb_tables[m], &e);
+        if (rc == MLAC_ECANCEL) {
+            if (err)
+                *err = e;
+            return rc;
+        }
+        if (rc) {
+            log_warn("%s: its tasks will be marked failed", e.msg);
+            if (!(st->emb_errors[m] = strdup(e.msg)))
+                return mlac_errf(err, MLAC_ENOMEM, "out of memory");
+        } else {
+            log_info("embeddings: %zu clips (%s, %zu-d), %zu from the cache", st->emb_tables[m].n, k->name,
+                     st->emb_tables[m].dim, st->emb_tables[m].cache_hits);
+        }
+    }
+    return MLAC_OK;
+}
+
 static int prepare_features(run_state *st, mlac_err *err)
 {
     unsigned kinds = 0;
     for (size_t i = 0; i < st->n_todo; i++)
         kinds |= 1u << st->tasks[st->todo[i]].kind->input;
     unsigned audio = kinds & ((1u << INPUT_SUMMARY) | (1u << INPUT_LOGMEL_IMAGE));
-    if (!audio)
+    if (!audio && !(kinds & (1u << INPUT_EMBEDDING)))
         return MLAC_OK;
     feature_cache *cache = NULL;
     int rc = feature_cache_open(st->spec->cache_dir, &cache, err);
-    if (!rc) {
+    if (!rc && (kinds & (1u << INPUT_EMBEDDING)))
+        rc = prepare_embeddings(st, cache, err);
+    if (!rc && audio) {
         emit_phase(st->opt, "features", 0);
         rc = feature_tables_build(st->in, &st->data, &st->spec->species, audio, &st->spec->feat,
                                   st->spec->clip_seconds, cache, st->spec->threads, features_progress,
@@ -105,11 +161,13 @@ static int prepare_features(run_state *st, mlac_err *err)
 
 static void run_one(run_state *st, const grid_task *t)
 {
-    int s = species_index(st, t->sp);
+    int s = species_index(st, t->sp), m = model_index(st, t->kind->name);
+    int emb = t->kind->input == INPUT_EMBEDDING && m >= 0 && st->emb_tables;
     task_input in = {
         .task = t,
         .fold_of = st->fold_of[(size_t)s * (size_t)st->spec->repeats + (size_t)t->repeat],
-        .features = &st->tables[t->kind->input],
+        .features = emb ? &st->emb_tables[m] : &st->tables[t->kind->input],
+        .features_error = emb ? st->emb_errors[m] : NULL,
         .master_seed = st->spec->seed,
         .n_threads = st->threads_per_task,
         .options = spec_model_options(st->spec, t->kind->name),
@@ -172,9 +230,10 @@ static int write_or_check_spec(run_state *st, mlac_err *err)
         rc = store_read(st->out, path, &b, err);
         json_t *old = rc ? NULL : json_loadb(b.data, b.len, 0, NULL);
         static const char *keys[] = {"models", "species", "training_sizes", "cv_folds", "repeats", "seed",
-                                     "negatives", "clip_seconds", "features", "data_fingerprint", "model_options"};
+                                     "negatives", "clip_seconds", "features", "data_fingerprint", "model_options", "embedding"};
         for (size_t i = 0; !rc && old && i < sizeof keys / sizeof keys[0]; i++)
-            if (!json_equal(json_object_get(old, keys[i]), json_object_get(now, keys[i])))
+            if ((json_object_get(old, keys[i]) || json_object_get(now, keys[i])) && /* "embedding" may be absent */
+                !json_equal(json_object_get(old, keys[i]), json_object_get(now, keys[i])))
                 rc = mlac_errf(err, MLAC_EINVAL, "run '%s' already exists with a different '%s'; choose another "
                                "--run-id or output folder", st->spec->run_id, keys[i]);
         json_decref(old);
@@ -246,6 +305,12 @@ static void run_state_release(run_state *st)
     free(st->fold_of);
     for (int k = 0; k <= INPUT_EMBEDDING; k++)
         feature_table_release(&st->tables[k]);
+    for (size_t m = 0; st->emb_tables && m < st->spec->models.n; m++) {
+        feature_table_release(&st->emb_tables[m]);
+        free(st->emb_errors[m]);
+    }
+    free(st->emb_tables);
+    free(st->emb_errors);
     free(st->tasks);
     free(st->todo);
     ledger_release(&st->led);

@@ -1,5 +1,6 @@
 /* spec.c — building, validating and serialising the experiment spec (see spec.h). */
 #include "exp/spec.h"
+#include "core/log.h"
 #include "core/hash.h"
 #include "ml/model.h"
 
@@ -65,6 +66,34 @@ int spec_read_features(const config *cfg, feat_params *f, mlac_err *err)
     return rc;
 }
 
+/* Embedding models need an embedder: stop before any work with how to configure one, or, with
+ * skip_unavailable, drop the model with a warning. When the models are the default (every
+ * registered model: `mlac grid-search` with no --models), those without an embedder are dropped
+ * quietly, so the default grid keeps working on a machine without BirdNET or Perch. */
+static int check_embedders(exp_spec *spec, int models_defaulted, mlac_err *err)
+{
+    for (size_t i = 0; i < spec->models.n;) {
+        const struct model_kind *k = model_find(spec->models.items[i]);
+        mlac_err why = {0};
+        if (!k || k->input != INPUT_EMBEDDING || !embed_check_available(&spec->embed, k->name, &why)) {
+            i++;
+            continue;
+        }
+        if (!spec->embed.skip_unavailable && !models_defaulted) {
+            if (err)
+                *err = why;
+            return why.code;
+        }
+        if (!models_defaulted)
+            log_warn("skipping model '%s' (--skip-unavailable): %s", k->name, why.msg);
+        free(spec->models.items[i]);
+        memmove(&spec->models.items[i], &spec->models.items[i + 1], (spec->models.n - i - 1) * sizeof(char *));
+        spec->models.n--;
+    }
+    return spec->models.n ? MLAC_OK
+                          : mlac_errf(err, MLAC_EUNAVAIL, "models: every model was skipped (no embedder configured)");
+}
+
 /* model_options JSON, plus the CNN flags (--epochs, --batch-size, --width, --pretrained) copied
  * into every model that reads log-mel images, unless its model_options already say otherwise. */
 static int read_model_options(const config *cfg, exp_spec *spec, mlac_err *err)
@@ -90,6 +119,12 @@ static int read_model_options(const config *cfg, exp_spec *spec, mlac_err *err)
         if (!o) {
             o = json_object();
             json_object_set_new(spec->model_options, spec->models.items[m], o);
+        }
+        if (kind && kind->input == INPUT_EMBEDDING) { /* --embed-head mlp, --head-cv */
+            if (spec->embed.head_mlp && !json_object_get(o, "head"))
+                json_object_set_new(o, "head", json_string("mlp"));
+            if (spec->embed.head_cv && !json_object_get(o, "head_cv"))
+                json_object_set_new(o, "head_cv", json_true());
         }
         if (!kind || kind->input != INPUT_LOGMEL_IMAGE)
             continue;
@@ -137,7 +172,11 @@ static int spec_fill(const config *cfg, exp_spec *spec, mlac_err *err)
         return rc;
     if (spec->models.n == 0)
         return mlac_errf(err, MLAC_EINVAL, "models: no models given");
-    rc = read_model_options(cfg, spec, err);
+    rc = embed_settings_read(cfg, &spec->embed, err);
+    if (!rc)
+        rc = check_embedders(spec, config_find(cfg, "models")->source == SRC_DEFAULT, err);
+    if (!rc)
+        rc = read_model_options(cfg, spec, err);
     if (rc)
         return rc;
     if (spec->species.n == 0)
@@ -246,12 +285,23 @@ static json_t *identity_json(const exp_spec *spec, const dataset *data)
     json_t *sizes = json_array();
     for (size_t i = 0; i < spec->n_sizes; i++)
         json_array_append_new(sizes, json_integer((json_int_t)spec->sizes[i]));
-    return json_pack("{s:o, s:o, s:o, s:i, s:i, s:I, s:s, s:f, s:o, s:s, s:O}", "models", strlist_json(&spec->models),
+    json_t *id = json_pack("{s:o, s:o, s:o, s:i, s:i, s:I, s:s, s:f, s:o, s:s, s:O}", "models", strlist_json(&spec->models),
                      "species", strlist_json(&spec->species), "training_sizes", sizes, "cv_folds", spec->folds,
                      "repeats", spec->repeats, "seed", (json_int_t)spec->seed, "negatives",
                      neg_name(spec->negatives), "clip_seconds", spec->clip_seconds, "features",
                      feat_json(&spec->feat), "data_fingerprint", data ? data->fingerprint : "", "model_options",
                      spec->model_options ? spec->model_options : json_null());
+    json_t *emb = json_object(); /* only runs with birdnet/perch get the key: other run ids stay */
+    for (size_t i = 0; i < spec->models.n; i++) {
+        const struct model_kind *k = model_find(spec->models.items[i]);
+        if (k && k->input == INPUT_EMBEDDING)
+            json_object_set_new(emb, k->name, embed_settings_to_json(&spec->embed, k->name));
+    }
+    if (json_object_size(emb))
+        json_object_set_new(id, "embedding", emb);
+    else
+        json_decref(emb);
+    return id;
 }
 
 void spec_derive_run_id(exp_spec *spec, const dataset *data)

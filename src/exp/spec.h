@@ -13,6 +13,7 @@
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/error.h"
+#include "embed/embed_settings.h"
 #include "exp/dataset.h"
 #include "features/features.h"
 
@@ -36,6 +37,7 @@ typedef struct exp_spec {
     double clip_seconds;
     feat_params feat;
     json_t *model_options;     /* {"<model>": {option: value}} for every model of the run, owned */
+    embed_settings embed;      /* embedders of birdnet/perch, pooling, head (embed_settings.h) */
 } exp_spec;
 
 /* On failure the spec holds nothing: release it only after success. */

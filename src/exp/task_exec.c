@@ -154,7 +154,7 @@ json_t *task_execute(const task_input *in, buf *predictions)
     json_object_set_new(res, "seed", json_integer((json_int_t)(grid_task_seed(t, in->master_seed) >> 1)));
     task_data d = {0};
     mlac_err err = {0};
-    int rc = prepare(in, &d, &err);
+    int rc = in->features_error ? mlac_errf(&err, MLAC_EUNAVAIL, "%s", in->features_error) : prepare(in, &d, &err);
     if (!rc) {
         json_object_set_new(res, "n_train", json_integer((json_int_t)d.n_train));
         json_object_set_new(res, "n_test", json_integer((json_int_t)d.n_test));

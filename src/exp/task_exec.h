@@ -19,6 +19,7 @@ typedef struct task_input {
     unsigned long long master_seed;
     int n_threads;
     json_t *options;               /* the model's options (borrowed, may be NULL) */
+    const char *features_error;    /* set when the model's features could not be built: the task fails with it */
 } task_input;
 
 /* Always returns a result object (status "ok" or "failed" with "error"); predictions gets the

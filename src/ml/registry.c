@@ -6,6 +6,8 @@
 
 extern const struct model_kind model_random_forest;
 extern const struct model_kind model_svm;
+extern const struct model_kind model_birdnet;
+extern const struct model_kind model_perch;
 extern const struct model_kind model_vgg;
 extern const struct model_kind model_mobilenet;
 extern const struct model_kind model_resnet;
@@ -13,6 +15,8 @@ extern const struct model_kind model_resnet;
 static const struct model_kind *const registry[] = {
     &model_random_forest,
     &model_svm,
+    &model_birdnet,
+    &model_perch,
     &model_vgg,
     &model_mobilenet,
     &model_resnet,

@@ -105,8 +105,6 @@ static void test_settings(void)
     CHECK(strstr(err.msg, "embedder_birdnet") && strstr(err.msg, "docs/EMBEDDERS.md") &&
           strstr(err.msg, "--skip-unavailable"));
     CHECK(embed_check_available(&s, "svm", &err) == MLAC_EINVAL);
-    snprintf(s.perch, sizeof s.perch, "import:/x");
-    CHECK_OK(embed_check_available(&s, "perch", &err), &err);
     if (config_find(&c, "embed_pooling")) { /* once the lead's rows exist: values are parsed */
         CHECK_OK(config_set(&c, "embed_pooling", "max", SRC_FLAG, "--embed-pooling", &err), &err);
         CHECK_OK(config_set(&c, "embed_overlap", "0.5", SRC_FLAG, "--embed-overlap", &err), &err);
@@ -115,6 +113,8 @@ static void test_settings(void)
         CHECK_OK(config_set(&c, "embed_overlap", "0.95", SRC_FLAG, "--embed-overlap", &err), &err);
         CHECK(embed_settings_read(&c, &s, &err) != MLAC_OK && strstr(err.msg, "embed_overlap"));
     }
+    snprintf(s.perch, sizeof s.perch, "import:/x");
+    CHECK_OK(embed_check_available(&s, "perch", &err), &err);
     json_t *j = embed_settings_to_json(&s, "perch");
     CHECK(j && !strcmp(json_string_value(json_object_get(j, "embedder")), "import:/x"));
     json_decref(j);

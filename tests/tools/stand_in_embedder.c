@@ -3,10 +3,16 @@
  *
  *   stand_in_embedder [options] info
  *   stand_in_embedder [options] embed LIST OUT
+ *   stand_in_embedder [options] export DATA_ROOT OUT_DIR
+ * export plays BirdNET-Analyzer / Perch writing embeddings for an import: every audio file under
+ * DATA_ROOT is decoded, resampled to the model's rate, cut into windows by mlac's rule
+ * (embed.h, no overlap) and embedded; --export-format txt (default) writes
+ * OUT_DIR/<file without extension>.birdnet.embeddings.txt, csv writes OUT_DIR/embeddings.csv,
+ * npy writes OUT_DIR/<file>.npy — so `import:OUT_DIR` must give the rows the command route gives.
  * options: --model birdnet|perch (birdnet)  --version V (standin-1)  --dim N (the model's: 1024
  * or 1280)  --format f32|csv (f32)  --counter FILE (appends "info" or "embed <n>" per call)
  * --fail MODE (see below)  --fail-on-call K (fail only the K-th embed call, 1-based, counted
- * in the counter file).
+ * in the counter file)  --export-format txt|csv|npy.
  *
  * A window's vector: the 32-band log-mel spectrogram of the window (src/features, n_fft 1024,
  * hop 512, at the model's rate), the mean and the standard deviation of each band over time
@@ -30,6 +36,8 @@
 #include "core/buf.h"
 #include "core/fsutil.h"
 #include "core/hash.h"
+#include "core/npy.h"
+#include "embed/embed.h"
 #include "core/rng.h"
 #include "features/features.h"
 
@@ -40,13 +48,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define SI_BANDS 32
 #define SI_STATS (2 * SI_BANDS)
 
 typedef struct si_opts {
-    const char *model, *version, *format, *counter, *fail;
+    const char *model, *version, *format, *counter, *fail, *export_format;
     int rate;
     double window_s;
     size_t dim;
@@ -56,7 +65,8 @@ typedef struct si_opts {
 static int si_usage(void)
 {
     fprintf(stderr, "usage: stand_in_embedder [--model M] [--version V] [--dim N] [--format f32|csv] "
-                    "[--counter FILE] [--fail MODE] [--fail-on-call K] info | embed LIST OUT\n");
+                    "[--counter FILE] [--fail MODE] [--fail-on-call K] [--export-format txt|csv|npy] "
+                    "info | embed LIST OUT | export DATA_ROOT OUT_DIR\n");
     return 2;
 }
 
@@ -282,11 +292,123 @@ out:
     return rc;
 }
 
+static int si_is_audio(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    static const char *ext[] = {".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif"};
+    for (size_t i = 0; dot && i < sizeof ext / sizeof ext[0]; i++)
+        if (!strcasecmp(dot, ext[i]))
+            return 1;
+    return 0;
+}
+
+/* Window vectors (n_win, dim) of one audio file, by mlac's window rule. */
+static int si_file_vectors(const si_opts *o, feat_plan *plan, const float *proj, const char *path, float **out,
+                           size_t *n_win, size_t *hop_out, mlac_err *err)
+{
+    buf b;
+    buf_init(&b, 0);
+    audio_clip c = {0};
+    size_t win, hop;
+    float *w = NULL;
+    int rc = fs_read_file(path, &b, 0, err);
+    if (!rc)
+        rc = audio_load(b.data, b.len, path, o->rate, 0, AUDIO_OFFSET_START, NULL, &c, err);
+    if (!rc)
+        rc = embed_window_layout(o->rate, o->window_s, 0.0, &win, &hop, err);
+    if (!rc) {
+        *n_win = embed_window_count(c.n, win, hop);
+        w = malloc(win * sizeof *w);
+        *out = malloc(*n_win * o->dim * sizeof **out);
+        if (!w || !*out)
+            rc = mlac_errf(err, MLAC_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; !rc && k < *n_win; k++) {
+        embed_window_copy(c.samples, c.n, win, hop, k, w);
+        rc = si_vector(o, plan, proj, w, win, *out + k * o->dim, err);
+    }
+    *hop_out = hop;
+    free(w);
+    audio_clip_release(&c);
+    buf_release(&b);
+    return rc;
+}
+
+static int si_export(const si_opts *o, const char *root, const char *out_dir)
+{
+    strlist files;
+    strlist_init(&files);
+    mlac_err err = {0};
+    feat_plan *plan = NULL;
+    feat_params p;
+    feat_params_default(&p);
+    p.sample_rate = o->rate;
+    p.n_fft = 1024;
+    p.hop = 512;
+    p.n_mels = SI_BANDS;
+    float *proj = si_projection(o);
+    buf csv, text;
+    buf_init(&csv, 0);
+    buf_init(&text, 0);
+    const char *fmt = o->export_format ? o->export_format : "txt";
+    int rc = !proj ? mlac_errf(&err, MLAC_ENOMEM, "out of memory") : feat_plan_new(&p, &plan, &err);
+    if (!rc)
+        rc = fs_list_recursive(root, &files, &err);
+    if (!rc && !strcmp(fmt, "csv"))
+        rc = buf_puts(&csv, "file_path,start,end,embedding\n", &err);
+    for (size_t i = 0; !rc && i < files.n; i++) {
+        if (!si_is_audio(files.items[i]))
+            continue;
+        char in[8192], out[8192];
+        snprintf(in, sizeof in, "%s/%s", root, files.items[i]);
+        float *v = NULL;
+        size_t n_win = 0, hop = 0;
+        rc = si_file_vectors(o, plan, proj, in, &v, &n_win, &hop, &err);
+        text.len = 0;
+        for (size_t k = 0; !rc && strcmp(fmt, "npy") && k < n_win; k++) {
+            double t0 = (double)(k * hop) / o->rate;
+            buf *to = !strcmp(fmt, "csv") ? &csv : &text;
+            rc = !strcmp(fmt, "csv") ? buf_printf(to, &err, "%s,%.6g,%.6g,\"", in, t0, t0 + o->window_s)
+                                     : buf_printf(to, &err, "%.6g\t%.6g\t", t0, t0 + o->window_s);
+            for (size_t j = 0; !rc && j < o->dim; j++)
+                rc = buf_printf(to, &err, "%.9g%s", (double)v[k * o->dim + j], j + 1 < o->dim ? "," : "");
+            if (!rc)
+                rc = buf_puts(to, !strcmp(fmt, "csv") ? "\"\n" : "\n", &err);
+        }
+        const char *dot = strrchr(files.items[i], '.');
+        int stem = (int)(dot - files.items[i]);
+        if (!rc && !strcmp(fmt, "txt")) {
+            snprintf(out, sizeof out, "%s/%.*s.birdnet.embeddings.txt", out_dir, stem, files.items[i]);
+            rc = fs_write_atomic(out, text.data, text.len, &err);
+        } else if (!rc && !strcmp(fmt, "npy")) {
+            size_t shape[2] = {n_win, o->dim};
+            rc = npy_write_f32(&text, v, 2, shape, &err);
+            snprintf(out, sizeof out, "%s/%s.npy", out_dir, files.items[i]);
+            if (!rc)
+                rc = fs_write_atomic(out, text.data, text.len, &err);
+        }
+        free(v);
+    }
+    if (!rc && !strcmp(fmt, "csv")) {
+        char out[8192];
+        snprintf(out, sizeof out, "%s/embeddings.csv", out_dir);
+        rc = fs_write_atomic(out, csv.data, csv.len, &err);
+    }
+    if (rc)
+        fprintf(stderr, "stand-in: %s\n", err.msg);
+    feat_plan_free(plan);
+    free(proj);
+    buf_release(&csv);
+    buf_release(&text);
+    strlist_release(&files);
+    return rc ? 3 : 0;
+}
+
 int stand_in_main(int argc, char **argv);
 
 int stand_in_main(int argc, char **argv)
 {
-    si_opts o = {"birdnet", "standin-1", "f32", NULL, NULL, 0, 0, 0, 0};
+    si_opts o = {"birdnet", "standin-1", "f32", NULL, NULL, NULL, 0, 0, 0, 0};
     long dim = 0;
     int i = 1;
     for (; i + 1 < argc && !strncmp(argv[i], "--", 2); i += 2) {
@@ -298,6 +420,7 @@ int stand_in_main(int argc, char **argv)
         else if (!strcmp(k, "fail")) o.fail = v;
         else if (!strcmp(k, "dim")) dim = atol(v);
         else if (!strcmp(k, "fail-on-call")) o.fail_on_call = atoi(v);
+        else if (!strcmp(k, "export-format")) o.export_format = v;
         else return si_usage();
     }
     int perch = !strcmp(o.model, "perch");
@@ -310,6 +433,8 @@ int stand_in_main(int argc, char **argv)
         return si_info(&o);
     if (i < argc && !strcmp(argv[i], "embed") && i + 3 == argc)
         return si_embed(&o, argv[i + 1], argv[i + 2]);
+    if (i < argc && !strcmp(argv[i], "export") && i + 3 == argc)
+        return si_export(&o, argv[i + 1], argv[i + 2]);
     return si_usage();
 }
 
