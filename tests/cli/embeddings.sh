@@ -1,13 +1,10 @@
 #!/usr/bin/env bash
-# e2e_embeddings.sh — birdnet and perch end to end through the CLI, with the stand-in embedder:
+# embeddings.sh — birdnet and perch end to end through the CLI, with the stand-in embedder:
 # the command route, the embedding cache (a second run does not call the embedder), the import
 # route in each format (the same results as the command route), a failing embedder (its
 # model's tasks fail, the run goes on), and no embedder configured (the run stops before any
 # work; --skip-unavailable runs the rest).
-#
-# Not run by CTest from here: it needs the runner integration of issue 6 and the
-# stand_in_embedder executable (tests/tools/). To enable it, move it to tests/cli/ (which CMake
-# globs) once `mlac` knows --embedder-birdnet; it finds the stand-in beside MLAC_BIN.
+# It finds the stand-in embedder (tests/tools/stand_in_embedder.c) beside MLAC_BIN.
 set -u
 . "$(dirname "$0")/lib/testlib.sh"
 export MLAC_LOG_FORMAT=json MLAC_CACHE_DIR="$TMP/cache"
