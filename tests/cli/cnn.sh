@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# End-to-end: vgg, mobilenet and resnet through the same protocol, runner, ledger and report as
+# the random forest (small inputs and two epochs keep it quick), with per-epoch training history in
+# the ledger and the report's training-progress chart; same seed gives the same CNN results.
+set -u
+. "$(dirname "$0")/lib/testlib.sh"
+export MLAC_LOG_FORMAT=json MLAC_CACHE_DIR="$TMP/cache"
+
+check "synth" "$MLAC" synth --out "$TMP/data" --per-class 12 --seconds 1 --seed 3 --species coyote
+grid() { "$MLAC" run-experiment --data "$TMP/data" --species coyote --models random_forest vgg mobilenet resnet \
+           --training-sizes 6 --cv-folds 3 --epochs 2 --input-size 32 --width 0.5 --batch-size 4 --threads 1 "$@"; }
+check "CNN grid runs" grid --output-dir "$TMP/a" --run-id r
+check "every task ok" test "$(grep -c '"status":"ok"' "$TMP/a/r/tasks.jsonl")" -eq 12
+for m in vgg mobilenet resnet; do
+  check "$m has a summary row" grep -q "^coyote,$m,6,6,false,roc_auc," "$TMP/a/r/summary.csv"
+  check "$m records its epochs" grep -q "\"model\":\"$m\".*\"history\":\[{\"epoch\":1" "$TMP/a/r/tasks.jsonl"
+done
+check "options reach the model" grep -q '"input_size":32' "$TMP/a/r/tasks.jsonl"
+check "report has the training-progress chart" grep -q "Training progress per epoch" "$TMP/a/r/report/index.html"
+check "report draws the CNNs" grep -q "mobilenet" "$TMP/a/r/report/coyote_roc_auc.svg"
+check "same seed, same CNN results" grid --output-dir "$TMP/b" --run-id r --no-report
+check "identical metrics" cmp <(metrics_by_task "$TMP/a/r/tasks.jsonl") <(metrics_by_task "$TMP/b/r/tasks.jsonl")
+expect_fail "bad CNN option named" "vgg.*epochz" "$MLAC" run-experiment --data "$TMP/data" --species coyote \
+  --models vgg --training-sizes 6 --cv-folds 3 --output-dir "$TMP/x" --model-options '{"vgg":{"epochz":1}}'
+finish
