@@ -3,7 +3,8 @@
  * peak RSS. Not a test; compare with bench/nn_bench.py (PyTorch) via bench/run_nn_bench.sh.
  *
  * usage: nn_bench ARCH SIZE [BATCH=32] [THREADS=2] [TRAIN_STEPS=5] [INFER_BATCHES=5]
- * prints one JSON line.
+ * prints one JSON line. MLAC_NN_DIRECT=1 in the environment turns Winograd off (direct
+ * convolutions only), for comparison. GFLOP/s counts direct-convolution FLOPs either way.
  */
 #include "core/timeutil.h"
 #include "nn/adam.h"
@@ -37,6 +38,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "nn_bench: %s\n", err.msg);
         return 1;
     }
+    net->conv_direct = getenv("MLAC_NN_DIRECT") != NULL;
     rng r;
     rng_seed(&r, 1);
     nn_net_init_params(net, &r);
@@ -71,9 +73,9 @@ int main(int argc, char **argv)
     double sps_tr = steps * batch / t_train, sps_inf = infer * batch / t_infer;
     printf("{\"impl\": \"mlac\", \"arch\": \"%s\", \"size\": %d, \"batch\": %d, \"threads\": %d, "
            "\"train_samples_per_s\": %.2f, \"infer_samples_per_s\": %.2f, \"train_gflops\": %.1f, "
-           "\"infer_gflops\": %.1f, \"peak_rss_mb\": %.0f, \"params\": %zu}\n",
+           "\"infer_gflops\": %.1f, \"peak_rss_mb\": %.0f, \"params\": %zu, \"winograd\": %d}\n",
            argv[1], size, batch, threads, sps_tr, sps_inf, sps_tr * f_tr / 1e9, sps_inf * f_inf / 1e9,
-           mem_peak_rss_kb() / 1024.0, nn_trainable_count(net));
+           mem_peak_rss_kb() / 1024.0, nn_trainable_count(net), !net->conv_direct);
     nn_adam_release(&opt);
     nn_net_free(net);
     free(x), free(y), free(dl);

@@ -549,7 +549,7 @@ void cnn_model_describe(model *mb, json_t *out)
     if (m->net) {
         json_object_set_new(out, "n_parameters", json_integer((json_int_t)nn_trainable_count(m->net)));
         json_object_set_new(out, "activation_mb",
-                            json_real((double)m->net->acts_len * 2 * sizeof(float) / 1e6));
+                            json_real((double)(m->net->acts_len + m->net->dacts_len) * sizeof(float) / 1e6));
     }
     if (m->o.pretrained[0])
         json_object_set_new(out, "pretrained_tensors", json_integer(m->n_pretrained));

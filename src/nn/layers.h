@@ -5,10 +5,11 @@
  * Backward functions ADD into their gradient outputs (din, dw, db): callers zero them once per
  * step. A gradient output may be NULL when it is not wanted (the input of the first layer).
  * The `_naive` kernels are the reference: the straight loops of the definitions, checked against
- * PyTorch fixtures (tests/fixtures/gen/nn.py). Fast kernels live beside them (conv2d_dnnl.c) and
- * are tested against the naive ones. Batch reductions (batch-norm statistics, weight and bias
- * gradients) are accumulated in double in a fixed order, so results never depend on the thread
- * count.
+ * PyTorch fixtures (tests/fixtures/gen/nn.py). Fast kernels live beside them (conv2d_dnnl.c,
+ * batchnorm_blocked.c; whole networks in net_fast.c) and are tested against the naive ones. The
+ * naive kernels' batch reductions (batch-norm statistics, weight and bias gradients) and the
+ * blocked batch norm's are accumulated in double in a fixed order, so they never depend on the
+ * thread count (oneDNN's convolutions may: their summation order follows the threads).
  *
  * Reference semantics: torch.nn.Conv2d (zero padding, groups), BatchNorm2d (biased variance for
  * normalisation, unbiased for the running variance, running = (1 - momentum) * running +
@@ -60,6 +61,26 @@ void batchnorm_backward(float *din, float *dgamma, float *dbeta, const float *do
 /* rstd (C) = 1 / sqrt(running_var + eps). */
 void batchnorm_eval_rstd(float *rstd, const float *running_var, int c, float eps);
 
+/* ---- batch norm on oneDNN's blocked layout (N, ceil(C/16), H, W, 16), padding lanes zero --- */
+/* Same semantics and double-precision sums as above; `work` holds batchnorm_blocked_work(n, c)
+ * doubles; ss (2, ceil(C/16) * 16) receives the per-channel scale and shift the forward applied.
+ * relu_cap >= 0 fuses a following in-place ReLU (0) or ReLU6-style clamp (> 0); < 0: none.
+ * Backward writes din (add = 0) or adds into it (add = 1); din may be NULL; with relu_cap >= 0
+ * dout is the gradient of the ReLU's output and ss must be the forward's. */
+size_t batchnorm_blocked_work(int n, int c);
+void batchnorm_blocked_forward_train(float *out, float *mean, float *rstd, float *running_mean,
+                                     float *running_var, float *ss, double *work, const float *in,
+                                     const float *gamma, const float *beta, int n, int c, int hw,
+                                     float momentum, float eps, float relu_cap);
+void batchnorm_blocked_forward_eval(float *out, float *ss, const float *in, const float *gamma,
+                                    const float *beta, const float *running_mean,
+                                    const float *running_var, int n, int c, int hw, float eps,
+                                    float relu_cap);
+void batchnorm_blocked_backward(float *din, float *dgamma, float *dbeta, double *work,
+                                const float *dout, const float *in, const float *mean,
+                                const float *rstd, const float *gamma, const float *ss, int n,
+                                int c, int hw, int train, int add, float relu_cap);
+
 /* ---- elementwise ------------------------------------------------------------------------ */
 /* ReLU (cap = 0) or ReLU6 (cap = 6): out (n) may equal in (in place). */
 void relu_forward(float *out, const float *in, size_t n, float cap);
@@ -68,6 +89,12 @@ void relu_forward(float *out, const float *in, size_t n, float cap);
 void relu_backward(float *din, const float *dout, const float *out, size_t n, float cap);
 /* out (n) = a + b ; backward da += dout, db += dout (do it with nn_axpy). */
 void add_forward(float *out, const float *a, const float *b, size_t n);
+/* Residual add fused with the in-place ReLU (cap 0) or ReLU6 (cap 6) that follows it:
+ * out = clamp(a + b); backward d = dout * (0 < out < cap), written into da / db (add_a / add_b
+ * = 0) or added (1); da or db may be NULL. */
+void add_relu_forward(float *out, const float *a, const float *b, size_t n, float cap);
+void add_relu_backward(float *da, float *db, const float *dout, const float *out, size_t n,
+                       float cap, int add_a, int add_b);
 void nn_axpy(float *y, const float *x, size_t n); /* y += x */
 
 /* Dropout: mask (n) in {0, 1/(1-p)} drawn from r; out = in * mask; backward din += dout * mask. */

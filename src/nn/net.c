@@ -1,12 +1,14 @@
 /* net.c — building, planning and running a network of layer ops (see net.h).
  *
  * Invariants: every slot is written by exactly one op (ReLU writes its input's slot in place,
- * allowed only while that slot has no other reader yet), so backward can zero all activation
- * gradients once and let every op add into its inputs' gradients. Parameter, activation and
- * saved-value memory are single allocations indexed by offsets computed at finish/plan time.
+ * allowed only while that slot has no other reader yet). Parameter, activation and saved-value
+ * memory are single allocations indexed by offsets computed at finish/plan time; gradient
+ * memory is packed by lifetime (plan_grads), so a slot's gradient is only valid between its
+ * first writer and its producer's backward. The naive path here zeroes its own unshared
+ * gradient block and lets every op add; the fast path is net_fast.c.
  */
 #include "nn/net.h"
-#include "nn/conv_fast.h"
+#include "nn/net_fast.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -107,8 +109,7 @@ void nn_net_free(nn_net *net)
 {
     if (!net)
         return;
-    for (int i = 0; i < net->n_ops; i++)
-        conv_fast_free(net->ops[i].plan);
+    nn_fast_free(net->fast);
     free(net->ops);
     free(net->slots);
     free(net->pinfo);
@@ -116,6 +117,12 @@ void nn_net_free(nn_net *net)
     free(net->grads);
     free(net->acts);
     free(net->dacts);
+    free(net->dacts_naive);
+    free(net->scratch);
+    free(net->scratch_small);
+    free(net->bn_work);
+    free(net->dnnl_scratch);
+    free(net->ginit);
     free(net->saved);
     free(net->idx);
     free(net);
@@ -306,47 +313,202 @@ static size_t slot_len(const nn_slot *s, int n)
     return (size_t)n * s->c * s->h * s->w;
 }
 
+/* Layouts for the fast path: a conv with >= 16 output channels writes nChw16c (what oneDNN's
+ * AVX-512 kernels want); batch norm, ReLU, max pool, add and dropout keep their input's layout;
+ * global average pool and linear layers write plain (N, C). */
+static int plan_layouts(nn_net *net, mlac_err *err)
+{
+    for (int i = 0; i < net->n_slots; i++)
+        net->slots[i].blocked = 0;
+    for (int i = 0; i < net->n_ops; i++) {
+        nn_op *op = &net->ops[i];
+        nn_slot *si = &net->slots[op->in], *so = &net->slots[op->out];
+        switch (op->kind) {
+        case NN_CONV: so->blocked = so->c >= 16; break;
+        case NN_BN: so->blocked = si->blocked, op->fused = 0; break;
+        case NN_MAXPOOL:
+        case NN_DROPOUT: so->blocked = si->blocked; break;
+        case NN_ADD:
+            op->fused = 0;
+            if (si->blocked != net->slots[op->in2].blocked)
+                return mlac_errf(err, MLAC_EINVAL, "residual add of a network input and a "
+                                 "convolution output is not supported (layouts differ)");
+            so->blocked = si->blocked;
+            break;
+        case NN_LINEAR:
+            if (si->blocked)
+                return mlac_errf(err, MLAC_EINVAL, "a linear layer reads a convolution output "
+                                 "directly: put a global average pool before it");
+            break;
+        default: break;
+        }
+    }
+    /* fuse a ReLU into the blocked batch norm or the residual add that produced its slot
+     * (nn_relu guarantees the ReLU is that slot's first reader) */
+    for (int j = 0; j < net->n_ops; j++) {
+        nn_op *rl = &net->ops[j];
+        if (rl->kind != NN_RELU)
+            continue;
+        rl->fused = 0;
+        for (int i = j - 1; i >= 0; i--) {
+            nn_op *pr = &net->ops[i];
+            if (pr->out != rl->in)
+                continue;
+            if (((pr->kind == NN_BN && net->slots[rl->in].blocked) || pr->kind == NN_ADD) &&
+                !pr->fused) {
+                pr->fused = rl->fused = 1;
+                pr->cap = rl->cap;
+            }
+            break;
+        }
+    }
+    if (net->slots[net->ops[net->n_ops - 1].out].blocked)
+        return mlac_errf(err, MLAC_EINVAL, "a network must end with a pooled or linear layer");
+    for (int i = 0; i < net->n_slots; i++) {
+        nn_slot *s = &net->slots[i];
+        size_t c = s->blocked ? (size_t)(s->c + 15) / 16 * 16 : (size_t)s->c;
+        s->len = c * s->h * s->w;
+    }
+    return MLAC_OK;
+}
+
+/* Assigns offsets to n buffers of the given sizes so that buffers whose [start, end] intervals
+ * overlap never share memory (largest first, lowest fitting offset); returns the total. */
+static size_t pack_intervals(int n, const size_t *size, const int *start, const int *end,
+                             size_t *off, int *order)
+{
+    for (int i = 0; i < n; i++)
+        order[i] = i;
+    for (int i = 1; i < n; i++) /* insertion sort by size, descending; n is ~100 */
+        for (int j = i; j > 0 && size[order[j]] > size[order[j - 1]]; j--) {
+            int t = order[j];
+            order[j] = order[j - 1], order[j - 1] = t;
+        }
+    size_t total = 0;
+    for (int a = 0; a < n; a++) {
+        int i = order[a];
+        size_t o = 0;
+        for (int moved = 1; moved;) { /* first offset clear of every placed, overlapping buffer */
+            moved = 0;
+            for (int b = 0; b < a; b++) {
+                int j = order[b];
+                if (start[j] > end[i] || start[i] > end[j] || size[j] == 0)
+                    continue;
+                if (o < off[j] + size[j] && off[j] < o + size[i]) {
+                    o = off[j] + size[j];
+                    moved = 1;
+                }
+            }
+        }
+        off[i] = o;
+        if (o + size[i] > total)
+            total = o + size[i];
+    }
+    return total;
+}
+
+/* Gradient memory: on the backward timeline (op i runs at t = n_ops - 1 - i) a slot's gradient
+ * is live from its first writer (the last op reading the slot) until its producer's backward
+ * has read it; the output's gradient is live from the start, the input's until the end. */
+static size_t plan_grads(nn_net *net, int max_batch, size_t *off, int *start, int *end,
+                         size_t *size, int *order)
+{
+    int T = net->n_ops;
+    for (int s = 0; s < net->n_slots; s++)
+        start[s] = T, end[s] = s == 0 ? T : -1, size[s] = 0;
+    for (int i = 0; i < net->n_ops; i++) {
+        const nn_op *op = &net->ops[i];
+        int t = T - 1 - i;
+        int rd[2] = {op->in, op->in2};
+        for (int k = 0; k < 2; k++)
+            if (rd[k] >= 0 && t < start[rd[k]])
+                start[rd[k]] = t;
+        if (op->kind != NN_RELU)
+            end[op->out] = t;
+    }
+    start[net->ops[T - 1].out] = -1;
+    for (int s = 0; s < net->n_slots; s++) {
+        if (start[s] > end[s]) /* never read: still written by its producer's backward */
+            start[s] = end[s];
+        size[s] = ((size_t)max_batch * net->slots[s].len + 15) & ~(size_t)15;
+    }
+    size_t total = pack_intervals(net->n_slots, size, start, end, off, order);
+    for (int s = 0; s < net->n_slots; s++)
+        net->slots[s].doff = off[s];
+    return total;
+}
+
 int nn_net_plan(nn_net *net, int max_batch, mlac_err *err)
 {
     if (max_batch < 1)
         return mlac_errf(err, MLAC_EINVAL, "batch size must be >= 1, got %d", max_batch);
     if (max_batch <= net->max_batch)
         return MLAC_OK;
-    size_t acts = 0, saved = 0, idx = 0;
+    int rc = plan_layouts(net, err);
+    if (rc)
+        return rc;
+    nn_fast_free(net->fast);
+    net->fast = NULL;
+    size_t acts = 0, saved = 0, idx = 0, big = 16, small = 16, bnw = 16;
     for (int i = 0; i < net->n_slots; i++) {
+        size_t len = (size_t)max_batch * net->slots[i].len;
         net->slots[i].off = acts;
-        acts += (slot_len(&net->slots[i], max_batch) + 15) & ~(size_t)15;
+        acts += (len + 15) & ~(size_t)15;
+        if (len > big)
+            big = len;
+        if (2 * (size_t)net->slots[i].c > small)
+            small = 2 * (size_t)net->slots[i].c;
     }
     for (int i = 0; i < net->n_ops; i++) {
         nn_op *op = &net->ops[i];
         if (op->kind == NN_BN) {
+            size_t w = batchnorm_blocked_work(max_batch, net->slots[op->in].c);
+            if (w > bnw)
+                bnw = w;
             op->saved_off = saved;
-            saved += 2 * (size_t)net->slots[op->in].c;
+            saved += 2 * (size_t)net->slots[op->in].c + 2 * (size_t)(net->slots[op->in].c + 15) / 16 * 16;
         } else if (op->kind == NN_DROPOUT) {
             op->saved_off = saved;
-            saved += slot_len(&net->slots[op->in], max_batch);
+            saved += (size_t)max_batch * net->slots[op->in].len;
         } else if (op->kind == NN_MAXPOOL) {
             op->idx_off = idx;
             idx += slot_len(&net->slots[op->out], max_batch);
         }
-        conv_fast_free(op->plan);
-        op->plan = NULL;
     }
+    int ns = net->n_slots;
+    size_t *off = malloc((size_t)ns * 2 * sizeof(size_t));
+    int *iv = malloc((size_t)ns * 3 * sizeof(int));
     free(net->acts);
     free(net->dacts);
+    free(net->dacts_naive);
+    free(net->scratch);
+    free(net->scratch_small);
+    free(net->bn_work);
+    free(net->ginit);
     free(net->saved);
     free(net->idx);
+    net->dacts = net->dacts_naive = NULL;
+    net->max_batch = 0;
+    size_t dacts = 0;
+    if (off && iv)
+        dacts = plan_grads(net, max_batch, off, iv, iv + ns, off + ns, iv + 2 * ns);
+    free(off);
+    free(iv);
     net->acts = aligned_alloc(64, acts * sizeof(float));
-    net->dacts = aligned_alloc(64, acts * sizeof(float));
+    net->dacts = dacts ? aligned_alloc(64, dacts * sizeof(float)) : NULL;
+    net->scratch = aligned_alloc(64, ((big + 15) & ~(size_t)15) * sizeof(float));
+    net->scratch_small = malloc(small * sizeof(float));
+    net->ginit = calloc((size_t)ns, 1);
+    net->bn_work = malloc(bnw * sizeof(double));
     net->saved = malloc((saved + 1) * sizeof(float));
     net->idx = malloc((idx + 1) * sizeof(int32_t));
-    net->max_batch = 0;
-    if (!net->acts || !net->dacts || !net->saved || !net->idx)
+    if (!net->acts || !net->dacts || !net->scratch || !net->scratch_small || !net->ginit || !net->bn_work ||
+        !net->saved || !net->idx)
         return mlac_errf(err, MLAC_ENOMEM, "out of memory planning a network for batch %d (%zu MB)",
-                         max_batch, acts * 8 / 1000000);
-    memset(net->acts, 0, acts * sizeof(float));
-    memset(net->dacts, 0, acts * sizeof(float));
-    net->acts_len = acts, net->saved_len = saved, net->idx_len = idx;
+                         max_batch, (acts + dacts) * 4 / 1000000);
+    memset(net->acts, 0, acts * sizeof(float)); /* blocked channel padding must read as zero */
+    net->acts_len = acts, net->dacts_len = dacts, net->saved_len = saved, net->idx_len = idx;
+    net->scratch_len = big;
     net->max_batch = max_batch;
     return MLAC_OK;
 }
@@ -354,7 +516,7 @@ int nn_net_plan(nn_net *net, int max_batch, mlac_err *err)
 /* ---- running ----------------------------------------------------------------------------- */
 
 #define ACT(s) (net->acts + net->slots[s].off)
-#define DACT(s) (net->dacts + net->slots[s].off)
+#define DACT(s) (net->dacts_naive + net->slots[s].off) /* naive path only */
 #define PRM(i) ((i) >= 0 ? net->params + net->pinfo[i].off : NULL)
 #define PRMX(i) (net->params + net->pinfo[i].off) /* parameter known to exist */
 #define GRD(i) ((i) >= 0 ? net->grads + net->pinfo[i].off : NULL)
@@ -365,6 +527,12 @@ int nn_forward(nn_net *net, const float *x, int n, int train, rng *r, mlac_err *
         return mlac_errf(err, MLAC_EINVAL, "batch of %d does not fit the planned batch %d", n,
                          net->max_batch);
     memcpy(ACT(0), x, slot_len(&net->slots[0], n) * sizeof(float));
+    if (!net->naive) {
+        int rc = nn_fast_forward(net, n, train, r, err);
+        if (!rc)
+            net->last_train = train;
+        return rc;
+    }
     for (int i = 0; i < net->n_ops; i++) {
         nn_op *op = &net->ops[i];
         nn_slot *si = &net->slots[op->in], *so = &net->slots[op->out];
@@ -372,12 +540,7 @@ int nn_forward(nn_net *net, const float *x, int n, int train, rng *r, mlac_err *
         switch (op->kind) {
         case NN_CONV:
             op->g.n = n;
-            if (net->naive) {
-                conv2d_forward_naive(ACT(op->out), ACT(op->in), PRM(op->p_w), PRM(op->p_b), &op->g);
-            } else if (conv_fast_forward(&op->plan, ACT(op->out), ACT(op->in), PRM(op->p_w),
-                                         PRM(op->p_b), &op->g, err)) {
-                return err ? err->code : MLAC_EINTERNAL;
-            }
+            conv2d_forward_naive(ACT(op->out), ACT(op->in), PRM(op->p_w), PRM(op->p_b), &op->g);
             break;
         case NN_BN:
             if (train)
@@ -444,7 +607,9 @@ int nn_out_dim(const nn_net *net)
 
 const float *nn_input_grad(const nn_net *net)
 {
-    return net->dacts + net->slots[0].off;
+    if (net->naive)
+        return net->dacts_naive ? net->dacts_naive + net->slots[0].off : NULL;
+    return net->dacts + net->slots[0].doff;
 }
 
 void nn_zero_grad(nn_net *net)
@@ -457,6 +622,10 @@ int nn_backward(nn_net *net, const float *dout, int n, mlac_err *err)
     if (n < 1 || n > net->max_batch)
         return mlac_errf(err, MLAC_EINVAL, "batch of %d does not fit the planned batch %d", n,
                          net->max_batch);
+    if (!net->naive)
+        return nn_fast_backward(net, dout, n, err);
+    if (!net->dacts_naive && !(net->dacts_naive = aligned_alloc(64, net->acts_len * sizeof(float))))
+        return mlac_errf(err, MLAC_ENOMEM, "out of memory for the naive path's gradients");
     for (int i = 0; i < net->n_slots; i++)
         if (net->slots[i].needs_grad)
             memset(DACT(i), 0, slot_len(&net->slots[i], n) * sizeof(float));
@@ -471,13 +640,8 @@ int nn_backward(nn_net *net, const float *dout, int n, mlac_err *err)
         switch (op->kind) {
         case NN_CONV:
             op->g.n = n;
-            if (net->naive) {
-                conv2d_backward_naive(din, GRD(op->p_w), GRD(op->p_b), DACT(op->out), ACT(op->in),
-                                      PRM(op->p_w), &op->g);
-            } else if (conv_fast_backward(&op->plan, din, GRD(op->p_w), GRD(op->p_b),
-                                          DACT(op->out), ACT(op->in), PRM(op->p_w), &op->g, err)) {
-                return err ? err->code : MLAC_EINTERNAL;
-            }
+            conv2d_backward_naive(din, GRD(op->p_w), GRD(op->p_b), DACT(op->out), ACT(op->in),
+                                  PRM(op->p_w), &op->g);
             break;
         case NN_BN: {
             const float *mean = net->saved + op->saved_off, *rstd = mean + si->c;

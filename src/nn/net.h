@@ -3,15 +3,22 @@
  * A network is built op by op (nn_conv, nn_bn, ...; each returns the slot holding its output),
  * then finished (parameters allocated in ONE block with named pointers into it, gradients in a
  * second, both indexed by nn_param records named like torchvision's state_dict keys), then
- * planned for a maximum batch size (activations, their gradients and the values saved for
- * backward in one allocation each; oneDNN primitives created per batch size on first use).
- * Nothing is allocated per step afterwards except a new batch size's primitives.
+ * planned for a maximum batch size: each slot's layout (the fast path keeps convolution outputs
+ * in oneDNN's blocked nChw16c, see net_fast.h), activations in one allocation, their gradients
+ * in a second where slots whose gradient lifetimes do not overlap share memory, and the values
+ * saved for backward. oneDNN primitives, blocked weight copies and the scratchpad are made on a
+ * batch size's first step; nothing is allocated per step afterwards.
  *
- * Forward runs the ops in order; backward zeroes the activation gradients, then runs the ops in
- * reverse and ADDS into parameter gradients (nn_zero_grad clears them, like llm.c). ReLU runs in
- * place on its input's slot. Slot 0 is the input (N, C, H, W); the last op's slot is the output
- * (N, n_out). Batch norm uses batch statistics when `train` is set, running statistics otherwise;
- * dropout is active only when training.
+ * Forward runs the ops in order; backward runs them in reverse and ADDS into parameter gradients
+ * (nn_zero_grad clears them, like llm.c). ReLU runs in place on its input's slot (on the fast
+ * path fused into the batch norm that produced it). Slot 0 is the input (N, C, H, W, plain); the
+ * last op's slot is the output (N, n_out, plain). Batch norm uses batch statistics when `train` is
+ * set, running statistics otherwise; dropout is active only when training.
+ *
+ * Two paths give the same results: the fast one (oneDNN convolutions, Winograd for 3x3 stride 1
+ * unless conv_direct is set, and the blocked kernels) and the naive one (net->naive = 1: every
+ * layer's _naive reference kernel over plain NCHW), which tests compare. Choose the path before
+ * a forward and keep it for the matching backward.
  *
  * Builders record the first error and turn later calls into no-ops; nn_net_finish reports it.
  * Not thread-safe: one network per thread (kernels inside use OpenMP with the caller's thread
@@ -46,11 +53,12 @@ enum nn_op_kind { NN_CONV, NN_BN, NN_RELU, NN_MAXPOOL, NN_GAP, NN_LINEAR, NN_DRO
 
 typedef struct nn_slot {
     int c, h, w;       /* per-sample shape (C, H, W) */
-    size_t off;        /* into acts / dacts, for the planned batch: (N, C, H, W) */
+    int blocked;       /* 1: oneDNN nChw16c (C padded to 16), 0: plain NCHW (fast path only) */
+    size_t len;        /* floats per sample in its layout: ceil(C/16)*16*H*W or C*H*W */
+    size_t off;        /* into acts, for the planned batch: (N, C, H, W) in its layout */
+    size_t doff;       /* into dacts (gradients share memory where lifetimes do not overlap) */
     int needs_grad;    /* 0 for the input unless nn_net_want_input_grad */
 } nn_slot;
-
-struct nn_conv_plan; /* conv2d_dnnl.c */
 
 typedef struct nn_op {
     int kind;             /* enum nn_op_kind */
@@ -58,12 +66,15 @@ typedef struct nn_op {
     int p_w, p_b;         /* parameters (-1 = none): conv/linear weight, bias; bn gamma, beta */
     int p_mean, p_var;    /* bn running statistics */
     nn_conv_geom g;       /* conv and max-pool geometry (n filled per call) */
-    float cap;            /* relu: 0, relu6: 6 */
+    float cap;            /* relu: 0, relu6: 6; bn: the cap of a fused relu */
+    int fused;            /* fast path: bn applies the relu that follows it; that relu is skipped */
     float p;              /* dropout probability */
-    size_t saved_off;     /* bn: mean, rstd (2C); dropout: mask (N, C, H, W) in net->saved */
+    size_t saved_off;     /* bn: mean, rstd (2C), scale, shift (2 ceil(C/16) 16); dropout: mask
+                           * (N, C, H, W) in net->saved */
     size_t idx_off;       /* max pool: argmax (N, C, OH, OW) in net->idx */
-    struct nn_conv_plan *plan; /* fast conv primitives, NULL until planned */
 } nn_op;
+
+struct nn_fast; /* net_fast.c: oneDNN primitives per batch size */
 
 typedef struct nn_net {
     nn_op *ops;        /* (n_ops,) */
@@ -77,12 +88,21 @@ typedef struct nn_net {
     float *grads;      /* (n_floats,) */
     int max_batch;     /* planned batch, 0 until nn_net_plan */
     float *acts;       /* activations of every slot */
-    float *dacts;      /* their gradients */
+    float *dacts;      /* their gradients (lifetime-shared, see nn_net_plan) */
+    float *dacts_naive;/* (acts_len,) unshared gradients for the naive path, allocated on use */
+    float *scratch;    /* (max slot length,) a gradient that must be added, not written */
+    void *dnnl_scratch; /* oneDNN primitives' scratchpad, grown as they are created */
+    size_t dnnl_scratch_len;
+    double *bn_work;   /* batch-norm partial sums (batchnorm_blocked_work for the widest) */
+    float *scratch_small; /* (2 * max channels,) batch-norm / bias gradients before adding */
     float *saved;      /* batch-norm statistics and dropout masks */
-    int32_t *idx;      /* max-pool winners */
-    size_t acts_len, saved_len, idx_len;
+    int32_t *idx;      /* max-pool winners (naive path) */
+    size_t acts_len, dacts_len, saved_len, idx_len, scratch_len;
+    unsigned char *ginit; /* (n_slots,) backward: slot gradient written yet */
+    struct nn_fast *fast; /* per-batch-size oneDNN plans (net_fast.c) */
     int last_train;    /* mode of the last forward, which backward differentiates */
-    int naive;         /* 1 = run the _naive conv kernels instead of oneDNN */
+    int naive;         /* 1 = run every layer with the plain _naive kernels (reference path) */
+    int conv_direct;   /* fast path: 1 = no Winograd (set before the first step of a batch size) */
     float bn_momentum, bn_eps;
     int failed;        /* first builder error, kept in err */
     mlac_err err;
@@ -109,7 +129,8 @@ int nn_net_finish(nn_net *net, mlac_err *err);
 /* PyTorch-style initialisation from r: conv weights N(0, 2/fan_out) (kaiming_normal_, fan_out,
  * as torchvision's resnet and mobilenet), batch norm 1/0/0/1, linear U(+-1/sqrt(fan_in)). */
 void nn_net_init_params(nn_net *net, rng *r);
-/* Allocates activation memory for batches up to max_batch (re-plans when it grows). */
+/* Plans layouts and memory for batches up to max_batch (re-plans when it grows). Fails for a
+ * linear layer reading a convolution output directly (put a global average pool between). */
 int nn_net_plan(nn_net *net, int max_batch, mlac_err *err);
 void nn_net_want_input_grad(nn_net *net, int on);
 
@@ -120,7 +141,8 @@ const float *nn_output(const nn_net *net);
 int nn_out_dim(const nn_net *net);
 /* dout (n, n_out) is the loss gradient for the last forward's output; adds into net->grads. */
 int nn_backward(nn_net *net, const float *dout, int n, mlac_err *err);
-/* The gradient of the input (n, C, H, W) after nn_backward (needs nn_net_want_input_grad). */
+/* The gradient of the input (n, C, H, W) after nn_backward (needs nn_net_want_input_grad);
+ * only the first n samples are defined. */
 const float *nn_input_grad(const nn_net *net);
 void nn_zero_grad(nn_net *net);
 

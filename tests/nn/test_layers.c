@@ -183,6 +183,111 @@ static void test_bn(const char *name)
     free(x), free(dy), free(out), free(dx);
 }
 
+/* (N, C, HW) -> (N, ceil(C/16), HW, 16), padding lanes 0 */
+static void to_blocked(float *d, const float *s, int n, int c, int hw)
+{
+    int cb = (c + 15) / 16;
+    memset(d, 0, (size_t)n * cb * 16 * hw * sizeof(float));
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < c; k++)
+            for (int j = 0; j < hw; j++)
+                d[(((size_t)i * cb + k / 16) * hw + j) * 16 + k % 16] = s[((size_t)i * c + k) * hw + j];
+}
+
+/* max |blocked - plain| over the real lanes; padding lanes must be exactly 0 */
+static double blocked_err(const float *b, const float *p, int n, int c, int hw, int *pad_ok)
+{
+    int cb = (c + 15) / 16;
+    double e = 0;
+    *pad_ok = 1;
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < cb * 16; k++)
+            for (int j = 0; j < hw; j++) {
+                float v = b[(((size_t)i * cb + k / 16) * hw + j) * 16 + k % 16];
+                if (k >= c)
+                    *pad_ok &= v == 0.0f;
+                else
+                    e = fmax(e, fabs(v - p[((size_t)i * c + k) * hw + j]));
+            }
+    return e;
+}
+
+/* The fast path's batch norm on the blocked layout (with and without a fused ReLU / ReLU6)
+ * against the plain reference kernels followed by relu_forward / relu_backward, training and
+ * evaluation, on a channel count that leaves padding lanes (24 -> 32). */
+static void test_bn_blocked(void)
+{
+    const int n = 3, c = 24, hw = 5;
+    size_t np = (size_t)n * c * hw, nb = (size_t)n * 32 * hw;
+    float *x = malloc(np * 4), *dy = malloc(np * 4), *y = malloc(np * 4), *dx = malloc(np * 4);
+    float *dyr = malloc(np * 4);
+    float *xb = malloc(nb * 4), *dyb = malloc(nb * 4), *yb = malloc(nb * 4), *dxb = malloc(nb * 4);
+    float g[24], b[24], rm[24], rv[24], rm2[24], rv2[24], mean[24], rstd[24], mean2[24], rstd2[24];
+    float dg[24], db[24], dg2[24], db2[24], ss[64];
+    double *work = malloc(batchnorm_blocked_work(n, c) * sizeof(double));
+    tu_hfill(x, np, "bnb.x", -2, 3);
+    tu_hfill(dy, np, "bnb.dy", -1, 1);
+    tu_hfill(g, 24, "bnb.g", 0.5, 1.5);
+    tu_hfill(b, 24, "bnb.b", -0.5, 0.5);
+    to_blocked(xb, x, n, c, hw);
+    to_blocked(dyb, dy, n, c, hw);
+    const float caps[3] = {-1, 0, 1};
+    for (int train = 0; train < 2; train++)
+        for (int ci = 0; ci < 3; ci++) {
+            float cap = caps[ci];
+            for (int k = 0; k < c; k++)
+                rm[k] = rm2[k] = 0.1f * k, rv[k] = rv2[k] = 1 + 0.05f * k;
+            memset(dg, 0, sizeof dg), memset(db, 0, sizeof db);
+            memset(dg2, 0, sizeof dg2), memset(db2, 0, sizeof db2);
+            if (train) {
+                batchnorm_forward_train(y, mean, rstd, rm, rv, x, g, b, n, c, hw, 0.1f, 1e-5f);
+                batchnorm_blocked_forward_train(yb, mean2, rstd2, rm2, rv2, ss, work, xb, g, b, n, c,
+                                                hw, 0.1f, 1e-5f, cap);
+            } else {
+                batchnorm_forward_eval(y, x, g, b, rm, rv, n, c, hw, 1e-5f);
+                batchnorm_blocked_forward_eval(yb, ss, xb, g, b, rm, rv, n, c, hw, 1e-5f, cap);
+                memcpy(mean, rm, sizeof mean), memcpy(mean2, rm, sizeof mean);
+                batchnorm_eval_rstd(rstd, rv, c, 1e-5f);
+                memcpy(rstd2, rstd, sizeof rstd);
+            }
+            memcpy(dyr, dy, np * 4);
+            if (cap >= 0) {
+                relu_forward(y, y, np, cap);
+                relu_backward(dyr, dyr, y, np, cap); /* in place: dyr = dy * mask */
+            }
+            int pad_ok;
+            double ey = blocked_err(yb, y, n, c, hw, &pad_ok);
+            CHECK_MSG(ey <= 1e-6 && pad_ok, "bn blocked train %d cap %g: out error %.3g, padding %s",
+                      train, cap, ey, pad_ok ? "zero" : "NOT zero");
+            double es = 0;
+            for (int k = 0; k < c; k++)
+                es = fmax(es, fabs(mean[k] - mean2[k]) + fabs(rstd[k] - rstd2[k]) +
+                                  fabs(rm[k] - rm2[k]) + fabs(rv[k] - rv2[k]));
+            CHECK_MSG(es <= 1e-6, "bn blocked train %d: statistics error %.3g", train, es);
+            memset(dx, 0, np * 4);
+            batchnorm_backward(dx, dg, db, dyr, x, mean, rstd, g, n, c, hw, train);
+            for (int add = 0; add < 2; add++) {
+                if (add) /* add = 1 must add onto what is there: start from dx itself */
+                    to_blocked(dxb, dx, n, c, hw);
+                batchnorm_blocked_backward(dxb, dg2, db2, work, dyb, xb, mean2, rstd2, g, ss, n, c,
+                                           hw, train, add, cap);
+                if (add)
+                    for (size_t i = 0; i < np; i++)
+                        dx[i] *= 2;
+                double ex = blocked_err(dxb, dx, n, c, hw, &pad_ok);
+                CHECK_MSG(ex <= 1e-5 && pad_ok, "bn blocked train %d cap %g add %d: dx error %.3g",
+                          train, cap, add, ex);
+            }
+            double eg = 0;
+            for (int k = 0; k < c; k++)
+                eg = fmax(eg, fabs(2 * dg[k] - dg2[k]) + fabs(2 * db[k] - db2[k]));
+            CHECK_MSG(eg <= 1e-4, "bn blocked train %d cap %g: dgamma/dbeta error %.3g", train, cap,
+                      eg);
+        }
+    free(x), free(dy), free(y), free(dx), free(dyr), free(xb), free(dyb), free(yb), free(dxb);
+    free(work);
+}
+
 static void test_act(const char *name)
 {
     json_t *c = json_object_get(root, name);
@@ -348,6 +453,7 @@ int main(void)
         test_conv(convs[i]);
     test_bn("bn_train");
     test_bn("bn_eval");
+    test_bn_blocked();
     test_act("relu");
     test_act("relu6");
     test_maxpool("maxpool_2");
