@@ -13,6 +13,7 @@
 #include "nn/net_fast.h"
 
 #include <oneapi/dnnl/dnnl.h>
+#include <omp.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,8 +274,17 @@ static dnnl_status_t plan_conv(fast_op *o, const nn_net *net, const nn_op *op, i
         }
         TRY(make_reorder(&o->r_wf, &o->md[M_WP], &o->md[M_WF], 0));
     }
-    TRY(conv_pd(&pd, 2, o, &g, op->p_b >= 0, ww, &o->wino[2]));
-    TRY(dnnl_primitive_create(&o->bwd_w, pd));
+    /* The weight gradient sums over the minibatch; oneDNN splits that sum over the threads it
+     * sees when the primitive is made, so its rounding would depend on the thread count. It is
+     * made (and run) on one thread: results are the same for any thread budget. */
+    int team = omp_get_max_threads();
+    omp_set_num_threads(1);
+    st = conv_pd(&pd, 2, o, &g, op->p_b >= 0, ww, &o->wino[2]);
+    if (st == dnnl_success)
+        st = dnnl_primitive_create(&o->bwd_w, pd);
+    omp_set_num_threads(team);
+    if (st != dnnl_success)
+        goto out;
     note_sp(o, 2, pd);
     o->md[M_DW] = *q(pd, dnnl_query_diff_weights_md);
     if (!(o->dw = alloc_md(&o->md[M_DW]))) {
@@ -652,7 +662,12 @@ int nn_fast_backward(nn_net *net, const float *dout, int n, mlac_err *err)
             arg a[] = {{DNNL_ARG_SRC, M_SRC, ACT(op->in)}, {DNNL_ARG_DIFF_DST, M_DDST, dy},
                        {DNNL_ARG_DIFF_WEIGHTS, M_DW, o->dw},
                        {DNNL_ARG_DIFF_BIAS, M_DB, net->scratch_small}};
-            if ((rc = exec(f, o, o->bwd_w, a, op->p_b >= 0 ? 4 : 3, err)))
+            /* made for one thread (plan_conv): run it on one */
+            int team = omp_get_max_threads();
+            omp_set_num_threads(1);
+            rc = exec(f, o, o->bwd_w, a, op->p_b >= 0 ? 4 : 3, err);
+            omp_set_num_threads(team);
+            if (rc)
                 break;
             if ((rc = reorder(f, o, o->r_dw, M_DW, o->dw, M_DWP, GRD(op->p_w), err)))
                 break;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end: vgg, mobilenet and resnet through the same protocol, runner, ledger and report as
 # the random forest (small inputs and two epochs keep it quick), with per-epoch training history in
-# the ledger and the report's training-progress chart; same seed gives the same CNN results.
+# the ledger and the report's training-progress chart; same seed gives the same CNN results, for 1
+# or 2 threads.
 set -u
 . "$(dirname "$0")/lib/testlib.sh"
 export MLAC_LOG_FORMAT=json MLAC_CACHE_DIR="$TMP/cache"
@@ -20,6 +21,8 @@ check "report has the training-progress chart" grep -q "Training progress per ep
 check "report draws the CNNs" grep -q "mobilenet" "$TMP/a/r/report/coyote_roc_auc.svg"
 check "same seed, same CNN results" grid --output-dir "$TMP/b" --run-id r --no-report
 check "identical metrics" cmp <(metrics_by_task "$TMP/a/r/tasks.jsonl") <(metrics_by_task "$TMP/b/r/tasks.jsonl")
+check "two threads" grid --output-dir "$TMP/c" --run-id r --no-report --threads 2
+check "identical metrics with 2 threads" cmp <(metrics_by_task "$TMP/a/r/tasks.jsonl") <(metrics_by_task "$TMP/c/r/tasks.jsonl")
 expect_fail "bad CNN option named" "vgg.*epochz" "$MLAC" run-experiment --data "$TMP/data" --species coyote \
   --models vgg --training-sizes 6 --cv-folds 3 --output-dir "$TMP/x" --model-options '{"vgg":{"epochz":1}}'
 finish
