@@ -95,3 +95,17 @@ void dropout_backward(float *din, const float *dout, const float *mask, size_t n
     for (size_t i = 0; i < n; i++)
         din[i] += dout[i] * mask[i];
 }
+
+int dropout_step(float *out, float *mask, const float *in, size_t n, float p, int train, rng *r, mlac_err *err)
+{
+    if (train && p > 0) {
+        if (!r)
+            return mlac_errf(err, MLAC_EINVAL, "dropout in training needs an rng");
+        dropout_mask(mask, n, p, r);
+    } else {
+        for (size_t j = 0; j < n; j++)
+            mask[j] = 1.0f;
+    }
+    dropout_forward(out, in, mask, n);
+    return MLAC_OK;
+}

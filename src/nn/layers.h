@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "core/error.h"
 #include "core/rng.h"
 
 /* Geometry of a 2-d convolution or pooling window. */
@@ -101,6 +102,9 @@ void nn_axpy(float *y, const float *x, size_t n); /* y += x */
 void dropout_mask(float *mask, size_t n, float p, rng *r);
 void dropout_forward(float *out, const float *in, const float *mask, size_t n);
 void dropout_backward(float *din, const float *dout, const float *mask, size_t n);
+/* The dropout step of a network pass: in training with p > 0 draws mask (n,) from r (required),
+ * otherwise sets it to ones; then out = in * mask. */
+int dropout_step(float *out, float *mask, const float *in, size_t n, float p, int train, rng *r, mlac_err *err);
 
 /* ---- pooling ----------------------------------------------------------------------------- */
 /* Max pool with window r x s (g->r, g->s), g->stride, g->pad (g->k unused, g->groups 1).

@@ -594,17 +594,10 @@ int nn_fast_forward(nn_net *net, int n, int train, rng *r, mlac_err *err)
                            si->c * si->h * si->w, so->c);
             break;
         case NN_DROPOUT: {
-            size_t len = LEN(op->in);
-            float *mask = net->saved + op->saved_off;
-            if (train && op->p > 0) {
-                if (!r)
-                    return mlac_errf(err, MLAC_EINVAL, "dropout in training needs an rng");
-                dropout_mask(mask, len, op->p, r);
-            } else {
-                for (size_t j = 0; j < len; j++)
-                    mask[j] = 1.0f;
-            }
-            dropout_forward(ACT(op->out), ACT(op->in), mask, len);
+            int rc = dropout_step(ACT(op->out), net->saved + op->saved_off, ACT(op->in), LEN(op->in), op->p, train, r,
+                                  err);
+            if (rc)
+                return rc;
             break;
         }
         case NN_ADD:
