@@ -106,13 +106,13 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         rc = cli_fail(&err);
         goto out;
     }
-    if (!no_report && !opt.skip_aggregate && report_write_run(spec.output_dir, spec.run_id, &err)) {
+    if (!no_report && report_write_run(spec.output_dir, spec.run_id, &err)) {
         rc = cli_fail(&err);
         goto out;
     }
     printf("%s: %zu tasks (%zu already done, %zu run, %zu failed)%s\nresults: %s\n", spec.run_id, res.tasks_total,
            res.tasks_skipped, res.tasks_run, res.tasks_failed, res.cancelled ? " -- cancelled" : "", res.run_dir);
-    if (!no_report && !opt.skip_aggregate)
+    if (!no_report)
         printf("report:  %s/report/index.html\n", res.run_dir);
     rc = res.cancelled ? 130 : res.tasks_failed ? 1 : 0;
 out:

@@ -62,14 +62,6 @@ int grid_build(const exp_spec *spec, const dataset *data, grid_task **tasks, siz
     return MLAC_OK;
 }
 
-size_t grid_shard_of(const grid_task *t, size_t count)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (const unsigned char *p = (const unsigned char *)t->id; *p; p++)
-        h = (h ^ *p) * 1099511628211ULL;
-    return count ? (size_t)(h % count) : 0;
-}
-
 unsigned long long grid_task_seed(const grid_task *t, unsigned long long master)
 {
     char key[300];

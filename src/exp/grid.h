@@ -1,5 +1,5 @@
 /* grid.h — the tasks of a run: (species, model, n, fold, repeat), the unit of scheduling,
- * resuming and sharding.
+ * resuming (and, later, sharding: the id is what a shard hash will use).
  *
  * Requested sizes are capped per species at the largest balanced size; sizes that collapse to
  * the same cap become one task that records every requested size it stands for. Task ids are
@@ -25,8 +25,6 @@ typedef struct grid_task {
 } grid_task;
 
 int grid_build(const exp_spec *spec, const dataset *data, grid_task **tasks, size_t *n_tasks, mlac_err *err);
-/* Stable shard of a task: FNV-1a of the id modulo count. */
-size_t grid_shard_of(const grid_task *t, size_t count);
 /* The derived seed of a task's model. */
 unsigned long long grid_task_seed(const grid_task *t, unsigned long long master);
 

@@ -32,7 +32,7 @@ void ledger_release(ledger *l);
 json_t *ledger_find(const ledger *l, const char *task_id, int include_failed);
 /* Appends one task result durably and keeps it in memory. Thread-safe. Steals no reference. */
 int ledger_append(ledger *l, json_t *entry, mlac_err *err);
-/* Parses jsonl text into sorted entries (used by ledger_open and by merges of shards). */
+/* Parses jsonl text into sorted entries (used by ledger_open). */
 int ledger_parse(const char *text, size_t len, const char *name, ledger *l, mlac_err *err);
 
 #endif

@@ -254,11 +254,8 @@ static int select_todo(run_state *st, run_result *res, mlac_err *err)
     if (!st->todo)
         return mlac_errf(err, MLAC_ENOMEM, "out of memory for the task list");
     for (size_t i = 0; i < st->n_tasks; i++) {
-        const grid_task *t = &st->tasks[i];
-        if (st->opt->shard_count && grid_shard_of(t, st->opt->shard_count) != st->opt->shard_index)
-            continue;
         res->tasks_total++;
-        if (ledger_find(&st->led, t->id, 0))
+        if (ledger_find(&st->led, st->tasks[i].id, 0))
             res->tasks_skipped++;
         else
             st->todo[st->n_todo++] = i;
@@ -349,10 +346,8 @@ int runner_run(exp_spec *spec, const run_options *opt, run_result *res, mlac_err
             *err = st.io_err;
         goto out;
     }
-    if (!st.opt->skip_aggregate) {
-        emit_phase(st.opt, "aggregate", 1);
-        rc = aggregate_run(st.out, spec->run_id, &st.led, err);
-    }
+    emit_phase(st.opt, "aggregate", 1);
+    rc = aggregate_run(st.out, spec->run_id, &st.led, err);
 out:
     run_state_release(&st);
     return rc;

@@ -3,7 +3,7 @@
  * The run folder is <output_dir>/<run_id>/. Tasks already in its ledger are skipped, so a
  * killed run resumes where it stopped. --max-concurrent tasks run at once; each gets
  * threads / max_concurrent threads. Every task's randomness comes from its coordinates, so
- * results do not depend on concurrency, thread count, order or sharding.
+ * results do not depend on concurrency, thread count or order.
  */
 #ifndef MLAC_EXP_RUNNER_H
 #define MLAC_EXP_RUNNER_H
@@ -26,13 +26,11 @@ typedef struct runner_events {
 typedef struct run_options {
     const volatile sig_atomic_t *cancel; /* set by Ctrl-C: no new tasks start */
     runner_events events;
-    size_t shard_index, shard_count;     /* run only tasks of this shard (count 0 = all) */
-    int skip_aggregate;                  /* shards leave aggregation to the merge step */
 } run_options;
 
 typedef struct run_result {
     char run_dir[4096];     /* where the results are, for messages */
-    size_t tasks_total;     /* tasks of the grid (this shard) */
+    size_t tasks_total;     /* tasks of the grid */
     size_t tasks_skipped;   /* already in the ledger */
     size_t tasks_run;
     size_t tasks_failed;

@@ -307,7 +307,7 @@ static dnnl_status_t plan_conv_bwd_data(fast_op *o, const nn_net *net, const nn_
     nn_conv_geom g = op->g;
     g.n = n;
     dnnl_status_t st;
-    dnnl_primitive_desc_t fpd = NULL, pd = NULL;
+    dnnl_primitive_desc_t pd = NULL;
     TRY(conv_pd(&pd, 1, o, &g, 0, want_winograd(net, &g), &o->wino[1]));
     TRY(dnnl_primitive_create(&o->bwd, pd));
     note_sp(o, 1, pd);
@@ -327,8 +327,6 @@ static dnnl_status_t plan_conv_bwd_data(fast_op *o, const nn_net *net, const nn_
 out:
     if (pd)
         dnnl_primitive_desc_destroy(pd);
-    if (fpd)
-        dnnl_primitive_desc_destroy(fpd);
     return st;
 }
 

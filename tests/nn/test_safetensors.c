@@ -20,24 +20,21 @@ static nn_net *vgg32(void)
     return net;
 }
 
-static char *slurp(const char *path, size_t *n)
+/* The whole file (core's fs_read_file), or NULL; the caller frees it. */
+static char *read_all(const char *path, size_t *n)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)len + 1);
-    *n = fread(b, 1, (size_t)len, f);
-    fclose(f);
-    return b;
+    buf b;
+    buf_init(&b, 0);
+    mlac_err err;
+    char *data = fs_read_file(path, &b, 0, &err) ? NULL : buf_detach(&b, n);
+    buf_release(&b);
+    return data;
 }
 
 static void test_torch_file(void)
 {
     size_t n = 0;
-    char *bytes = slurp(test_fixture("nn/weights.safetensors"), &n);
+    char *bytes = read_all(test_fixture("nn/weights.safetensors"), &n);
     CHECK(bytes != NULL);
     if (!bytes)
         return;

@@ -16,18 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *slurp(const char *path, size_t *n)
+/* The whole file (core's fs_read_file), or NULL; the caller frees it. */
+static char *read_all(const char *path, size_t *n)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)len + 1);
-    *n = b ? fread(b, 1, (size_t)len, f) : 0;
-    fclose(f);
-    return b;
+    buf b;
+    buf_init(&b, 0);
+    mlac_err err;
+    char *data = fs_read_file(path, &b, 0, &err) ? NULL : buf_detach(&b, n);
+    buf_release(&b);
+    return data;
 }
 
 static nn_net *small_net(void)
@@ -51,7 +48,7 @@ static void replay(nn_net *net, const char *dir, const char *file, int *n_ok, in
     }
     const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
     size_t n = 0;
-    char *bytes = slurp(path, &n);
+    char *bytes = read_all(path, &n);
     CHECK_MSG(bytes != NULL, "cannot read %s", path);
     if (!bytes)
         return;
