@@ -2,7 +2,7 @@
  * durations, sample rates and the largest balanced training size per fold setting. */
 #include "audio/audio.h"
 #include "cli/cli.h"
-#include "exp/dataset.h"
+#include "dataset/dataset.h"
 #include "store/store.h"
 
 #include <jansson.h>

@@ -1,9 +1,8 @@
 /* embed_settings.c — the embedding settings of a run: read from the configuration, checked,
- * recorded in spec.json (see embed_settings.h), and the embed_config they imply (embed_table.h). Keys the configuration table does not have yet
+ * recorded in spec.json (see embed_settings.h). Keys the configuration table does not have yet
  * keep their defaults, so this reads whatever subset the table defines.
  */
 #include "embed/embed_settings.h"
-#include "embed/embed_table.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -92,20 +91,7 @@ json_t *embed_settings_to_json(const embed_settings *s, const char *model)
                      "head_cv", s->head_cv);
 }
 
-void embed_config_default(embed_config *c)
+json_t *embed_settings_head_options(const embed_settings *s)
 {
-    memset(c, 0, sizeof *c);
-    c->pooling = EMBED_POOL_MEAN;
-    c->timeout_s = 600;
-    c->batch_windows = 256;
-}
-
-void embed_config_from_settings(const embed_settings *s, const char *model, embed_config *c)
-{
-    embed_config_default(c);
-    c->embedder = embed_settings_embedder(s, model);
-    c->overlap = s->overlap;
-    c->pooling = s->pooling;
-    c->timeout_s = s->timeout_s;
-    c->batch_windows = s->batch_windows;
+    return json_pack("{s:s, s:b}", "head", s->head_mlp ? "mlp" : "logistic", "head_cv", s->head_cv);
 }

@@ -39,5 +39,8 @@ int embed_check_available(const embed_settings *s, const char *model, mlac_err *
 /* {"embedder": ..., "overlap": ..., "pooling": ..., "head": ..., "head_cv": ...} for spec.json
  * (new reference); embedder texts are recorded as given. */
 json_t *embed_settings_to_json(const embed_settings *s, const char *model);
+/* The head options these settings imply, {"head": "logistic"|"mlp", "head_cv": bool} (new
+ * reference), for the model options of birdnet and perch tasks (ml/head_model.h). */
+json_t *embed_settings_head_options(const embed_settings *s);
 
 #endif

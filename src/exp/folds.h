@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 #include "core/error.h"
-#include "exp/dataset.h"
+#include "dataset/dataset.h"
 
 /* fold_of (n_clips,) gets a fold in [0, K) for each clip of sp. */
 int folds_assign(const species_data *sp, int folds, unsigned long long master, int repeat, int *fold_of,

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 #include "core/error.h"
-#include "exp/dataset.h"
+#include "dataset/dataset.h"
 #include "exp/spec.h"
 #include "ml/model.h"
 

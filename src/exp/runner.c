@@ -2,7 +2,7 @@
 #include "exp/runner.h"
 #include "core/log.h"
 #include "core/pool.h"
-#include "embed/embed_table.h"
+#include "exp/embed_table.h"
 #include "exp/aggregate.h"
 #include "exp/clip_features.h"
 #include "exp/folds.h"

@@ -14,7 +14,7 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "embed/embed_settings.h"
-#include "exp/dataset.h"
+#include "dataset/dataset.h"
 #include "features/features.h"
 
 #define SPEC_MAX_SIZES 64

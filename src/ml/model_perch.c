@@ -1,8 +1,8 @@
 /* model_perch.c — the `perch` model: Perch embeddings (computed by an embedder, see
- * src/embed/embed_table.h and docs/EMBEDDERS.md) under the shared shallow head of
- * src/embed/head_model.h. The runner feeds it INPUT_EMBEDDING rows; this file only names it.
+ * src/exp/embed_table.h and docs/EMBEDDERS.md) under the shared shallow head of
+ * src/ml/head_model.h. The runner feeds it INPUT_EMBEDDING rows; this file only names it.
  */
-#include "embed/head_model.h"
+#include "ml/head_model.h"
 #include "ml/model.h"
 
 extern const struct model_kind model_perch;

@@ -8,7 +8,7 @@
  */
 #include "core/config.h"
 #include "embed/embed.h"
-#include "embed/embed_table.h"
+#include "exp/embed_table.h"
 #include "test.h"
 
 static void test_specs(void)

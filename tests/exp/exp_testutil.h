@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "exp/dataset.h"
+#include "dataset/dataset.h"
 
 /* A species with n_pos positives then n_neg negatives named "<name>/data/pos/p000.wav"... */
 static inline void make_species(species_data *sp, const char *name, size_t n_pos, size_t n_neg)

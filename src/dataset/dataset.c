@@ -1,5 +1,5 @@
 /* dataset.c — scanning a store into species and labelled clips (see dataset.h). */
-#include "exp/dataset.h"
+#include "dataset/dataset.h"
 #include "core/hash.h"
 
 #include <stdio.h>

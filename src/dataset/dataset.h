@@ -9,8 +9,8 @@
  * is the same on any machine. Negatives come from the species' own folder, or — with
  * "others", or "auto" when the species has none — from the other species' positives.
  */
-#ifndef MLAC_EXP_DATASET_H
-#define MLAC_EXP_DATASET_H
+#ifndef MLAC_DATASET_DATASET_H
+#define MLAC_DATASET_DATASET_H
 
 #include <stddef.h>
 #include "core/error.h"

@@ -21,11 +21,10 @@
  * f64 scale (dim), f64 weights (logistic: dim; mlp: dim*hidden + 2*hidden + 1), then the
  * SHA-256 of everything before it; loading checks size, checksum and every value.
  */
-#ifndef MLAC_EMBED_HEAD_MODEL_H
-#define MLAC_EMBED_HEAD_MODEL_H
+#ifndef MLAC_ML_HEAD_MODEL_H
+#define MLAC_ML_HEAD_MODEL_H
 
 #include <jansson.h>
-#include "embed/embed_settings.h"
 #include "ml/model.h"
 
 int head_model_create(const struct model_kind *kind, const model_config *cfg, model **out, mlac_err *err);
@@ -37,8 +36,5 @@ int head_model_load(model *m, const void *data, size_t n, mlac_err *err);
 void head_model_describe(model *m, json_t *out);
 void head_model_free(model *m);
 
-/* The model options a run's settings imply: {"head": "logistic"|"mlp", "head_cv": bool}
- * (new reference), for model_config.options of birdnet and perch tasks. */
-json_t *head_model_options(const embed_settings *s);
 
 #endif

@@ -5,8 +5,9 @@
  * the inner CV of --head-cv, the MLP head, and bad input.
  */
 #include "core/npy.h"
-#include "embed/head_model.h"
+#include "ml/head_model.h"
 #include "ml/model.h"
+#include "embed/embed_settings.h"
 #include "test.h"
 
 #include <jansson.h>
@@ -223,7 +224,7 @@ static void test_bad(void)
     embed_settings_default(&s);
     s.head_mlp = 1;
     s.head_cv = 1;
-    json_t *o = head_model_options(&s);
+    json_t *o = embed_settings_head_options(&s);
     CHECK(!strcmp(json_string_value(json_object_get(o, "head")), "mlp") && json_is_true(json_object_get(o, "head_cv")));
     json_decref(o);
 }

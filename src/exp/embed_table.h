@@ -16,8 +16,8 @@
  * no imported vectors) fails the whole table with one message; the runner marks that model's
  * tasks failed and goes on.
  */
-#ifndef MLAC_EMBED_EMBED_TABLE_H
-#define MLAC_EMBED_EMBED_TABLE_H
+#ifndef MLAC_EXP_EMBED_TABLE_H
+#define MLAC_EXP_EMBED_TABLE_H
 
 #include <signal.h>
 #include <stddef.h>
@@ -26,7 +26,7 @@
 #include "embed/embed.h"
 #include "embed/embed_settings.h"
 #include "exp/clip_features.h"
-#include "exp/dataset.h"
+#include "dataset/dataset.h"
 #include "features/feature_cache.h"
 #include "store/store.h"
 

@@ -10,9 +10,9 @@
  */
 #include "core/npy.h"
 #include "embed/embed.h"
-#include "embed/embed_table.h"
-#include "embed_testutil.h"
-#include "exp/dataset.h"
+#include "exp/embed_table.h"
+#include "embed/embed_testutil.h"
+#include "dataset/dataset.h"
 #include "test.h"
 
 static char g_root[1024], g_data[1100], g_cache[1100], g_counter[1100], g_tmp[1100];

@@ -1,5 +1,5 @@
 /* head_model.c — options, inner CV, fit, score, save/load of the embedding head (see head_model.h). */
-#include "embed/head_model.h"
+#include "ml/head_model.h"
 #include "core/hash.h"
 #include "core/pool.h"
 #include "core/rng.h"
@@ -15,6 +15,7 @@
 
 #define HEAD_MAGIC "MLACHEAD"
 #define HEAD_VERSION 1
+#define HEAD_MAX_DIM 16384 /* the longest input vector a saved head may declare */
 #define HEAD_MAX_GRID 16
 
 typedef struct head_opts {
@@ -143,11 +144,6 @@ static int parse_opts(json_t *j, head_opts *o, mlac_err *err)
     if (!grid_given)
         grid_default(o);
     return MLAC_OK;
-}
-
-json_t *head_model_options(const embed_settings *s)
-{
-    return json_pack("{s:s, s:b}", "head", s->head_mlp ? "mlp" : "logistic", "head_cv", s->head_cv);
 }
 
 int head_model_create(const struct model_kind *kind, const model_config *cfg, model **out, mlac_err *err)
@@ -506,7 +502,7 @@ int head_model_load(model *base, const void *data, size_t n, mlac_err *err)
     memcpy(&hidden, p + 24, 8);
     memcpy(&strength, p + 32, 8);
     memcpy(&intercept, p + 40, 8);
-    if (version != HEAD_VERSION || head > 1 || dim < 1 || dim > EMBED_MAX_DIM || (head && (hidden < 1 || hidden > 4096)) ||
+    if (version != HEAD_VERSION || head > 1 || dim < 1 || dim > HEAD_MAX_DIM || (head && (hidden < 1 || hidden > 4096)) ||
         (!head && hidden))
         return mlac_errf(err, MLAC_EFORMAT, "%s model: bad header (version %u, head %u, dim %llu, hidden %llu)", name,
                          version, head, (unsigned long long)dim, (unsigned long long)hidden);

@@ -8,7 +8,7 @@
  * never on the thread count or the batch boundaries (the program sees each window alone).
  * When several clips of a chunk fail, the error of the first clip (in path order) is reported.
  */
-#include "embed/embed_table.h"
+#include "exp/embed_table.h"
 #include "audio/audio.h"
 #include "core/hash.h"
 #include "core/pool.h"
@@ -348,4 +348,22 @@ int embed_table_build(store *data, const dataset *d, const strlist *species, con
     if (rc)
         feature_table_release(out);
     return rc;
+}
+
+void embed_config_default(embed_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->pooling = EMBED_POOL_MEAN;
+    c->timeout_s = 600;
+    c->batch_windows = 256;
+}
+
+void embed_config_from_settings(const embed_settings *s, const char *model, embed_config *c)
+{
+    embed_config_default(c);
+    c->embedder = embed_settings_embedder(s, model);
+    c->overlap = s->overlap;
+    c->pooling = s->pooling;
+    c->timeout_s = s->timeout_s;
+    c->batch_windows = s->batch_windows;
 }
