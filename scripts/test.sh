@@ -1,20 +1,45 @@
 #!/usr/bin/env bash
-# The test command: installs the Debian packages, builds mlac twice (optimised, and with
-# AddressSanitizer + UndefinedBehaviorSanitizer) and runs every test in both builds.
+# The test command: installs the Debian packages, then builds mlac four ways and runs the tests
+# in each: gcc RelWithDebInfo (the default build), gcc Debug with AddressSanitizer +
+# UndefinedBehaviorSanitizer, gcc Release (-O3) and clang — all with -Wall -Wextra -Werror.
 # Run as root on Debian 12 (packages are installed with apt-get).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
 
-echo "== build (optimised)"
-"$root/scripts/build.sh" build
-echo "== test (optimised)"
-ctest --test-dir "$root/build" --output-on-failure -j2 --timeout 900
+run_tests() { # build-dir [ctest args...]
+  local dir=$1
+  shift
+  ctest --test-dir "$root/$dir" --output-on-failure -j2 --timeout 1800 "$@"
+}
 
-echo "== build (ASan + UBSan)"
+echo "== build (gcc, RelWithDebInfo)"
+"$root/scripts/build.sh" build
+echo "== test (gcc, RelWithDebInfo)"
+run_tests build
+
+echo "== build (gcc, Debug, ASan + UBSan)"
 "$root/scripts/build.sh" build-asan -DMLAC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
-echo "== test (ASan + UBSan)"
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
-export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-ctest --test-dir "$root/build-asan" --output-on-failure -j2 --timeout 1800
+echo "== test (gcc, Debug, ASan + UBSan)"
+(
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+  export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  run_tests build-asan
+)
+
+echo "== build (gcc, Release)"
+"$root/scripts/build.sh" build-release -DCMAKE_BUILD_TYPE=Release
+echo "== test (gcc, Release)"
+run_tests build-release
+
+echo "== build (clang)"
+CC=clang "$root/scripts/build.sh" build-clang
+runtimes=$(ldd "$root/build-clang/mlac" | grep -cE 'lib(g|i)?omp' || true)
+if [[ "$runtimes" -ne 1 ]]; then
+  echo "test.sh: the clang build loads $runtimes OpenMP runtimes (want exactly one):" >&2
+  ldd "$root/build-clang/mlac" | grep -E 'omp' >&2
+  exit 1
+fi
+echo "== test (clang)"
+run_tests build-clang

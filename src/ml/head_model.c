@@ -77,7 +77,7 @@ static int num_opt(json_t *v, const char *key, double lo, double hi, double *out
 
 static int one_opt(head_opts *o, const char *key, json_t *v, int *grid_given, mlac_err *err)
 {
-    double x;
+    double x = 0;
     int rc = MLAC_OK;
     if (!strcmp(key, "head")) {
         const char *h = json_string_value(v);

@@ -97,7 +97,7 @@ static void test_round_trip_and_corruption(const char *dir)
 
     /* One flipped bit in the data: a miss. */
     int fd = open(path, O_RDWR);
-    unsigned char byte;
+    unsigned char byte = 0;
     CHECK(fd >= 0 && pread(fd, &byte, 1, 120) == 1);
     byte ^= 0x10;
     CHECK(pwrite(fd, &byte, 1, 120) == 1);
