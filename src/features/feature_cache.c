@@ -1,6 +1,6 @@
 /* feature_cache.c — the on-disk feature cache (see feature_cache.h).
  *
- * Entry file <dir>/<k0k1>/<key>.f32, native byte order (the cache is local to a machine):
+ * Entry file <dir>/<k0k1>/<key>.f32, a sealed image (core/sealed.h, little-endian):
  *   0   magic "MLACFEAT"            8 bytes
  *   8   FEATURE_CACHE_VERSION       u32
  *   12  0                           u32
@@ -24,10 +24,10 @@
 #include "core/buf.h"
 #include "core/fsutil.h"
 #include "core/hash.h"
+#include "core/sealed.h"
 
 #define FC_MAGIC "MLACFEAT"
-#define FC_HEADER 88
-#define FC_SUM 32
+#define FC_HEADER 88 /* magic, version, reserved u32, count u64, key */
 #define FC_MAX_COUNT ((size_t)1 << 28) /* 1 GiB of floats */
 
 struct feature_cache {
@@ -102,7 +102,7 @@ static int entry_path(const feature_cache *c, const char *key, char *path, size_
 
 static size_t entry_size(size_t count)
 {
-    return FC_HEADER + count * sizeof(float) + FC_SUM;
+    return FC_HEADER + count * sizeof(float) + SEALED_SUM;
 }
 
 int feature_cache_get(feature_cache *c, const char *key, float *out, size_t count)
@@ -116,22 +116,20 @@ int feature_cache_get(feature_cache *c, const char *key, float *out, size_t coun
     buf_init(&b, size);
     mlac_err ignored;
     int hit = 0;
-    if (fs_read_file(path, &b, size, &ignored) || b.len != size)
-        goto out;
-    const unsigned char *p = (const unsigned char *)b.data;
+    sealed_reader r;
     uint32_t version;
-    uint64_t n;
-    memcpy(&version, p + 8, sizeof version);
-    memcpy(&n, p + 16, sizeof n);
-    if (memcmp(p, FC_MAGIC, 8) || version != FEATURE_CACHE_VERSION || n != (uint64_t)count ||
-        memcmp(p + 24, key, 64))
+    char stored_key[64];
+    if (fs_read_file(path, &b, size, &ignored) || b.len != size ||
+        sealed_read_begin(&r, b.data, b.len, FC_MAGIC, &version, "feature cache entry", &ignored) ||
+        version != FEATURE_CACHE_VERSION)
         goto out;
-    unsigned char sum[32];
-    hash_sha256(p, size - FC_SUM, sum);
-    if (memcmp(sum, p + size - FC_SUM, FC_SUM))
+    sealed_get_u32(&r); /* reserved */
+    uint64_t n = sealed_get_u64(&r);
+    sealed_get_bytes(&r, stored_key, 64);
+    if (n != (uint64_t)count || memcmp(stored_key, key, 64))
         goto out;
-    memcpy(out, p + FC_HEADER, count * sizeof(float));
-    hit = 1;
+    sealed_get_f32s(&r, out, count);
+    hit = !sealed_read_end(&r, "feature cache entry", &ignored);
 out:
     buf_release(&b);
     return hit;
@@ -150,24 +148,20 @@ int feature_cache_put(feature_cache *c, const char *key, const float *data, size
     char path[4096], dir[4096];
     if (entry_path(c, key, path, sizeof path, dir))
         return mlac_errf(err, MLAC_EINVAL, "feature cache path under '%s' is too long", c->dir);
-    size_t size = entry_size(count);
-    unsigned char *e = malloc(size);
-    if (!e)
-        return mlac_errf(err, MLAC_ENOMEM, "out of memory for a feature cache entry");
-    uint32_t version = FEATURE_CACHE_VERSION, zero = 0;
-    uint64_t n = count;
-    memcpy(e, FC_MAGIC, 8);
-    memcpy(e + 8, &version, 4);
-    memcpy(e + 12, &zero, 4);
-    memcpy(e + 16, &n, 8);
-    memcpy(e + 24, key, 64);
-    if (count)
-        memcpy(e + FC_HEADER, data, count * sizeof(float));
-    hash_sha256(e, size - FC_SUM, e + size - FC_SUM);
-    int rc = fs_mkdir_p(dir, err);
+    buf e;
+    buf_init(&e, 0);
+    sealed_writer w;
+    sealed_write_begin(&w, FC_MAGIC, FEATURE_CACHE_VERSION, 0, err);
+    sealed_put_u32(&w, 0);
+    sealed_put_u64(&w, count);
+    sealed_put_bytes(&w, key, 64);
+    sealed_put_f32s(&w, data, count);
+    int rc = sealed_write_end(&w, &e);
     if (rc == MLAC_OK)
-        rc = fs_write_atomic(path, e, size, err);
-    free(e);
+        rc = fs_mkdir_p(dir, err);
+    if (rc == MLAC_OK)
+        rc = fs_write_atomic(path, e.data, e.len, err);
+    buf_release(&e);
     if (rc)
         mlac_err_prefix(err, "feature cache: ");
     return rc;

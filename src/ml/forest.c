@@ -14,7 +14,7 @@
  * OOB AUC is stats/metrics.h's metric_roc_auc (average ranks for ties, like sklearn).
  */
 #include "ml/forest.h"
-#include "core/hash.h"
+#include "core/sealed.h"
 #include "core/pool.h"
 #include "core/rng.h"
 #include "stats/metrics.h"
@@ -792,114 +792,47 @@ void forest_get_info(const forest *f, forest_info *info)
  * All little-endian. Depths are not stored: load recomputes them from the links. */
 #define FOREST_MAGIC "MLACFRST"
 #define FOREST_VERSION 1u
+#define FOREST_WHAT "forest image"
 #define NODE_BYTES 28u
-
-static void le_put(unsigned char *p, uint64_t v, int n)
-{
-    for (int i = 0; i < n; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static int put_u32(buf *b, uint32_t v, mlac_err *err)
-{
-    unsigned char p[4];
-    le_put(p, v, 4);
-    return buf_append(b, p, 4, err);
-}
-
-static int put_u64(buf *b, uint64_t v, mlac_err *err)
-{
-    unsigned char p[8];
-    le_put(p, v, 8);
-    return buf_append(b, p, 8, err);
-}
-
-static int put_f64(buf *b, double v, mlac_err *err)
-{
-    uint64_t bits;
-    memcpy(&bits, &v, 8);
-    return put_u64(b, bits, err);
-}
 
 int forest_save(const forest *f, buf *out, mlac_err *err)
 {
     const forest_info *in = &f->info;
-    buf b;
-    buf_init(&b, out->max);
-    int rc = buf_append(&b, FOREST_MAGIC, 8, err);
-    rc = rc ? rc : put_u32(&b, FOREST_VERSION, err);
-    rc = rc ? rc : put_u64(&b, in->dim, err);
-    rc = rc ? rc : put_u32(&b, (uint32_t)in->n_trees, err);
-    rc = rc ? rc : put_u32(&b, (uint32_t)in->max_depth, err);
-    rc = rc ? rc : put_u32(&b, (uint32_t)in->max_features, err);
-    rc = rc ? rc : put_u32(&b, (uint32_t)in->min_samples_leaf, err);
-    rc = rc ? rc : put_u32(&b, (uint32_t)in->bootstrap, err);
-    rc = rc ? rc : put_u32(&b, (uint32_t)in->tuned, err);
-    rc = rc ? rc : put_u32(&b, (uint32_t)in->n_grid, err);
-    for (int d = 0; !rc && d < in->n_grid; d++) {
-        rc = put_u32(&b, (uint32_t)in->depth_grid[d], err);
-        rc = rc ? rc : put_f64(&b, in->oob_auc[d], err);
+    sealed_writer w;
+    sealed_write_begin(&w, FOREST_MAGIC, FOREST_VERSION, out->max, err);
+    sealed_put_u64(&w, in->dim);
+    sealed_put_u32(&w, (uint32_t)in->n_trees);
+    sealed_put_u32(&w, (uint32_t)in->max_depth);
+    sealed_put_u32(&w, (uint32_t)in->max_features);
+    sealed_put_u32(&w, (uint32_t)in->min_samples_leaf);
+    sealed_put_u32(&w, (uint32_t)in->bootstrap);
+    sealed_put_u32(&w, (uint32_t)in->tuned);
+    sealed_put_u32(&w, (uint32_t)in->n_grid);
+    for (int d = 0; d < in->n_grid; d++) {
+        sealed_put_u32(&w, (uint32_t)in->depth_grid[d]);
+        sealed_put_f64(&w, in->oob_auc[d]);
     }
-    for (int t = 0; !rc && t < in->n_trees; t++) {
+    for (int t = 0; t < in->n_trees; t++) {
         const ftree *tr = &f->trees[t];
-        rc = put_u32(&b, (uint32_t)tr->n_nodes, err);
-        for (size_t k = 0; !rc && k < tr->n_nodes; k++) {
+        sealed_put_u32(&w, (uint32_t)tr->n_nodes);
+        for (size_t k = 0; k < tr->n_nodes; k++) {
             const fnode *nd = &tr->nodes[k];
-            rc = put_u32(&b, (uint32_t)nd->feature, err);
-            rc = rc ? rc : put_u32(&b, (uint32_t)nd->left, err);
-            rc = rc ? rc : put_u32(&b, (uint32_t)nd->right, err);
-            rc = rc ? rc : put_f64(&b, nd->threshold, err);
-            rc = rc ? rc : put_f64(&b, nd->value, err);
+            sealed_put_u32(&w, (uint32_t)nd->feature);
+            sealed_put_u32(&w, (uint32_t)nd->left);
+            sealed_put_u32(&w, (uint32_t)nd->right);
+            sealed_put_f64(&w, nd->threshold);
+            sealed_put_f64(&w, nd->value);
         }
     }
-    if (!rc) {
-        unsigned char digest[32];
-        hash_sha256(b.data, b.len, digest);
-        rc = buf_append(&b, digest, 32, err);
-    }
-    rc = rc ? rc : buf_append(out, b.data, b.len, err);
-    buf_release(&b);
-    return rc;
-}
-
-typedef struct reader {
-    const unsigned char *p;
-    size_t n, off;
-    int short_read; /* set when a read ran past the end */
-} reader;
-
-static uint64_t get_le(reader *r, int n)
-{
-    if (r->n - r->off < (size_t)n) {
-        r->short_read = 1;
-        return 0;
-    }
-    uint64_t v = 0;
-    for (int i = n - 1; i >= 0; i--)
-        v = (v << 8) | r->p[r->off + (size_t)i];
-    r->off += (size_t)n;
-    return v;
-}
-
-static int32_t get_i32(reader *r)
-{
-    return (int32_t)(uint32_t)get_le(r, 4);
-}
-
-static double get_f64(reader *r)
-{
-    uint64_t bits = get_le(r, 8);
-    double v;
-    memcpy(&v, &bits, 8);
-    return v;
+    return sealed_write_end(&w, out);
 }
 
 /* Reads and checks one tree: links point forward, every node but the root has exactly one
  * parent, features are in range, values in [0, 1]. Fills depths. */
-static int load_tree(reader *r, ftree *t, size_t dim, int ti, mlac_err *err)
+static int load_tree(sealed_reader *r, ftree *t, size_t dim, int ti, mlac_err *err)
 {
-    uint32_t n_nodes = (uint32_t)get_le(r, 4);
-    if (r->short_read || n_nodes == 0 || n_nodes > (r->n - r->off) / NODE_BYTES || n_nodes > 0x7fffffffu)
+    uint32_t n_nodes = sealed_get_u32(r);
+    if (r->short_read || n_nodes == 0 || n_nodes > sealed_remaining(r) / NODE_BYTES || n_nodes > 0x7fffffffu)
         return mlac_errf(err, MLAC_EFORMAT, "forest image: tree %d has a bad node count", ti);
     t->nodes = calloc(n_nodes, sizeof *t->nodes);
     uint8_t *has_parent = calloc(n_nodes, 1);
@@ -911,11 +844,11 @@ static int load_tree(reader *r, ftree *t, size_t dim, int ti, mlac_err *err)
     t->n_nodes = t->cap = n_nodes;
     for (uint32_t k = 0; k < n_nodes; k++) {
         fnode *nd = &t->nodes[k];
-        nd->feature = get_i32(r);
-        nd->left = get_i32(r);
-        nd->right = get_i32(r);
-        nd->threshold = get_f64(r);
-        nd->value = get_f64(r);
+        nd->feature = sealed_get_i32(r);
+        nd->left = sealed_get_i32(r);
+        nd->right = sealed_get_i32(r);
+        nd->threshold = sealed_get_f64(r);
+        nd->value = sealed_get_f64(r);
         int ok = nd->value >= 0.0 && nd->value <= 1.0;
         if (nd->feature == -1) {
             ok = ok && nd->left == -1 && nd->right == -1;
@@ -942,35 +875,31 @@ out:
 int forest_load(const void *data, size_t n, forest **out, mlac_err *err)
 {
     *out = NULL;
-    const unsigned char *p = data;
-    if (n < 8 + 4 + 32 || memcmp(p, FOREST_MAGIC, 8) != 0)
-        return mlac_errf(err, MLAC_EFORMAT, "not a forest image (bad magic or too short: %zu bytes)", n);
-    unsigned char digest[32];
-    hash_sha256(p, n - 32, digest);
-    if (memcmp(digest, p + n - 32, 32) != 0)
-        return mlac_errf(err, MLAC_EFORMAT, "forest image is truncated or corrupt (checksum mismatch)");
-    reader r = {p, n - 32, 8, 0};
-    uint32_t version = (uint32_t)get_le(&r, 4);
+    sealed_reader r;
+    uint32_t version;
+    int rc = sealed_read_begin(&r, data, n, FOREST_MAGIC, &version, FOREST_WHAT, err);
+    if (rc)
+        return rc;
     if (version != FOREST_VERSION)
         return mlac_errf(err, MLAC_EFORMAT, "forest image version %u is not supported (expected %u)",
                          version, FOREST_VERSION);
     forest_info in = {0};
-    uint64_t dim = get_le(&r, 8);
-    uint32_t n_trees = (uint32_t)get_le(&r, 4);
-    in.max_depth = get_i32(&r);
-    in.max_features = get_i32(&r);
-    in.min_samples_leaf = get_i32(&r);
-    in.bootstrap = get_i32(&r);
-    in.tuned = get_i32(&r);
-    in.n_grid = get_i32(&r);
+    uint64_t dim = sealed_get_u64(&r);
+    uint32_t n_trees = sealed_get_u32(&r);
+    in.max_depth = sealed_get_i32(&r);
+    in.max_features = sealed_get_i32(&r);
+    in.min_samples_leaf = sealed_get_i32(&r);
+    in.bootstrap = sealed_get_i32(&r);
+    in.tuned = sealed_get_i32(&r);
+    in.n_grid = sealed_get_i32(&r);
     if (r.short_read || dim < 1 || dim > FOREST_MAX_DIM || n_trees < 1 || n_trees > FOREST_MAX_TREES ||
         in.max_depth < 0 || in.max_features < 1 || (uint64_t)in.max_features > dim ||
         in.min_samples_leaf < 1 || (unsigned)in.bootstrap > 1 || (unsigned)in.tuned > 1 ||
         in.n_grid < 0 || in.n_grid > FOREST_MAX_GRID)
         return mlac_errf(err, MLAC_EFORMAT, "forest image has an invalid header");
     for (int d = 0; d < in.n_grid; d++) {
-        in.depth_grid[d] = get_i32(&r);
-        in.oob_auc[d] = get_f64(&r);
+        in.depth_grid[d] = sealed_get_i32(&r);
+        in.oob_auc[d] = sealed_get_f64(&r);
         if (in.depth_grid[d] < 0 || (!isnan(in.oob_auc[d]) && !(in.oob_auc[d] >= 0.0 && in.oob_auc[d] <= 1.0)))
             return mlac_errf(err, MLAC_EFORMAT, "forest image has an invalid depth grid entry %d", d);
     }
@@ -980,11 +909,10 @@ int forest_load(const void *data, size_t n, forest **out, mlac_err *err)
     if (!f)
         return mlac_errf(err, MLAC_ENOMEM, "out of memory loading a forest of %u trees", n_trees);
     f->info = in;
-    int rc = MLAC_OK;
     for (int t = 0; t < in.n_trees && !rc; t++)
         rc = load_tree(&r, &f->trees[t], in.dim, t, err);
-    if (!rc && r.off != r.n)
-        rc = mlac_errf(err, MLAC_EFORMAT, "forest image has %zu unexpected trailing bytes", r.n - r.off);
+    if (!rc)
+        rc = sealed_read_end(&r, FOREST_WHAT, err);
     if (rc) {
         forest_free(f);
         return rc;

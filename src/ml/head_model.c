@@ -1,6 +1,6 @@
 /* head_model.c — options, inner CV, fit, score, save/load of the embedding head (see head_model.h). */
 #include "ml/head_model.h"
-#include "core/hash.h"
+#include "core/sealed.h"
 #include "core/pool.h"
 #include "core/rng.h"
 #include "ml/logistic.h"
@@ -449,7 +449,7 @@ int head_model_score(model *base, const float *x, size_t n, size_t dim, double *
 
 /* ---- save / load ---------------------------------------------------------------------------- */
 
-#define HEAD_FIXED 48 /* magic 8, version 4, head 4, dim 8, hidden 8, strength 8, intercept 8 */
+#define HEAD_WHAT "head model image"
 
 static size_t weight_count(int mlp, size_t dim, size_t hidden)
 {
@@ -461,65 +461,48 @@ int head_model_save(model *base, buf *out, mlac_err *err)
     head_state *m = (head_state *)base;
     if (!m->dim)
         return mlac_errf(err, MLAC_EINVAL, "%s: save called before fit or load", base->kind->name);
-    uint32_t version = HEAD_VERSION, head = (uint32_t)m->o.mlp;
-    uint64_t dim = m->dim, hidden = m->o.mlp ? m->mlp.hidden : 0;
-    double intercept = m->o.mlp ? 0.0 : m->lr.b;
-    const double *w = m->o.mlp ? m->mlp.params : m->lr.w;
-    size_t nw = weight_count(m->o.mlp, m->dim, (size_t)hidden);
-    size_t start = out->len;
-    int rc = buf_append(out, HEAD_MAGIC, 8, err);
-    rc = rc ? rc : buf_append(out, &version, 4, err);
-    rc = rc ? rc : buf_append(out, &head, 4, err);
-    rc = rc ? rc : buf_append(out, &dim, 8, err);
-    rc = rc ? rc : buf_append(out, &hidden, 8, err);
-    rc = rc ? rc : buf_append(out, &m->strength, 8, err);
-    rc = rc ? rc : buf_append(out, &intercept, 8, err);
-    rc = rc ? rc : buf_append(out, m->std.mean, m->dim * 8, err);
-    rc = rc ? rc : buf_append(out, m->std.scale, m->dim * 8, err);
-    rc = rc ? rc : buf_append(out, w, nw * 8, err);
-    if (!rc) {
-        unsigned char sum[32];
-        hash_sha256(out->data + start, out->len - start, sum);
-        rc = buf_append(out, sum, 32, err);
-    }
-    return rc;
+    size_t hidden = m->o.mlp ? m->mlp.hidden : 0;
+    sealed_writer w;
+    sealed_write_begin(&w, HEAD_MAGIC, HEAD_VERSION, out->max, err);
+    sealed_put_u32(&w, (uint32_t)m->o.mlp);
+    sealed_put_u64(&w, m->dim);
+    sealed_put_u64(&w, hidden);
+    sealed_put_f64(&w, m->strength);
+    sealed_put_f64(&w, m->o.mlp ? 0.0 : m->lr.b);
+    sealed_put_f64s(&w, m->std.mean, m->dim);
+    sealed_put_f64s(&w, m->std.scale, m->dim);
+    sealed_put_f64s(&w, m->o.mlp ? m->mlp.params : m->lr.w, weight_count(m->o.mlp, m->dim, hidden));
+    return sealed_write_end(&w, out);
 }
 
 int head_model_load(model *base, const void *data, size_t n, mlac_err *err)
 {
     head_state *m = (head_state *)base;
     const char *name = base->kind->name;
-    const unsigned char *p = data;
     clear_fit(m);
-    uint32_t version, head;
-    uint64_t dim, hidden;
-    double strength, intercept;
-    if (n < HEAD_FIXED + 32 || memcmp(p, HEAD_MAGIC, 8))
-        return mlac_errf(err, MLAC_EFORMAT, "%s model: not an mlac head (bad magic or too short)", name);
-    memcpy(&version, p + 8, 4);
-    memcpy(&head, p + 12, 4);
-    memcpy(&dim, p + 16, 8);
-    memcpy(&hidden, p + 24, 8);
-    memcpy(&strength, p + 32, 8);
-    memcpy(&intercept, p + 40, 8);
-    if (version != HEAD_VERSION || head > 1 || dim < 1 || dim > HEAD_MAX_DIM || (head && (hidden < 1 || hidden > 4096)) ||
-        (!head && hidden))
+    sealed_reader r;
+    uint32_t version;
+    int rc = sealed_read_begin(&r, data, n, HEAD_MAGIC, &version, HEAD_WHAT, err);
+    if (rc)
+        return mlac_err_prefix(err, "%s model: ", name);
+    uint32_t head = sealed_get_u32(&r);
+    uint64_t dim = sealed_get_u64(&r), hidden = sealed_get_u64(&r);
+    double strength = sealed_get_f64(&r), intercept = sealed_get_f64(&r);
+    if (r.short_read || version != HEAD_VERSION || head > 1 || dim < 1 || dim > HEAD_MAX_DIM ||
+        (head && (hidden < 1 || hidden > 4096)) || (!head && hidden))
         return mlac_errf(err, MLAC_EFORMAT, "%s model: bad header (version %u, head %u, dim %llu, hidden %llu)", name,
                          version, head, (unsigned long long)dim, (unsigned long long)hidden);
     size_t nw = weight_count((int)head, (size_t)dim, (size_t)hidden);
-    size_t want = HEAD_FIXED + (2 * (size_t)dim + nw) * 8 + 32;
-    if (n != want)
-        return mlac_errf(err, MLAC_EFORMAT, "%s model: %zu bytes, expected %zu (truncated?)", name, n, want);
-    unsigned char sum[32];
-    hash_sha256(p, n - 32, sum);
-    if (memcmp(sum, p + n - 32, 32))
-        return mlac_errf(err, MLAC_EFORMAT, "%s model is corrupt (checksum mismatch)", name);
-    double *vals = malloc((2 * (size_t)dim + nw) * sizeof *vals); /* mean | scale | weights */
+    size_t nvals = 2 * (size_t)dim + nw;
+    if (sealed_remaining(&r) != nvals * 8)
+        return mlac_errf(err, MLAC_EFORMAT, "%s model: %zu bytes, expected %zu (truncated?)", name, n,
+                         n - sealed_remaining(&r) + nvals * 8);
+    double *vals = malloc(nvals * sizeof *vals); /* mean | scale | weights */
     if (!vals)
         return mlac_errf(err, MLAC_ENOMEM, "%s: out of memory loading a model", name);
-    memcpy(vals, p + HEAD_FIXED, (2 * (size_t)dim + nw) * 8);
-    int rc = isfinite(strength) && strength >= 0 ? MLAC_OK
-                                                 : mlac_errf(err, MLAC_EFORMAT, "%s model: bad strength", name);
+    sealed_get_f64s(&r, vals, nvals);
+    rc = isfinite(strength) && strength >= 0 ? sealed_read_end(&r, HEAD_WHAT, err)
+                                             : mlac_errf(err, MLAC_EFORMAT, "%s model: bad strength", name);
     if (!rc)
         rc = standardize_set(&m->std, vals, vals + dim, (size_t)dim, err);
     if (!rc)
