@@ -13,27 +13,24 @@
  * MLAC_EMBED_THREADS are set. Every call has a deadline; past it, or on cancel, the whole
  * process group is killed. Failures — cannot start, killed by a signal, non-zero exit, no or
  * short output, wrong dimension or row count, NaN — become one message naming the command,
- * the call and the tail of the program's stderr. Uses posix_spawn, so it is safe to call from
- * a multi-threaded process (calls on one embedder must not overlap).
+ * the call and the tail of the program's stderr. Runs through core/spawn (posix_spawn), so it is
+ * safe to call from a multi-threaded process (calls on one embedder must not overlap).
  */
 #include "embed/embed.h"
 #include "audio/audio.h"
 #include "core/buf.h"
 #include "core/fsutil.h"
-#include "core/timeutil.h"
+#include "core/spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -201,13 +198,6 @@ static void free_env(char **env)
     free(env);
 }
 
-static void sleep_s(double s)
-{
-    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-    while (nanosleep(&ts, &ts) && errno == EINTR)
-        ;
-}
-
 /* Runs the command with args (NULL-terminated) in dir; stdout to out_path, stderr to err_path. */
 static int call_run(const cmd_embedder *c, const char *dir, const char *const *args, const char *out_path,
                     const char *err_path, call_result *res, mlac_err *err)
@@ -233,65 +223,18 @@ static int call_run(const cmd_embedder *c, const char *dir, const char *const *a
         argv[na++] = args[i];
     argv[na] = NULL;
 
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t at;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&at);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addchdir_np(&fa, dir);
-    sigset_t none, deflt;
-    sigemptyset(&none);
-    sigemptyset(&deflt);
-    sigaddset(&deflt, SIGPIPE);
-    sigaddset(&deflt, SIGINT);
-    sigaddset(&deflt, SIGTERM);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setsigdefault(&at, &deflt);
-    posix_spawnattr_setpgroup(&at, 0);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    pid_t pid;
-    int e = posix_spawn(&pid, "/bin/sh", &fa, &at, (char *const *)argv, env);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&at);
+    spawn_opts so = {.argv = argv, .env = env, .dir = dir, .stdout_path = out_path, .stderr_path = err_path,
+                     .timeout_s = c->timeout_s > 0 ? c->timeout_s : 600, .cancel = c->cancel, .new_group = 1};
+    spawn_result sr;
+    rc = spawn_run(&so, &sr, err);
     free(script);
     free_env(env);
-    if (e)
-        return mlac_errf(err, MLAC_EUNAVAIL, "cannot start embedder '%s': %s", c->command, strerror(e));
-
-    double deadline = time_now() + (c->timeout_s > 0 ? c->timeout_s : 600);
-    double nap = 0.002;
-    int status = 0;
-    for (;;) {
-        pid_t r = waitpid(pid, &status, WNOHANG);
-        if (r == pid)
-            break;
-        if (r < 0 && errno != EINTR) {
-            int e2 = errno;
-            kill(-pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-            return mlac_errf(err, MLAC_EINTERNAL, "waiting for embedder '%s': %s", c->command, strerror(e2));
-        }
-        int stop_cancel = c->cancel && *c->cancel;
-        if (stop_cancel || time_now() > deadline) {
-            kill(-pid, SIGKILL); /* the group: the shell and everything it started */
-            kill(pid, SIGKILL);
-            while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                ;
-            res->cancelled = stop_cancel;
-            res->timed_out = !stop_cancel;
-            break;
-        }
-        sleep_s(nap);
-        nap = nap < 0.05 ? nap * 1.5 : 0.05;
-    }
-    if (WIFEXITED(status)) {
-        res->exited = 1;
-        res->code = WEXITSTATUS(status);
-    } else {
-        res->code = WIFSIGNALED(status) ? WTERMSIG(status) : -1;
-    }
+    if (rc)
+        return mlac_err_prefix(err, "embedder '%s': ", c->command);
+    res->exited = sr.exited;
+    res->code = sr.code;
+    res->timed_out = sr.timed_out;
+    res->cancelled = sr.cancelled;
     return MLAC_OK;
 }
 

@@ -9,6 +9,7 @@
  */
 #include "report/report.h"
 #include "report_testutil.h"
+#include "core/spawn.h"
 #include "test.h"
 
 #include <cairo.h>
@@ -43,15 +44,20 @@ static const char *find_chromium(void)
 static int chromium(const char *bin, const char *tmp, const char *extra, const char *url, const char *out_path,
                     const char *err_path)
 {
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd,
-             "cd '%s' && timeout 120 '%s' --headless --no-sandbox --disable-gpu --disable-background-networking "
-             "--disable-quic --no-first-run --disable-component-update --disable-sync "
-             "--user-data-dir='%s/profile' --enable-logging=stderr --v=0 --window-size=1280,2000 %s '%s' "
-             ">'%s' 2>'%s'",
-             tmp, bin, tmp, extra, url, out_path, err_path);
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+    char profile[2100];
+    snprintf(profile, sizeof profile, "--user-data-dir=%s/profile", tmp);
+    const char *argv[] = {bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                          "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync",
+                          profile, "--enable-logging=stderr", "--v=0", "--window-size=1280,2000", extra, url, NULL};
+    spawn_opts o = {.argv = argv, .dir = tmp, .stdout_path = out_path, .stderr_path = err_path,
+                    .timeout_s = 120, .new_group = 1};
+    spawn_result r;
+    mlac_err err;
+    if (spawn_run(&o, &r, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    return r.exited ? r.code : -1;
 }
 
 /* Checks the DOM dump of a page: the script ran to the end and recorded no error. */
