@@ -1,4 +1,5 @@
-/* registry.c — the table of model kinds. A new model adds one extern and one row. */
+/* registry.c — the table of model kinds: the one list of models. A new model adds one extern
+ * and one row. The order is the order models are shown in (and the report's colour slots). */
 #include "ml/model.h"
 
 #include <stdio.h>
@@ -15,11 +16,11 @@ extern const struct model_kind model_resnet;
 static const struct model_kind *const registry[] = {
     &model_random_forest,
     &model_svm,
-    &model_birdnet,
-    &model_perch,
     &model_vgg,
     &model_mobilenet,
     &model_resnet,
+    &model_birdnet,
+    &model_perch,
     NULL,
 };
 

@@ -1,12 +1,10 @@
 /* palette.c — model colours and markers (see palette.h). */
 #include "report/palette.h"
+#include "ml/model.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *const registry[] = {"random_forest", "svm", "vgg", "mobilenet", "resnet", "birdnet", "perch"};
-#define N_REGISTRY (sizeof registry / sizeof registry[0])
 
 /* Okabe-Ito, in the order the registry takes them; the eighth (yellow, #F0E442) is darkened to
  * #C9B800 so that a line in it stays visible on white. */
@@ -15,10 +13,19 @@ static const unsigned okabe_ito[8] = {0x0072B2, 0xE69F00, 0x009E73, 0xD55E00,
 
 int palette_registry_rank(const char *model)
 {
-    for (size_t i = 0; i < N_REGISTRY; i++)
-        if (!strcmp(model, registry[i]))
+    const struct model_kind *const *kinds = model_all();
+    for (size_t i = 0; kinds[i]; i++)
+        if (!strcmp(model, kinds[i]->name))
             return (int)i;
     return -1;
+}
+
+static size_t registry_size(void)
+{
+    size_t n = 0;
+    for (const struct model_kind *const *k = model_all(); *k; k++)
+        n++;
+    return n;
 }
 
 static int cmp_models(const void *a, const void *b)
@@ -47,7 +54,7 @@ palette_style palette_for(const strlist *models, size_t i)
         size_t others = 0; /* other models before this one */
         for (size_t j = 0; j < i; j++)
             others += palette_registry_rank(models->items[j]) < 0;
-        slot = N_REGISTRY + others;
+        slot = registry_size() + others;
     }
     s.rgb = okabe_ito[slot % 8];
     s.marker = (int)(slot % MARK_COUNT);

@@ -18,7 +18,7 @@ declare -A may=(
   [ml]="core stats nn"
   [embed]="core audio"
   [exp]="core audio features stats store dataset nn ml embed"
-  [report]="core stats store"
+  [report]="core stats store nn ml"
   [serve]="core audio features stats store dataset nn ml embed exp report"
   [cli]="core audio features stats store dataset synth nn ml embed exp report serve"
 )

@@ -39,16 +39,16 @@ static const char *find_chromium(void)
     return hit;
 }
 
-/* Runs chromium headless on url with extra (--dump-dom or --screenshot=...); stdout to out_path,
+/* Runs chromium headless on url with one or two extra arguments (--dump-dom, --screenshot=...); stdout to out_path,
  * stderr to err_path. Returns the exit status. */
-static int chromium(const char *bin, const char *tmp, const char *extra, const char *url, const char *out_path,
-                    const char *err_path)
+static int chromium(const char *bin, const char *tmp, const char *extra, const char *extra2, const char *url,
+                    const char *out_path, const char *err_path)
 {
     char profile[2100];
     snprintf(profile, sizeof profile, "--user-data-dir=%s/profile", tmp);
     const char *argv[] = {bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                           "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync",
-                          profile, "--enable-logging=stderr", "--v=0", "--window-size=1280,2000", extra, url, NULL};
+                          profile, "--enable-logging=stderr", "--v=0", "--window-size=1280,2000", extra, extra2 ? extra2 : url, extra2 ? url : NULL, NULL};
     spawn_opts o = {.argv = argv, .dir = tmp, .stdout_path = out_path, .stderr_path = err_path,
                     .timeout_s = 120, .new_group = 1};
     spawn_result r;
@@ -67,7 +67,7 @@ static void check_dom(const char *bin, const char *tmp, const char *page, int se
     snprintf(url, sizeof url, "file://%s%s", page, selftest ? "#mlac-selftest" : "");
     snprintf(out, sizeof out, "%s/dom.html", tmp);
     snprintf(errp, sizeof errp, "%s/dom.err", tmp);
-    int rc = chromium(bin, tmp, "--dump-dom", url, out, errp);
+    int rc = chromium(bin, tmp, "--dump-dom", NULL, url, out, errp);
     CHECK_MSG(rc == 0, "chromium --dump-dom %s exited with %d", page, rc);
     char *dom = tu_read(out), *log = tu_read(errp);
     CHECK_MSG(dom && strstr(dom, "data-report-ready=\"1\""), "%s: the script did not run to the end", page);
@@ -87,10 +87,10 @@ static void check_screenshot(const char *bin, const char *tmp, const char *page)
     char url[2200], shot[1200], arg[1300], out[1200], errp[1200];
     snprintf(url, sizeof url, "file://%s", page);
     snprintf(shot, sizeof shot, "%s/shot.png", tmp);
-    snprintf(arg, sizeof arg, "--hide-scrollbars --screenshot='%s'", shot);
+    snprintf(arg, sizeof arg, "--screenshot=%s", shot);
     snprintf(out, sizeof out, "%s/shot.out", tmp);
     snprintf(errp, sizeof errp, "%s/shot.err", tmp);
-    int rc = chromium(bin, tmp, arg, url, out, errp);
+    int rc = chromium(bin, tmp, "--hide-scrollbars", arg, url, out, errp);
     CHECK_MSG(rc == 0, "chromium --screenshot exited with %d", rc);
     cairo_surface_t *s = cairo_image_surface_create_from_png(shot);
     CHECK_MSG(cairo_surface_status(s) == CAIRO_STATUS_SUCCESS, "the screenshot does not decode");
@@ -146,7 +146,7 @@ static void check_detects_errors(const char *bin, const char *tmp, const char *p
     snprintf(url, sizeof url, "file://%s", bad);
     snprintf(out, sizeof out, "%s/bad.dom", tmp);
     snprintf(errp, sizeof errp, "%s/bad.err", tmp);
-    chromium(bin, tmp, "--dump-dom", url, out, errp);
+    chromium(bin, tmp, "--dump-dom", NULL, url, out, errp);
     char *dom = tu_read(out);
     CHECK_MSG(dom && strstr(dom, "MLAC_JS_ERROR") && strstr(dom, "no_such_function_in_the_report"),
               "a page with an error was not caught");
