@@ -13,15 +13,20 @@
 
 int fs_read_file(const char *path, buf *out, size_t max, mlac_err *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO (or a device) must not block the run; only regular files are
+     * read, and the flag is cleared before reading. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
         return mlac_errf(err, errno == ENOENT ? MLAC_ENOTFOUND : MLAC_EIO, "cannot open '%s': %s",
                          path, strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int dir = S_ISDIR(st.st_mode);
         close(fd);
-        return mlac_errf(err, MLAC_EIO, "'%s' is a directory, not a file", path);
+        return dir ? mlac_errf(err, MLAC_EIO, "'%s' is a directory, not a file", path)
+                   : mlac_errf(err, MLAC_EIO, "'%s' is not a regular file (a FIFO, socket or device?)", path);
     }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     if (max && st.st_size > (off_t)max) {
         close(fd);
         return mlac_errf(err, MLAC_ENOMEM, "'%s' is larger than the limit of %zu bytes", path, max);
