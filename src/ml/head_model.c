@@ -1,5 +1,6 @@
 /* head_model.c — options, inner CV, fit, score, save/load of the embedding head (see head_model.h). */
 #include "ml/head_model.h"
+#include "core/options.h"
 #include "core/sealed.h"
 #include "core/pool.h"
 #include "core/rng.h"
@@ -9,6 +10,7 @@
 #include "stats/metrics.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,13 +51,44 @@ typedef struct head_state {
 
 /* ---- options ------------------------------------------------------------------------------ */
 
-static void opts_default(head_opts *o)
-{
-    memset(o, 0, sizeof *o);
-    o->C = 1.0;
-    o->cv_folds = 3;
-    mlp_options_default(&o->mo);
-}
+/* What the option table parses into; copied into head_opts (mlp sizes are size_t there). */
+typedef struct head_option_values {
+    int mlp, cv, cv_folds, hidden, batch, max_epochs, patience;
+    double C, alpha, lr, val_fraction;
+    double grid[HEAD_MAX_GRID];
+    size_t n_grid; /* 0: the default grid of the chosen head */
+} head_option_values;
+
+static const char *const head_names[] = {"logistic", "mlp", NULL};
+
+const option_spec head_model_options[] = {
+    {.key = "head", .type = OPTION_ENUM, .offset = offsetof(head_option_values, mlp), .choices = head_names,
+     .dflt = 0, .help = "logistic: L2 logistic regression; mlp: one hidden layer of ReLU units"},
+    {.key = "C", .type = OPTION_NUM, .offset = offsetof(head_option_values, C), .lo = 1e-12, .hi = 1e12, .dflt = 1,
+     .help = "logistic regularisation strength (inverse), when not chosen by head_cv"},
+    {.key = "head_cv", .type = OPTION_BOOL, .offset = offsetof(head_option_values, cv), .dflt = 0,
+     .help = "choose C (logistic) or alpha (mlp) from grid by inner cross-validation"},
+    {.key = "grid", .type = OPTION_NUM_LIST, .offset = offsetof(head_option_values, grid), .lo = 1e-12, .hi = 1e12,
+     .max_items = HEAD_MAX_GRID, .count_offset = offsetof(head_option_values, n_grid),
+     .dflt_text = "C 0.001..100 or alpha 1e-4..1", .help = "candidates for head_cv"},
+    {.key = "cv_folds", .type = OPTION_INT, .offset = offsetof(head_option_values, cv_folds), .lo = 2, .hi = 10,
+     .dflt = 3, .help = "inner folds of head_cv"},
+    {.key = "hidden", .type = OPTION_INT, .offset = offsetof(head_option_values, hidden), .lo = 1, .hi = 4096,
+     .dflt = 128, .help = "mlp: hidden units"},
+    {.key = "alpha", .type = OPTION_NUM, .offset = offsetof(head_option_values, alpha), .lo = 0, .hi = 1e6,
+     .dflt = 1e-4, .help = "mlp: L2 weight decay"},
+    {.key = "lr", .type = OPTION_NUM, .offset = offsetof(head_option_values, lr), .lo = 1e-8, .hi = 1, .dflt = 1e-3,
+     .help = "mlp: Adam step size"},
+    {.key = "batch", .type = OPTION_INT, .offset = offsetof(head_option_values, batch), .lo = 1, .hi = 65536,
+     .dflt = 200, .help = "mlp: rows per step (capped at the training rows)"},
+    {.key = "max_epochs", .type = OPTION_INT, .offset = offsetof(head_option_values, max_epochs), .lo = 1,
+     .hi = 100000, .dflt = 200, .help = "mlp: most epochs"},
+    {.key = "patience", .type = OPTION_INT, .offset = offsetof(head_option_values, patience), .lo = 1, .hi = 10000,
+     .dflt = 10, .help = "mlp: epochs without validation improvement before stopping"},
+    {.key = "val_fraction", .type = OPTION_NUM, .offset = offsetof(head_option_values, val_fraction), .lo = 0,
+     .hi = 0.5, .dflt = 0.1, .help = "mlp: share of the training rows held out for early stopping"},
+    OPTION_END,
+};
 
 static void grid_default(head_opts *o)
 {
@@ -66,82 +99,28 @@ static void grid_default(head_opts *o)
     memcpy(o->grid, g, o->n_grid * sizeof *g);
 }
 
-static int num_opt(json_t *v, const char *key, double lo, double hi, double *out, mlac_err *err)
-{
-    double x = json_number_value(v);
-    if (!json_is_number(v) || !isfinite(x) || x < lo || x > hi)
-        return mlac_errf(err, MLAC_EINVAL, "head option '%s' must be a number from %g to %g", key, lo, hi);
-    *out = x;
-    return MLAC_OK;
-}
-
-static int one_opt(head_opts *o, const char *key, json_t *v, int *grid_given, mlac_err *err)
-{
-    double x = 0;
-    int rc = MLAC_OK;
-    if (!strcmp(key, "head")) {
-        const char *h = json_string_value(v);
-        if (!h || (strcmp(h, "logistic") && strcmp(h, "mlp")))
-            return mlac_errf(err, MLAC_EINVAL, "head option 'head' must be \"logistic\" or \"mlp\"");
-        o->mlp = !strcmp(h, "mlp");
-    } else if (!strcmp(key, "head_cv")) {
-        if (!json_is_boolean(v))
-            return mlac_errf(err, MLAC_EINVAL, "head option 'head_cv' must be true or false");
-        o->cv = json_is_true(v);
-    } else if (!strcmp(key, "C")) {
-        rc = num_opt(v, key, 1e-12, 1e12, &o->C, err);
-    } else if (!strcmp(key, "grid")) {
-        size_t n = json_array_size(v);
-        if (!json_is_array(v) || n < 1 || n > HEAD_MAX_GRID)
-            return mlac_errf(err, MLAC_EINVAL, "head option 'grid' must be a list of 1 to %d numbers", HEAD_MAX_GRID);
-        for (size_t i = 0; !rc && i < n; i++)
-            rc = num_opt(json_array_get(v, i), "grid", 1e-12, 1e12, &o->grid[i], err);
-        o->n_grid = n;
-        *grid_given = 1;
-    } else if (!strcmp(key, "cv_folds")) {
-        if (!(rc = num_opt(v, key, 2, 10, &x, err)))
-            o->cv_folds = (int)x;
-    } else if (!strcmp(key, "hidden")) {
-        if (!(rc = num_opt(v, key, 1, 4096, &x, err)))
-            o->mo.hidden = (size_t)x;
-    } else if (!strcmp(key, "alpha")) {
-        rc = num_opt(v, key, 0, 1e6, &o->mo.alpha, err);
-    } else if (!strcmp(key, "lr")) {
-        rc = num_opt(v, key, 1e-8, 1, &o->mo.lr, err);
-    } else if (!strcmp(key, "batch")) {
-        if (!(rc = num_opt(v, key, 1, 65536, &x, err)))
-            o->mo.batch = (size_t)x;
-    } else if (!strcmp(key, "max_epochs")) {
-        if (!(rc = num_opt(v, key, 1, 100000, &x, err)))
-            o->mo.max_epochs = (int)x;
-    } else if (!strcmp(key, "patience")) {
-        if (!(rc = num_opt(v, key, 1, 10000, &x, err)))
-            o->mo.patience = (int)x;
-    } else if (!strcmp(key, "val_fraction")) {
-        rc = num_opt(v, key, 0, 0.5, &o->mo.val_fraction, err);
-    } else {
-        return mlac_errf(err, MLAC_EINVAL, "unknown head option '%s' (known: head, C, head_cv, grid, cv_folds, "
-                         "hidden, alpha, lr, batch, max_epochs, patience, val_fraction)", key);
-    }
-    return rc;
-}
-
 static int parse_opts(json_t *j, head_opts *o, mlac_err *err)
 {
-    opts_default(o);
-    int grid_given = 0;
-    if (j && !json_is_null(j)) {
-        if (!json_is_object(j))
-            return mlac_errf(err, MLAC_EINVAL, "head options must be a JSON object");
-        const char *key;
-        json_t *v;
-        json_object_foreach(j, key, v) {
-            int rc = one_opt(o, key, v, &grid_given, err);
-            if (rc)
-                return rc;
-        }
-    }
-    if (!grid_given)
+    head_option_values v;
+    int rc = options_parse("head", head_model_options, j, &v, err);
+    if (rc)
+        return rc;
+    memset(o, 0, sizeof *o);
+    mlp_options_default(&o->mo);
+    o->mlp = v.mlp;
+    o->C = v.C;
+    o->cv = v.cv;
+    o->cv_folds = v.cv_folds;
+    o->mo.hidden = (size_t)v.hidden;
+    o->mo.alpha = v.alpha;
+    o->mo.lr = v.lr;
+    o->mo.batch = (size_t)v.batch;
+    o->mo.max_epochs = v.max_epochs;
+    o->mo.patience = v.patience;
+    o->mo.val_fraction = v.val_fraction;
+    o->n_grid = v.n_grid;
+    memcpy(o->grid, v.grid, v.n_grid * sizeof *v.grid);
+    if (!o->n_grid)
         grid_default(o);
     return MLAC_OK;
 }

@@ -25,6 +25,7 @@
 #define MLAC_ML_HEAD_MODEL_H
 
 #include <jansson.h>
+#include "core/options.h"
 #include "ml/model.h"
 
 int head_model_create(const struct model_kind *kind, const model_config *cfg, model **out, mlac_err *err);
@@ -35,6 +36,8 @@ int head_model_save(model *m, buf *out, mlac_err *err);
 int head_model_load(model *m, const void *data, size_t n, mlac_err *err);
 void head_model_describe(model *m, json_t *out);
 void head_model_free(model *m);
+/* The option table of the head (core/options.h), shared by birdnet and perch. */
+extern const struct option_spec head_model_options[];
 
 
 #endif

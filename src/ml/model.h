@@ -36,6 +36,8 @@ struct model_kind {
     const char *name;        /* registry name: "random_forest", "svm", ... */
     const char *description; /* one line for --help and reports */
     enum model_input input;
+    /* The model's options (core/options.h), for parsing and --help; NULL when it has none. */
+    const struct option_spec *options;
     int (*create)(const model_config *cfg, model **out, mlac_err *err);
     /* x (n, dim) row-major, y (n,) in {0,1}. */
     int (*fit)(model *m, const float *x, const int *y, size_t n, size_t dim, mlac_err *err);

@@ -14,6 +14,7 @@ static int birdnet_create(const model_config *cfg, model **out, mlac_err *err)
 
 const struct model_kind model_birdnet = {
     .name = "birdnet",
+    .options = head_model_options,
     .description = "BirdNET v2.4 embeddings (48 kHz, 3 s windows, 1024-d, pooled over a clip) with a shallow head: L2 logistic regression or a 1-hidden-layer MLP",
     .input = INPUT_EMBEDDING,
     .create = birdnet_create,

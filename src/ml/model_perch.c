@@ -14,6 +14,7 @@ static int perch_create(const model_config *cfg, model **out, mlac_err *err)
 
 const struct model_kind model_perch = {
     .name = "perch",
+    .options = head_model_options,
     .description = "Perch embeddings (32 kHz, 5 s windows from data_5s, 1280-d v1 / 1536-d v2, pooled) with a shallow head: L2 logistic regression or a 1-hidden-layer MLP",
     .input = INPUT_EMBEDDING,
     .create = perch_create,

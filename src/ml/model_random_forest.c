@@ -10,8 +10,10 @@
  */
 #include "ml/forest.h"
 #include "ml/model.h"
+#include "core/options.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,69 +25,49 @@ typedef struct rf_model {
     forest *f; /* NULL until fitted or loaded */
 } rf_model;
 
-static int opt_int(json_t *v, const char *key, int lo, int *out, mlac_err *err)
-{
-    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > 1000000000)
-        return mlac_errf(err, MLAC_EINVAL, "random_forest option '%s' must be an integer >= %d", key, lo);
-    *out = (int)json_integer_value(v);
-    return MLAC_OK;
-}
+/* The options of random_forest, parsed by core/options into rf_options and copied into the
+ * forest's parameters. */
+typedef struct rf_options {
+    int n_trees, max_depth, max_features, min_samples_leaf, bootstrap;
+    size_t n_grid;
+    int depth_grid[FOREST_MAX_GRID];
+} rf_options;
 
-/* A depth: integer >= 0 or null, 0 and null meaning unlimited. */
-static int opt_depth(json_t *v, const char *key, int *out, mlac_err *err)
-{
-    if (json_is_null(v)) {
-        *out = FOREST_DEPTH_UNLIMITED;
-        return MLAC_OK;
-    }
-    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 1000000)
-        return mlac_errf(err, MLAC_EINVAL,
-                         "random_forest option '%s' must hold depths >= 1, or 0/null for unlimited", key);
-    *out = (int)json_integer_value(v);
-    return MLAC_OK;
-}
+static const double default_depth_grid[] = {4, 8, 16, FOREST_DEPTH_UNLIMITED};
+
+static const option_spec rf_option_table[] = {
+    {.key = "n_trees", .type = OPTION_INT, .offset = offsetof(rf_options, n_trees), .lo = 1,
+     .hi = FOREST_MAX_TREES, .dflt = 100, .help = "trees in the forest"},
+    {.key = "max_depth", .type = OPTION_INT, .offset = offsetof(rf_options, max_depth), .lo = 0, .hi = 1000000,
+     .dflt = FOREST_DEPTH_TUNE, .null_ok = 1, .null_value = FOREST_DEPTH_UNLIMITED, .dflt_text = "tuned",
+     .help = "fixed depth; 0 or null = unlimited; absent = tuned on out-of-bag ROC-AUC over depth_grid"},
+    {.key = "depth_grid", .type = OPTION_INT_LIST, .offset = offsetof(rf_options, depth_grid), .lo = 0,
+     .hi = 1000000, .null_ok = 1, .null_value = FOREST_DEPTH_UNLIMITED, .max_items = FOREST_MAX_GRID,
+     .count_offset = offsetof(rf_options, n_grid), .dflt_items = default_depth_grid, .dflt_count = 4,
+     .help = "depths tried when tuning (0 or null = unlimited)"},
+    {.key = "max_features", .type = OPTION_INT, .offset = offsetof(rf_options, max_features), .lo = 1,
+     .hi = FOREST_MAX_DIM, .token = "sqrt", .token_value = 0, .dflt = 0,
+     .help = "features tried per split; sqrt = floor(sqrt(features))"},
+    {.key = "min_samples_leaf", .type = OPTION_INT, .offset = offsetof(rf_options, min_samples_leaf), .lo = 1,
+     .hi = 1000000, .dflt = 1, .help = "fewest training clips in a leaf"},
+    {.key = "bootstrap", .type = OPTION_BOOL, .offset = offsetof(rf_options, bootstrap), .dflt = 1,
+     .help = "each tree sees a bootstrap sample (false: every clip once, no out-of-bag tuning)"},
+    OPTION_END,
+};
 
 static int parse_options(json_t *opts, forest_params *p, mlac_err *err)
 {
-    if (!opts || json_is_null(opts))
-        return MLAC_OK;
-    if (!json_is_object(opts))
-        return mlac_errf(err, MLAC_EINVAL, "random_forest options must be a JSON object");
-    const char *key;
-    json_t *v;
-    json_object_foreach(opts, key, v) {
-        int rc = MLAC_OK;
-        if (strcmp(key, "n_trees") == 0) {
-            rc = opt_int(v, key, 1, &p->n_trees, err);
-        } else if (strcmp(key, "max_depth") == 0) {
-            rc = opt_depth(v, key, &p->max_depth, err);
-        } else if (strcmp(key, "min_samples_leaf") == 0) {
-            rc = opt_int(v, key, 1, &p->min_samples_leaf, err);
-        } else if (strcmp(key, "max_features") == 0) {
-            if (json_is_string(v) && strcmp(json_string_value(v), "sqrt") == 0)
-                p->max_features = 0;
-            else
-                rc = opt_int(v, key, 1, &p->max_features, err);
-        } else if (strcmp(key, "bootstrap") == 0) {
-            if (!json_is_boolean(v))
-                return mlac_errf(err, MLAC_EINVAL, "random_forest option 'bootstrap' must be true or false");
-            p->bootstrap = json_is_true(v);
-        } else if (strcmp(key, "depth_grid") == 0) {
-            size_t n = json_array_size(v);
-            if (!json_is_array(v) || n < 1 || n > FOREST_MAX_GRID)
-                return mlac_errf(err, MLAC_EINVAL, "random_forest option 'depth_grid' must be an array of 1 to %d depths",
-                                 FOREST_MAX_GRID);
-            for (size_t i = 0; i < n && !rc; i++)
-                rc = opt_depth(json_array_get(v, i), key, &p->depth_grid[i], err);
-            p->n_grid = (int)n;
-        } else {
-            return mlac_errf(err, MLAC_EINVAL,
-                             "random_forest has no option '%s' (known: n_trees, max_depth, depth_grid, "
-                             "max_features, min_samples_leaf, bootstrap)", key);
-        }
-        if (rc)
-            return rc;
-    }
+    rf_options o;
+    int rc = options_parse("random_forest", rf_option_table, opts, &o, err);
+    if (rc)
+        return rc;
+    p->n_trees = o.n_trees;
+    p->max_depth = o.max_depth;
+    p->max_features = o.max_features;
+    p->min_samples_leaf = o.min_samples_leaf;
+    p->bootstrap = o.bootstrap;
+    p->n_grid = (int)o.n_grid;
+    memcpy(p->depth_grid, o.depth_grid, o.n_grid * sizeof *o.depth_grid);
     return MLAC_OK;
 }
 
@@ -195,6 +177,7 @@ static void rf_free(model *base)
 
 const struct model_kind model_random_forest = {
     .name = "random_forest",
+    .options = rf_option_table,
     .description = "random forest: 100 CART trees (Gini, sqrt features, bootstrap), max depth tuned on out-of-bag AUC",
     .input = INPUT_SUMMARY,
     .create = rf_create,

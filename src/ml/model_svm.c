@@ -22,10 +22,12 @@
 #include "core/hash.h"
 #include "core/pool.h"
 #include "ml/model.h"
+#include "core/options.h"
 #include "ml/standardize.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,31 +78,26 @@ static void make_quiet(void)
 
 /* ---- create / options -------------------------------------------------------------------- */
 
+typedef struct svm_options {
+    double C, gamma; /* gamma 0 = "scale" */
+} svm_options;
+
+static const option_spec svm_option_table[] = {
+    {.key = "C", .type = OPTION_NUM, .offset = offsetof(svm_options, C), .lo = 0, .lo_open = 1, .hi = 1e12,
+     .dflt = 1, .help = "penalty of the soft margin"},
+    {.key = "gamma", .type = OPTION_NUM, .offset = offsetof(svm_options, gamma), .lo = 0, .lo_open = 1,
+     .hi = 1e12, .token = "scale", .token_value = 0, .dflt = 0,
+     .help = "RBF kernel width; scale = 1 / (features x variance of the standardised training data)"},
+    OPTION_END,
+};
+
 static int svm_parse_options(json_t *opts, svm_state *m, mlac_err *err)
 {
-    if (!opts || json_is_null(opts))
-        return MLAC_OK;
-    if (!json_is_object(opts))
-        return mlac_errf(err, MLAC_EINVAL, "svm options must be a JSON object");
-    const char *key;
-    json_t *v;
-    json_object_foreach(opts, key, v) {
-        if (strcmp(key, "C") == 0) {
-            if (!json_is_number(v) || !(json_number_value(v) > 0) || !isfinite(json_number_value(v)))
-                return mlac_errf(err, MLAC_EINVAL, "svm option 'C' must be a number > 0");
-            m->C = json_number_value(v);
-        } else if (strcmp(key, "gamma") == 0) {
-            if (json_is_string(v) && strcmp(json_string_value(v), "scale") == 0)
-                m->gamma_opt = 0;
-            else if (json_is_number(v) && json_number_value(v) > 0 && isfinite(json_number_value(v)))
-                m->gamma_opt = json_number_value(v);
-            else
-                return mlac_errf(err, MLAC_EINVAL, "svm option 'gamma' must be a number > 0 or \"scale\"");
-        } else {
-            return mlac_errf(err, MLAC_EINVAL, "svm has no option '%s' (known: C, gamma)", key);
-        }
-    }
-    return MLAC_OK;
+    svm_options o;
+    int rc = options_parse("svm", svm_option_table, opts, &o, err);
+    m->C = o.C;
+    m->gamma_opt = o.gamma;
+    return rc;
 }
 
 static int svm_create(const model_config *cfg, model **out, mlac_err *err)
@@ -111,7 +108,6 @@ static int svm_create(const model_config *cfg, model **out, mlac_err *err)
         return mlac_errf(err, MLAC_ENOMEM, "out of memory creating svm");
     m->base.kind = &model_svm;
     m->n_threads = cfg->n_threads > 0 ? cfg->n_threads : 1;
-    m->C = 1.0;
     int rc = svm_parse_options(cfg->options, m, err);
     if (rc) {
         free(m);
@@ -584,6 +580,7 @@ static void svm_model_free(model *base)
 
 const struct model_kind model_svm = {
     .name = "svm",
+    .options = svm_option_table,
     .description = "support vector machine (libsvm C-SVC, RBF kernel, gamma 'scale') on standardised features",
     .input = INPUT_SUMMARY,
     .create = svm_create,
