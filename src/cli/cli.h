@@ -51,6 +51,7 @@ void cli_setup_logging(const config *cfg);
 
 /* The subcommands (one table row each in main.c). */
 int cmd_config(int argc, char **argv);
+int cmd_models(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_datasets(int argc, char **argv);
 int cmd_features(int argc, char **argv);

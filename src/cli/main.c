@@ -19,6 +19,7 @@ static const struct cli_command commands[] = {
     {"grid-search", cmd_grid_search, "the same as run-experiment over a full grid (all models by default)"},
     {"splits", cmd_splits, "print the exact training/test clips of every fold (for other tools)"},
     {"report", cmd_report, "draw the plots, HTML report and exports of a run"},
+    {"models", cmd_models, "list the models, what each reads, and their options with defaults"},
     {"config", cmd_config, "print the effective configuration and where each value came from"},
     {NULL, NULL, NULL},
 };

@@ -51,9 +51,9 @@ void options_defaults(const option_spec *table, void *target)
 static void describe_range(const option_spec *o, char *out, size_t n)
 {
     const char *what = is_int(o) ? "an integer" : "a number";
-    int len = snprintf(out, n, "%s %s %g", what, o->lo_open ? ">" : ">=", o->lo);
+    int len = snprintf(out, n, "%s %s %.10g", what, o->lo_open ? ">" : ">=", o->lo);
     if (isfinite(o->hi) && o->hi < 1e15)
-        len += snprintf(out + len, n - (size_t)len, " and <= %g", o->hi);
+        len += snprintf(out + len, n - (size_t)len, " and <= %.10g", o->hi);
     if (o->token)
         len += snprintf(out + len, n - (size_t)len, ", or \"%s\"", o->token);
     if (o->null_ok)

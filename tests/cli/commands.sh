@@ -40,4 +40,7 @@ printf 'this is not audio' > "$TMP/text.wav"
 expect_fail "bad audio names the file" "text.wav" "$MLAC" features "$TMP/text.wav"
 expect_fail "missing file names the file" "nope.wav" "$MLAC" features "$TMP/nope.wav"
 expect_fail "bad kind" "--kind must be" "$MLAC" features "$clip" --kind cqt
+check "models lists every model" bash -c "'$MLAC' models | grep -c '^[a-z_]* — ' | grep -qx 7"
+check "models shows option defaults" bash -c "'$MLAC' models random_forest | grep -Eq 'n_trees .*\(default 100\)'"
+expect_fail "models: unknown name" "unknown model 'nope'" "$MLAC" models nope
 finish
