@@ -83,7 +83,7 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         {"output-dir", OPT_CONFIG, "output_dir", "DIR", "results root"},
         {"run-id", OPT_CONFIG, "run_id", "ID", "run folder name (default: derived from the spec)"},
         {"max-concurrent", OPT_CONFIG, "max_concurrent", "M", "tasks at once (results do not depend on it)"},
-        {"threads", OPT_CONFIG, "threads", "T", "total thread budget (default: all cores)"},
+        {"threads", OPT_CONFIG, "threads", "T", "total thread budget (default: the CPUs this process may use)"},
         {"negatives", OPT_CONFIG, "negatives", "MODE", "auto, folder or others"},
         {"clip-seconds", OPT_CONFIG, "clip_seconds", "S", "clip length after centre crop/pad"},
         {"sample-rate", OPT_CONFIG, "sample_rate", "HZ", "analysis sample rate"},
