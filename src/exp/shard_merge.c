@@ -35,6 +35,7 @@ typedef struct merge_state {
     size_t n_src;
     json_t **chosen;         /* (n_tasks,) the kept entry of each task, borrowed from a source, or NULL */
     const char **chosen_from; /* (n_tasks,) the source's name */
+    unsigned char *duplicated; /* (n_tasks,) the task was found in two sources that differ */
     int counts[MERGE_MAX_COUNTS];
     size_t n_counts;
 } merge_state;
@@ -151,18 +152,28 @@ static int load_grid(merge_state *st, mlac_err *err)
         rc = mlac_errf(err, MLAC_ENOMEM, "out of memory for %zu tasks", st->n_tasks);
     if (!rc && !(st->chosen_from = calloc(st->n_tasks ? st->n_tasks : 1, sizeof *st->chosen_from)))
         rc = mlac_errf(err, MLAC_ENOMEM, "out of memory for %zu tasks", st->n_tasks);
+    if (!rc && !(st->duplicated = calloc(st->n_tasks ? st->n_tasks : 1, 1)))
+        rc = mlac_errf(err, MLAC_ENOMEM, "out of memory for %zu tasks", st->n_tasks);
     return rc;
 }
 
-/* The run's ledger files: every shards/<I>-of-<N>.jsonl, then tasks.jsonl, in name order. */
+/* The run's ledger files: tasks.jsonl first (a single-process ledger, or what the last merge
+ * kept, so merging again keeps the same entries), then every shards/<I>-of-<N>.jsonl in name order. */
 static int list_sources(merge_state *st, strlist *names, mlac_err *err)
 {
-    char prefix[512];
+    char prefix[512], path[512];
+    int exists = 0;
+    snprintf(path, sizeof path, "%s/tasks.jsonl", st->run_id);
+    int rc = store_exists(st->out, path, &exists, err);
+    if (!rc && exists)
+        rc = strlist_push(names, "tasks.jsonl", err);
+    if (rc)
+        return rc;
     snprintf(prefix, sizeof prefix, "%s/shards", st->run_id);
     strlist all;
     strlist_init(&all);
     mlac_err e = {0};
-    int rc = store_list(st->out, prefix, &all, &e);
+    rc = store_list(st->out, prefix, &all, &e);
     if (rc == MLAC_ENOTFOUND)
         rc = MLAC_OK; /* no shard has run: a single-process run, or nothing */
     else if (rc && err)
@@ -175,13 +186,6 @@ static int list_sources(merge_state *st, strlist *names, mlac_err *err)
             rc = strlist_push(names, rel, err);
     }
     strlist_release(&all);
-    char path[512];
-    int exists = 0;
-    snprintf(path, sizeof path, "%s/tasks.jsonl", st->run_id);
-    if (!rc)
-        rc = store_exists(st->out, path, &exists, err);
-    if (!rc && exists)
-        rc = strlist_push(names, "tasks.jsonl", err);
     if (!rc && names->n > MERGE_MAX_LEDGERS)
         rc = mlac_errf(err, MLAC_EINVAL, "'%s' holds %zu ledgers, more than %d", prefix, names->n, MERGE_MAX_LEDGERS);
     return rc;
@@ -215,17 +219,20 @@ static int take_entry(merge_state *st, const merge_source *src, json_t *e, merge
         return MLAC_OK;
     }
     if (json_equal(old, e))
-        return MLAC_OK; /* the same record twice: the merged tasks.jsonl beside the shard it came from */
+        return MLAC_OK; /* the same record twice: what a merge kept in tasks.jsonl, and its shard */
     if (is_ok(old) && is_ok(e) && !json_equal(json_object_get(old, "metrics"), json_object_get(e, "metrics")))
         return mlac_errf(err, MLAC_EFORMAT, "task '%s' has different metrics in '%s' and '%s' (shards of different "
                          "code or data?); remove the wrong ledger and merge again", id, st->chosen_from[k], src->name);
     char note[1400];
     snprintf(note, sizeof note, "%s in %s and %s", id, st->chosen_from[k], src->name);
-    rep->duplicates++;
     if (!is_ok(old) && is_ok(e)) { /* failed once, succeeded on a retry */
         st->chosen[k] = e;
         st->chosen_from[k] = src->name;
     }
+    if (st->duplicated[k])
+        return MLAC_OK; /* counted and named once per task */
+    st->duplicated[k] = 1;
+    rep->duplicates++;
     return strlist_push(&rep->duplicate_tasks, note, err);
 }
 
@@ -331,6 +338,7 @@ static void merge_state_release(merge_state *st)
     free(st->src);
     free(st->chosen);
     free(st->chosen_from);
+    free(st->duplicated);
     free(st->tasks);
     dataset_release(&st->data);
     if (st->have_spec)

@@ -27,7 +27,7 @@ typedef struct merge_report {
     size_t grid_tasks;     /* tasks of the grid */
     size_t done;           /* tasks with an entry in some ledger (ok or failed) */
     size_t failed;         /* of those, failed */
-    size_t duplicates;     /* tasks found in two or more ledgers that agree (one kept) */
+    size_t duplicates;     /* tasks in two or more ledgers with different records (one kept, the first success) */
     strlist ledgers;       /* "shards/0-of-3.jsonl (8 tasks)", one per ledger read */
     strlist missing;       /* "coyote/svm/n00004/r0/f1 (shard 2/3)" */
     strlist failed_tasks;  /* "coyote/svm/n00004/r0/f1: <error>" */
