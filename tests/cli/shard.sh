@@ -180,9 +180,11 @@ for _ in $(seq 1 500); do [ "$(cat "$TMP/kill/k/shards/0-of-2.jsonl" 2>/dev/null
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 killed_at=$(wc -l < "$TMP/kill/k/shards/0-of-2.jsonl")
-check "shard killed mid-run ($killed_at tasks done)" test "$killed_at" -ge 10 -a "$killed_at" -lt 100
+check "shard killed after some tasks ($killed_at done)" test "$killed_at" -ge 10
 printf '{"task_id":"coyote/svm/n0' >> "$TMP/kill/k/shards/0-of-2.jsonl" # and as if killed mid-write
 check "the killed shard reruns to the end" "$MLAC" "${BIG[@]}" --output-dir "$TMP/kill" --shard 0/2
+shard_tasks=$(grep -c "}\$" "$TMP/kill/k/shards/0-of-2.jsonl")
+check "the kill came before the shard's end ($killed_at of $shard_tasks)" test "$killed_at" -lt "$shard_tasks"
 "$MLAC" "${BIG[@]}" --output-dir "$TMP/kill" --shard 1/2 > /dev/null 2>&1 &
 pid=$!
 for _ in $(seq 1 500); do [ "$(cat "$TMP/kill/k/shards/1-of-2.jsonl" 2>/dev/null | wc -l)" -ge 5 ] && break; sleep 0.02; done
@@ -195,9 +197,10 @@ wait $pid
 rc=$?
 check "SIGTERM exits 75, worth a retry (rc $rc)" test $rc -eq 75
 stopped_at=$(wc -l < "$TMP/kill/k/shards/1-of-2.jsonl")
-check "SIGTERM stopped the shard early ($stopped_at tasks done)" test "$stopped_at" -lt 100
 check "every ledger line is whole after SIGTERM" bash -c "! grep -v '}\$' '$TMP/kill/k/shards/1-of-2.jsonl'"
 check "the stopped shard reruns to the end" "$MLAC" "${BIG[@]}" --output-dir "$TMP/kill" --shard 1/2
+shard_tasks=$(grep -c "}\$" "$TMP/kill/k/shards/1-of-2.jsonl")
+check "SIGTERM stopped the shard before its end ($stopped_at of $shard_tasks)" test "$stopped_at" -lt "$shard_tasks"
 check "killed and stopped shards merge" "$MLAC" merge --no-report "$TMP/kill/k"
 for f in summary.csv significance.csv curves.csv; do
   check "killed shards + merge: $f = one process" cmp "$TMP/bigone/k/$f" "$TMP/kill/k/$f"
