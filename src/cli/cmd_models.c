@@ -5,6 +5,7 @@
 #include "ml/model.h"
 
 #include <stdio.h>
+#include <sysexits.h>
 #include <string.h>
 
 static const char *input_name(enum model_input in)
@@ -38,7 +39,7 @@ int cmd_models(int argc, char **argv)
             char known[256];
             model_names(known, sizeof known);
             fprintf(stderr, "mlac: error: unknown model '%s' (known: %s)\n", names.items[i], known);
-            rc = 2;
+            rc = EX_USAGE;
             goto out;
         }
     for (const struct model_kind *const *k = model_all(); *k; k++) {
