@@ -49,16 +49,20 @@ start() {
   printf -v "$name" 'http://127.0.0.1:%s' "$(cat "$pf")"
   printf -v "${name}_pid" '%s' "$pid"
 }
-# stop PID: SIGTERM, must exit 0 within 10 s.
+# stop NAME: SIGTERM to its pid; it must exit 0 (sanitizer builds: no leak, no error) in 10 s.
 stop() {
-  kill -TERM "$1"
-  for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$1" 2>/dev/null; then
+  local pid_var=${1}_pid
+  local pid=${!pid_var}
+  kill -TERM "$pid"
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then
     bad "server $1 still running 10 s after SIGTERM"
-    kill -KILL "$1"
+    kill -KILL "$pid"
   fi
-  wait "$1"
-  chk "server exits 0 on SIGTERM" 0 $?
+  wait "$pid"
+  local rc=$?
+  chk "server $1 exits 0 on SIGTERM" 0 $rc
+  [[ $rc == 0 ]] || sed 's/^/    /' "$W/$1.err" | tail -40 >&2
 }
 
 req() { # METHOD URL [curl args] -> status; body $W/body, headers $W/hdr
@@ -89,6 +93,7 @@ enc() { # percent-encodes all but unreserved characters, byte by byte (pure bash
   done
   printf '%s\n' "$o"
 }
+writes() { curl -s --max-time 10 "$S/_stats" | jq -r .writes; }
 retry_test() { # URL JSON -> id
   curl -s --max-time 10 -X POST -H 'Content-Type: application/json' --data "$2" "$1/retry_test" | jq -r .id
 }
@@ -155,6 +160,7 @@ chk "then 200" 200 "$c"
 
 # return-reset-connection: no HTTP answer, nothing written, the retry succeeds
 id=$(retry_test "$S" '{"instructions":{"storage.objects.insert":["return-reset-connection"]}}')
+w0=$(writes)
 curl -s --max-time 10 -o /dev/null -X POST -H "x-retry-test-id: $id" --data-binary reset-me \
   "$S/upload/storage/v1/b/$B/o?uploadType=media&name=f%2Freset"
 rc=$?
@@ -163,6 +169,7 @@ c=$(req GET "$S/storage/v1/b/$B/o/$(enc f/reset)")
 chk "reset before the write: nothing stored" 404 "$c"
 c=$(req POST "$S/upload/storage/v1/b/$B/o?uploadType=media&name=f%2Freset" -H "x-retry-test-id: $id" --data-binary reset-me)
 chk "retried upload -> 200" 200 "$c"
+chk "reset, then retry: the object written exactly once" $((w0 + 1)) "$(writes)"
 
 # return-broken-stream-after-64K on a download: headers and exactly 64 KiB, then a reset
 id=$(retry_test "$S" '{"instructions":{"storage.objects.get":["return-broken-stream-after-64K"]}}')
@@ -192,6 +199,7 @@ head -c $((512 * 1024)) "$W/res" >"$W/res.c1"
 tail -c +$((256 * 1024 + 1)) "$W/res" >"$W/res.rest"
 c=$(req POST "$S/upload/storage/v1/b/$B/o?uploadType=resumable&name=f%2Fres" --data '')
 loc=$(hdr location)
+w0=$(writes)
 id=$(retry_test "$S" '{"instructions":{"storage.objects.insert":["return-broken-stream-after-256K"]}}')
 curl -s --max-time 10 -o /dev/null -X PUT -H "x-retry-test-id: $id" -H 'Content-Range: bytes 0-524287/*' \
   --data-binary @"$W/res.c1" "$loc"
@@ -204,6 +212,7 @@ chk "resumed from the persisted offset -> 200" 200 "$c"
 c=$(req GET "$S/storage/v1/b/$B/o/$(enc f/res)?alt=media")
 cmp -s "$W/body" "$W/res"
 chk "resumed upload: bytes identical, nothing twice or lost" 0 $?
+chk "broken chunk, then resume: one object written" $((w0 + 1)) "$(writes)"
 
 # stall-for-1.5s: answered normally after the stall; a client timeout fires first
 id=$(retry_test "$S" '{"instructions":{"storage.objects.get":["stall-for-1.5s","stall-for-1.5s"]}}')
@@ -268,7 +277,7 @@ c=$(req GET "$S/_stats")
 chk "still serving after malformed requests" 200 "$c"
 [[ -s $W/S.log ]] && jq -e 'has("method") and has("path") and has("status") and has("bytes")' \
   <(tail -1 "$W/S.log") >/dev/null && ok || bad "the --log file has JSON lines with method/path/status/bytes"
-stop "$S_pid"
+stop S
 if wait "$conformance_pid"; then
   ok
   echo "conformance: $(tail -1 "$W/conformance.out")"
@@ -276,7 +285,7 @@ else
   bad "conformance.sh against gcs_test_server:"
   grep -v '^PASS' "$W/conformance.out" >&2
 fi
-stop "$C_pid"
+stop C
 
 # --- auth: a test key, JWTs signed here, tokens that expire, sessions that expire
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/key.pem" 2>/dev/null
@@ -359,7 +368,7 @@ c=$(req GET "$MD/instance/service-accounts/default/token" -H 'Metadata-Flavor: G
 fresh=$(js .access_token)
 c=$(req PUT "$loc" -H "Authorization: Bearer $fresh" -H 'Content-Range: bytes */*')
 chk "the upload session expired after --session-ttl 1 -> 404" 404 "$c"
-stop "$A_pid"
+stop A
 
 c=$("$SERVER" --port 0 --port-file "$W/x" --jwt-pubkey "$W/nonexistent.pem" 2>&1)
 chk "a missing --jwt-pubkey is refused, naming the file" 1 "$(grep -c nonexistent.pem <<<"$c")"

@@ -50,6 +50,7 @@ struct store {
   int64_t last_gen;
   size_t objects;
   uint64_t bytes;
+  uint64_t writes; /* objects made (upload, finalised session, compose) */
   struct session *sess[SESSIONS_MAX];
   size_t nsess;
   double session_ttl;
@@ -191,11 +192,12 @@ const char *store_base_url(const struct store *s)
   return s->base_url;
 }
 
-void store_totals(struct store *s, size_t *objects, uint64_t *bytes)
+void store_totals(struct store *s, size_t *objects, uint64_t *bytes, uint64_t *writes)
 {
   pthread_mutex_lock(&s->mu);
   *objects = s->objects;
   *bytes = s->bytes;
+  *writes = s->writes;
   pthread_mutex_unlock(&s->mu);
 }
 
@@ -372,6 +374,7 @@ static int object_install(struct store *s, const char *bucket, struct gobject *o
     s->objects++;
   }
   s->bytes += o->data->size;
+  s->writes++;
   return 0;
 }
 

@@ -42,7 +42,8 @@ void store_free(struct store *s);
 /* http://127.0.0.1:PORT, used for selfLink/mediaLink and session URIs. */
 void store_set_base_url(struct store *s, const char *url);
 const char *store_base_url(const struct store *s);
-void store_totals(struct store *s, size_t *objects, uint64_t *bytes);
+/* Live objects, their bytes, and every object ever made (a write that replaced one counts). */
+void store_totals(struct store *s, size_t *objects, uint64_t *bytes, uint64_t *writes);
 
 /* Reads: *data gets a reference (blob_unref it), *res a new object resource. generation 0 =
  * the live one. */

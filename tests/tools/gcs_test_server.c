@@ -14,7 +14,8 @@
  *   /upload/storage/v1/b/B/o             uploadType=media | multipart | resumable, and the
  *                                        resumable session URI (PUT chunks, status query, DELETE)
  *   /retry_test[/ID]                     fault injection (tests/gcs/server_faults.h)
- *   /_stats, /_stats/reset               request counters, object and byte totals
+ *   /_stats, /_stats/reset               request counters (reset), live objects and bytes,
+ *                                        objects ever written ("writes", not reset)
  *   /token, /computeMetadata/v1/..., /   OAuth token endpoint and metadata server (--auth makes
  *                                        storage requests need a token issued here)
  * Order of a storage request: counted, then its fault instruction (if any), then the auth
@@ -977,10 +978,10 @@ static enum MHD_Result do_stats(struct MHD_Connection *c, struct req *r, const c
     json_object_set_new(req, op_names[i],
                         json_integer((json_int_t)__atomic_load_n(&srv.counts[i], __ATOMIC_RELAXED)));
   size_t objects;
-  uint64_t bytes;
-  store_totals(srv.store, &objects, &bytes);
-  json_t *j = json_pack("{s:o, s:I, s:I, s:O, s:O}", "requests", req, "objects", (json_int_t)objects,
-                        "bytes", (json_int_t)bytes, "token_requests",
+  uint64_t bytes, writes;
+  store_totals(srv.store, &objects, &bytes, &writes);
+  json_t *j = json_pack("{s:o, s:I, s:I, s:I, s:O, s:O}", "requests", req, "objects", (json_int_t)objects,
+                        "bytes", (json_int_t)bytes, "writes", (json_int_t)writes, "token_requests",
                         json_object_get(req, "token_requests"), "metadata_requests",
                         json_object_get(req, "metadata_requests"));
   return reply_json(c, r, 200, j, NULL, NULL);
