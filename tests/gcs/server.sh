@@ -273,6 +273,78 @@ c=$(req GET "$S/storage/v1/b/$B/o/$long")
 [[ $c == 414 || $c == 400 || $c == 404 ]] && ok || bad "a 20 kB object name in the path -> $c"
 c=$(req POST "$S/storage/v1/b/$B/o/x/compose" --data '{"sourceObjects":"nope"}')
 chk "compose with a malformed body -> 400" 400 "$c"
+
+# a corpus of malformed requests, all in one curl run (-K, "next" between requests): each must
+# get a 4xx answer (never a 5xx, a reset or a hang) and the server must keep serving
+n=0
+bad_req() { # METHOD PATH [HEADER|-] [BODY]: one request of the corpus (BODY goes through a file)
+  n=$((n + 1))
+  {
+    [[ $n -gt 1 ]] && echo next
+    printf 'url = "%s%s"\nrequest = "%s"\noutput = "/dev/null"\nwrite-out = "%%{http_code} %s\\n"\n' "$S" "$2" "$1" "$n"
+    [[ ${3:--} != - ]] && printf 'header = "%s"\n' "$3"
+    if [[ $# -ge 4 ]]; then
+      printf '%s' "$4" >"$W/corpus.$n"
+      printf 'data-binary = "@%s"\n' "$W/corpus.$n"
+    fi
+  } >>"$W/corpus.cfg"
+}
+c=$(req POST "$S/upload/storage/v1/b/$B/o?uploadType=resumable&name=corpus" --data '')
+sess=$(hdr location)
+sess=/${sess#http://*/}
+for cr in "bytes" "bytes x-y/*" "bytes 5-2/*" "bytes -1-5/*" "bytes 0-99999999999999999999/*" \
+  "bytes 0-0/abc" "bytes */-1" "bites 0-0/1" "bytes 0-/5" "bytes 0-0/5" "bytes 1-1/*"; do
+  bad_req PUT "$sess" "Content-Range: $cr" x
+done
+bad_req PUT "$sess" "Content-Range: bytes */*" "a body on a status query"
+for q in "%" "%zz" "name=%00" "$(printf 'a%d=1&' $(seq 70))"; do
+  bad_req GET "/storage/v1/b/$B/o?$q"
+done
+long=$(head -c 1025 /dev/zero | tr '\0' n)
+bad_req POST "/upload/storage/v1/b/$B/o?uploadType=media&name=$long" - x
+bad_req POST "/upload/storage/v1/b/$B/o?uploadType=media&name=a%0Ab" - x
+bad_req POST "/upload/storage/v1/b/$B/o?uploadType=media&name=" - x
+for ct in "multipart/related" "multipart/related; boundary=$(head -c 300 /dev/zero | tr '\0' b)" \
+  "multipart/related; boundary=\\\"\\\""; do
+  bad_req POST "/upload/storage/v1/b/$B/o?uploadType=multipart" "Content-Type: $ct" '--x'
+done
+bad_req POST "/upload/storage/v1/b/$B/o?uploadType=multipart" "Content-Type: multipart/related; boundary=x" \
+  $'--x\r\nContent-Type: application/json\r\n\r\n{"name":"one-part-only"}\r\n--x--\r\n'
+bad_req POST "/upload/storage/v1/b/$B/o?uploadType=multipart" "Content-Type: multipart/related; boundary=x" \
+  $'--x\r\nno header end'
+bad_req POST "/upload/storage/v1/b/$B/o?uploadType=multipart" "Content-Type: multipart/related; boundary=x" \
+  $'--x\r\n\r\n[1,2]\r\n--x\r\n\r\nbytes\r\n--x--'
+bad_req POST "/upload/storage/v1/b/$B/o?uploadType=resumable" "Content-Type: application/json" '{"name":7}'
+bad_req POST "/upload/storage/v1/b/$B/o?uploadType=resumable&name=x" "Content-Type: application/json" '{not json'
+for body in '{"instructions":[]}' '{"instructions":{"storage.objects.get":"return-503"}}' \
+  '{"instructions":{"storage.objects.get":[503]}}' '{"instructions":{},"global":"yes"}' \
+  '{"instructions":{"storage.objects.get":["stall-for-9999s"]}}' \
+  '{"instructions":{"storage.objects.get":["return-broken-stream-after-K"]}}' \
+  '{"instructions":{"storage.objects.get":["return-99"]}}' '[]'; do
+  bad_req POST /retry_test "Content-Type: application/json" "$body"
+done
+for body in '{"sourceObjects":"nope"}' '{"sourceObjects":[{"name":7}]}' '{"sourceObjects":[]}' \
+  '{"sourceObjects":[{"name":"a","generation":"abc"}]}' 'null'; do
+  bad_req POST "/storage/v1/b/$B/o/dst/compose" "Content-Type: application/json" "$body"
+done
+bad_req PATCH "/storage/v1/b/$B/o/$(enc f/mib)" "Content-Type: application/json" '[1]'
+bad_req POST "/storage/v1/b?project=p" "Content-Type: application/json" '{"nom":"x"}'
+bad_req GET "/storage/v1/b/$B/o/$(enc f/mib)?generation=abc"
+bad_req DELETE "/storage/v1/b/$B/o/$(enc f/mib)?ifGenerationMatch=-1"
+bad_req GET "/storage/v1/b/$B/o/$(enc f/mib)?alt=media&ifMetagenerationMatch=1x"
+bad_req PUT "/storage/v1/b/$B/o"
+bad_req POST /token "Content-Type: application/x-www-form-urlencoded" "grant_type=%zz"
+for a in "a.b.c" "..." "$(head -c 20000 /dev/zero | tr '\0' a).b.c" \
+  "$(printf '{"alg":"none"}' | base64 -w0 | tr '+/' '-_' | tr -d '=').e30." "!!!.###.$$$"; do
+  bad_req POST /token "Content-Type: application/x-www-form-urlencoded" \
+    "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=$a"
+done
+curl -s --max-time 60 -K "$W/corpus.cfg" >"$W/corpus.out"
+chk "malformed corpus: every request answered" "$n" "$(wc -l <"$W/corpus.out")"
+not4xx=$(awk '$1 !~ /^4[0-9][0-9]$/' "$W/corpus.out" | tr '\n' ' ')
+chk "malformed corpus: every answer a 4xx (status request-number)" "" "$not4xx"
+c=$(req PUT "$S$sess" -H 'Content-Range: bytes */*')
+chk "the session survived the bad chunks, nothing persisted" "308 " "$c $(hdr range)"
 c=$(req GET "$S/_stats")
 chk "still serving after malformed requests" 200 "$c"
 [[ -s $W/S.log ]] && jq -e 'has("method") and has("path") and has("status") and has("bytes")' \

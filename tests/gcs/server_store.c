@@ -283,6 +283,7 @@ static json_t *object_resource(const struct store *s, const char *bucket, const 
                 "crc32c", o->crc32c, "etag", id, "timeCreated", o->created, "updated", o->updated);
   if (!r)
     goto out;
+  json_object_set_new(r, "timeStorageClassUpdated", json_string(o->created));
   if (o->has_md5)
     json_object_set_new(r, "md5Hash", json_string(o->md5));
   if (o->component_count)
