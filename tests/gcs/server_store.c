@@ -494,8 +494,8 @@ out:
 }
 
 int store_compose(struct store *s, const char *bucket, const char *dest, char **names,
-                  const int64_t *gens, int n, const char *content_type, json_t *metadata,
-                  const struct precond *pre, json_t **res, char msg[STORE_MSG])
+                  const int64_t *gens, const int64_t *if_gens, int n, const char *content_type,
+                  json_t *metadata, const struct precond *pre, json_t **res, char msg[STORE_MSG])
 {
   int rc = 0, components = 0;
   struct gbuf cat;
@@ -511,6 +511,12 @@ int store_compose(struct store *s, const char *bucket, const char *dest, char **
     if (!o || (gens[i] && o->generation != gens[i])) {
       fmt(msg, "No such object: %s/%s", bucket, names[i]);
       rc = 404;
+      goto out;
+    }
+    if (if_gens[i] >= 0 && o->generation != if_gens[i]) {
+      fmt(msg, "At least one of the pre-conditions you specified did not hold (source %s).",
+          names[i]);
+      rc = 412;
       goto out;
     }
     if (gbuf_append(&cat, o->data->data, o->data->size) != 0) {

@@ -59,10 +59,11 @@ int store_delete(struct store *s, const char *bucket, const char *name, int64_t 
 /* PATCH: contentType and metadata (merged; a null value removes a key); bumps metageneration. */
 int store_patch(struct store *s, const char *bucket, const char *name, json_t *patch,
                 const struct precond *pre, json_t **res, char msg[STORE_MSG]);
-/* Concatenates sources (names[i], generation gens[i] or 0 for the live one) into dest. */
+/* Concatenates sources (names[i], generation gens[i] or 0 for the live one) into dest;
+ * if_gens[i] >= 0: the source's objectPreconditions.ifGenerationMatch (else 412). */
 int store_compose(struct store *s, const char *bucket, const char *dest, char **names,
-                  const int64_t *gens, int n, const char *content_type, json_t *metadata,
-                  const struct precond *pre, json_t **res, char msg[STORE_MSG]);
+                  const int64_t *gens, const int64_t *if_gens, int n, const char *content_type,
+                  json_t *metadata, const struct precond *pre, json_t **res, char msg[STORE_MSG]);
 
 struct list_args {
   const char *prefix, *delimiter, *start_offset, *end_offset, *page_token;

@@ -607,7 +607,7 @@ static enum MHD_Result do_compose(struct MHD_Connection *c, struct req *r)
   struct precond pre;
   char msg[STORE_MSG];
   char *names[COMPOSE_MAX];
-  int64_t gens[COMPOSE_MAX];
+  int64_t gens[COMPOSE_MAX], if_gens[COMPOSE_MAX];
   json_t *res = NULL, *body = body_json(r), *src, *v;
   enum MHD_Result ret;
   size_t i;
@@ -635,12 +635,20 @@ static enum MHD_Result do_compose(struct MHD_Connection *c, struct req *r)
     }
     if (json_is_integer(g))
       gv = json_integer_value(g);
+    json_t *ig = json_object_get(json_object_get(v, "objectPreconditions"), "ifGenerationMatch");
+    int64_t igv = -1;
+    if (ig && !(json_is_integer(ig) ? (igv = json_integer_value(ig)) >= 0
+                                    : json_is_string(ig) && parse_int64(json_string_value(ig), &igv) == 0 && igv >= 0)) {
+      ret = reply_error(c, r, 400, "compose: sourceObjects[%zu].objectPreconditions.ifGenerationMatch is not a generation", i);
+      goto out;
+    }
     names[n] = (char *)json_string_value(nm);
+    if_gens[n] = igv;
     gens[n++] = gv;
   }
   json_t *dest = json_object_get(body, "destination");
   const char *ct = json_string_value(json_object_get(dest, "contentType"));
-  int rc = store_compose(srv.store, r->bucket, r->object, names, gens, n, ct,
+  int rc = store_compose(srv.store, r->bucket, r->object, names, gens, if_gens, n, ct,
                          json_object_get(dest, "metadata"), &pre, &res, msg);
   ret = rc ? reply_error(c, r, (unsigned)rc, "%s", msg) : reply_json(c, r, 200, res, NULL, NULL);
 out:
@@ -1046,6 +1054,8 @@ static enum MHD_Result do_metadata(struct MHD_Connection *c, struct req *r, cons
   }
   if (!strcmp(r->rest, "project/project-id"))
     return reply_text(c, r, 200, srv.project, mf, "Google");
+  if (!strcmp(r->rest, "instance/service-accounts/default/scopes"))
+    return reply_text(c, r, 200, "https://www.googleapis.com/auth/cloud-platform\n", mf, "Google");
   if (!strcmp(r->rest, "instance/service-accounts/default/email"))
     return reply_text(c, r, 200, "mlac-test@mlac-test.iam.gserviceaccount.com", mf, "Google");
   return reply_text(c, r, 404, "not found\n", mf, "Google");
