@@ -10,8 +10,8 @@
 # tests/gcs/emulator.sh (the emulator, --simple-only).
 #
 # What running it against firebase-tools 15.34.2's storage emulator found (2026-12-01;
-# --simple-only: 49 of 49 pass; the full set, when it had 114 checks: 66 passed, the last 3
-# failing only because the emulator had died, see the last point):
+# --simple-only: 49 of 49 pass; the full set: 69 of 118, the last 3 failing only because the
+# emulator had died, see the last point; our server passes all 118):
 # - Every --simple-only check passes against both. Two of them pin down where our server
 #   follows the emulator rather than real GCS: listing a bucket nobody wrote answers 200 with
 #   no items (GCS: 404), and a listing leaves out "items"/"prefixes" when they are empty.
