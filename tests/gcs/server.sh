@@ -363,7 +363,7 @@ stop C
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/key.pem" 2>/dev/null
 openssl pkey -in "$W/key.pem" -pubout -out "$W/pub.pem"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/other.pem" 2>/dev/null
-start A --auth --jwt-pubkey "$W/pub.pem" --token-lifetime 2 --session-ttl 1
+start A --auth --jwt-pubkey "$W/pub.pem" --token-lifetime 3 --session-ttl 1
 b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
 jwt() { # KEY CLAIMS-JSON -> a signed JWT
   local h p s
@@ -388,7 +388,8 @@ chk "no Authorization -> 401 with WWW-Authenticate: Bearer" "401 Bearer" "$c $(h
 c=$(req GET "$L" -H 'Authorization: Bearer not-a-token')
 chk "a token the server never issued -> 401" 401 "$c"
 c=$(grant "$(jwt "$W/key.pem" "$(claims "$now" $((now + 3600)) "$A/token")")")
-chk "a good JWT -> 200 Bearer token" "200 Bearer 2" "$c $(js .token_type) $(js .expires_in)"
+issued_ms=$(($(date +%s%N) / 1000000))
+chk "a good JWT -> 200 Bearer token" "200 Bearer 3" "$c $(js .token_type) $(js .expires_in)"
 tok=$(js .access_token)
 c=$(req GET "$L" -H "Authorization: Bearer $tok")
 chk "the issued token opens the bucket" 200 "$c"
@@ -429,13 +430,16 @@ mtok=$(js .access_token)
 c=$(req GET "$MD/project/project-id" -H 'Metadata-Flavor: Google')
 chk "metadata project-id" "200 mlac-test-project" "$c $(cat "$W/body")"
 c=$(req POST "$A/upload/storage/v1/b/$B/o?uploadType=resumable&name=ttl" -H "Authorization: Bearer $mtok" --data '')
+session_ms=$(($(date +%s%N) / 1000000))
 chk "the metadata token opens the bucket (resumable start)" 200 "$c"
 loc=$(hdr location)
 curl -s "$A/_stats" >"$W/body"
 chk "counters: token_requests 13, metadata_requests 4" "13 4" "$(js '"\(.token_requests) \(.metadata_requests)"')"
-sleep 2.2
+until_ms=$((issued_ms + 3300 > session_ms + 1300 ? issued_ms + 3300 : session_ms + 1300))
+left_ms=$((until_ms - $(date +%s%N) / 1000000))
+[[ $left_ms -gt 0 ]] && sleep "$(printf '%d.%03d' $((left_ms / 1000)) $((left_ms % 1000)))"
 c=$(req GET "$L" -H "Authorization: Bearer $tok")
-chk "the token expired after --token-lifetime 2 -> 401" 401 "$c"
+chk "the token expired after --token-lifetime 3 -> 401" 401 "$c"
 c=$(req GET "$MD/instance/service-accounts/default/token" -H 'Metadata-Flavor: Google')
 fresh=$(js .access_token)
 c=$(req PUT "$loc" -H "Authorization: Bearer $fresh" -H 'Content-Range: bytes */*')
