@@ -114,14 +114,16 @@ int config_set(config *c, const char *key, const char *value, int source, const 
 
 int config_load_env(config *c, mlac_err *err)
 {
-    (void)err;
     for (size_t i = 0; i < c->n; i++) {
         /* the MLAC_ name wins over the original platform's name */
         for (int j = 2; j >= 0; j--) {
             const char *name = c->entries[i].env[j];
             const char *v = name ? getenv(name) : NULL;
-            if (!v || strlen(v) >= CONFIG_VALUE_MAX || c->entries[i].source > SRC_ENV)
+            if (!v || c->entries[i].source > SRC_ENV)
                 continue;
+            if (strlen(v) >= CONFIG_VALUE_MAX) /* the same limit and message as a flag's */
+                return mlac_errf(err, MLAC_EINVAL, "value of '%s' (from $%s) is too long (%zu characters, at most %d)",
+                                 c->entries[i].key, name, strlen(v), CONFIG_VALUE_MAX - 1);
             snprintf(c->entries[i].value, CONFIG_VALUE_MAX, "%s", v);
             c->entries[i].source = SRC_ENV;
             snprintf(c->entries[i].origin, sizeof c->entries[i].origin, "$%s", name);
@@ -148,8 +150,11 @@ int config_load_yaml(config *c, const char *path, mlac_err *err)
     yaml_parser_t parser;
     yaml_parser_initialize(&parser);
     yaml_parser_set_input_file(&parser, f);
-    int rc = MLAC_OK, depth = 0, in_list = 0, done = 0;
+    int rc = MLAC_OK, depth = 0, in_list = 0, done = 0, documents = 0;
     char key[128] = "", value[CONFIG_VALUE_MAX] = "";
+    unsigned char *seen = calloc(c->n ? c->n : 1, 1); /* keys already given: a repeat is an error */
+    if (!seen)
+        rc = mlac_errf(err, MLAC_ENOMEM, "out of memory reading '%s'", path);
     while (!done && rc == MLAC_OK) {
         yaml_event_t ev;
         if (!yaml_parser_parse(&parser, &ev)) {
@@ -188,6 +193,9 @@ int config_load_yaml(config *c, const char *path, mlac_err *err)
                 else if (!config_find(c, s))
                     rc = mlac_errf(err, MLAC_EINVAL, "'%s' line %zu: unknown key '%s'", path,
                                    ev.start_mark.line + 1, s);
+                else if (seen[config_find(c, s) - c->entries]++)
+                    rc = mlac_errf(err, MLAC_EINVAL, "'%s' line %zu: key '%s' is given twice", path,
+                                   ev.start_mark.line + 1, s);
                 else
                     snprintf(key, sizeof key, "%s", s);
             } else {
@@ -196,6 +204,11 @@ int config_load_yaml(config *c, const char *path, mlac_err *err)
             }
             break;
         }
+        case YAML_DOCUMENT_START_EVENT:
+            if (++documents > 1)
+                rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: a spec file holds one YAML document, this is a second",
+                               path, ev.start_mark.line + 1);
+            break;
         case YAML_STREAM_END_EVENT:
             done = 1;
             break;
@@ -209,6 +222,7 @@ int config_load_yaml(config *c, const char *path, mlac_err *err)
     }
     yaml_parser_delete(&parser);
     fclose(f);
+    free(seen);
     return rc;
 }
 

@@ -58,6 +58,20 @@ int main(void)
     CHECK(config_load_yaml(&c, write_yaml("- a\n- b\n"), &err) != MLAC_OK);
     CHECK(config_load_yaml(&c, write_yaml("a: {b: 1}\n"), &err) != MLAC_OK);
     CHECK(config_load_yaml(&c, "/nonexistent.yaml", &err) == MLAC_ENOTFOUND);
+    /* duplicate keys and several documents are refused, not last-wins */
+    CHECK(config_load_yaml(&c, write_yaml("seed: 1\nseed: 2\n"), &err) == MLAC_EINVAL &&
+          strstr(err.msg, "'seed' is given twice") && strstr(err.msg, "line 2"));
+    CHECK(config_load_yaml(&c, write_yaml("seed: 1\n---\nseed: 2\n"), &err) == MLAC_EFORMAT &&
+          strstr(err.msg, "one YAML document"));
+    /* an environment value past the limit is an error naming it, not silently ignored */
+    char *long_value = malloc(CONFIG_VALUE_MAX + 10);
+    memset(long_value, 'x', CONFIG_VALUE_MAX + 9);
+    long_value[CONFIG_VALUE_MAX + 9] = '\0';
+    setenv("MLAC_MODEL_OPTIONS", long_value, 1);
+    CHECK(config_load_env(&c, &err) == MLAC_EINVAL && strstr(err.msg, "model_options") &&
+          strstr(err.msg, "$MLAC_MODEL_OPTIONS") && strstr(err.msg, "too long"));
+    unsetenv("MLAC_MODEL_OPTIONS");
+    free(long_value);
     CHECK(config_set(&c, "nope", "1", SRC_FLAG, "--nope", &err) == MLAC_EINVAL);
     unlink(yaml);
     config_release(&c);
