@@ -1,6 +1,7 @@
 /* dataset.c — scanning a store into species and labelled clips (see dataset.h). */
 #include "dataset/dataset.h"
 #include "core/hash.h"
+#include "core/utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,6 +296,13 @@ int dataset_scan(store *s, enum negatives_mode mode, dataset *out, mlac_err *err
         const char *slash = strchr(f, '/');
         if (!slash || (strncmp(slash, "/data/", 6) && strncmp(slash, "/data_5s/", 9)))
             continue;
+        if (!utf8_valid(f)) { /* names go into JSON and CSV results: refuse them up front, whole */
+            char shown[600];
+            utf8_escape(f, shown, sizeof shown);
+            rc = mlac_errf(err, MLAC_EFORMAT, "'%s/%s': the name is not valid UTF-8 (invalid bytes shown as \\xNN); "
+                           "rename it, since mlac writes clip and species names into its results", s->root, shown);
+            break;
+        }
         char name[256];
         size_t len = (size_t)(slash - f);
         if (len >= sizeof name)
