@@ -69,7 +69,7 @@ static int set_value(const struct cli_usage *u, const struct cli_opt *o, const c
         return 0;
     }
     case OPT_LIST:
-        if (strlist_push_split((strlist *)o->target, v, &err))
+        if (strlist_push_items((strlist *)o->target, v, &err))
             return cli_fail(&err);
         return 0;
     case OPT_CONFIG:
@@ -93,7 +93,17 @@ int cli_parse(const struct cli_usage *usage, const struct cli_opt *opts, int arg
             *stop = 1;
             return 0;
         }
-        if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+        if (!strcmp(a, "--")) { /* the end of options: everything after it is positional */
+            for (int j = i + 1; j < argc; j++) {
+                mlac_err err;
+                if (!positional)
+                    return usage_error(usage, "unexpected argument '%s'", argv[j]);
+                if (strlist_push(positional, argv[j], &err))
+                    return cli_fail(&err);
+            }
+            break;
+        }
+        if (strncmp(a, "--", 2) != 0) {
             if (!positional)
                 return usage_error(usage, "unexpected argument '%s'", a);
             mlac_err err;

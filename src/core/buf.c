@@ -155,6 +155,35 @@ int strlist_push_split(strlist *l, const char *s, mlac_err *err)
     return MLAC_OK;
 }
 
+int strlist_push_items(strlist *l, const char *s, mlac_err *err)
+{
+    const char *p = s;
+    while (*p) {
+        const char *start = p;
+        while (*p && *p != ',')
+            p++;
+        const char *end = p;
+        while (start < end && (*start == ' ' || *start == '\t'))
+            start++;
+        while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+            end--;
+        if (end > start) {
+            char tmp[512];
+            size_t n = (size_t)(end - start);
+            if (n >= sizeof tmp)
+                return mlac_errf(err, MLAC_EINVAL, "list item too long: '%.40s...'", start);
+            memcpy(tmp, start, n);
+            tmp[n] = '\0';
+            int rc = strlist_push(l, tmp, err);
+            if (rc)
+                return rc;
+        }
+        if (*p == ',')
+            p++;
+    }
+    return MLAC_OK;
+}
+
 int strlist_contains(const strlist *l, const char *s)
 {
     for (size_t i = 0; i < l->n; i++)

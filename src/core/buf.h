@@ -40,6 +40,9 @@ int strlist_push(strlist *l, const char *s, mlac_err *err);
 void strlist_sort(strlist *l);
 /* Splits each element of argv on commas and spaces, appending non-empty parts. */
 int strlist_push_split(strlist *l, const char *s, mlac_err *err);
+/* Pushes the comma-separated items of s, trimmed of surrounding blanks: "Turdus migratorius,
+ * coyote" is two items (names keep their spaces). Empty items are skipped. */
+int strlist_push_items(strlist *l, const char *s, mlac_err *err);
 int strlist_contains(const strlist *l, const char *s);
 
 #endif

@@ -4,6 +4,8 @@
 #include "core/hash.h"
 #include "ml/model.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +24,13 @@ static int parse_sizes(const char *text, exp_spec *spec, mlac_err *err)
     spec->n_sizes = 0;
     for (size_t i = 0; !rc && i < items.n; i++) {
         char *end;
+        errno = 0;
         long v = strtol(items.items[i], &end, 10);
-        if (*end || end == items.items[i] || v < 1 || v > 10000000)
+        int whole = !*end && end != items.items[i] && isdigit((unsigned char)items.items[i][0]);
+        if (whole && (errno == ERANGE || v > 10000000))
+            rc = mlac_errf(err, MLAC_EINVAL, "training_sizes: %s is too large (at most 10000000 clips per class)",
+                           items.items[i]);
+        else if (!whole || v < 1)
             rc = mlac_errf(err, MLAC_EINVAL, "training_sizes: '%s' is not a whole number >= 1", items.items[i]);
         else if (spec->n_sizes == SPEC_MAX_SIZES)
             rc = mlac_errf(err, MLAC_EINVAL, "training_sizes: more than %d sizes", SPEC_MAX_SIZES);
@@ -151,14 +158,26 @@ json_t *spec_model_options(const exp_spec *spec, const char *model)
     return o;
 }
 
+/* A name given twice would run every task of it twice. */
+static int refuse_repeats(const char *field, const strlist *l, mlac_err *err)
+{
+    for (size_t i = 0; i < l->n; i++)
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(l->items[i], l->items[j]))
+                return mlac_errf(err, MLAC_EINVAL, "%s: '%s' is given twice", field, l->items[i]);
+    return MLAC_OK;
+}
+
 static int spec_fill(const config *cfg, exp_spec *spec, mlac_err *err)
 {
     memset(spec, 0, sizeof *spec);
     strlist_init(&spec->models);
     strlist_init(&spec->species);
     long v;
-    int rc = strlist_push_split(&spec->models, config_str(cfg, "models"), err);
-    if (!rc) rc = strlist_push_split(&spec->species, config_str(cfg, "species"), err);
+    int rc = strlist_push_items(&spec->models, config_str(cfg, "models"), err);
+    if (!rc) rc = strlist_push_items(&spec->species, config_str(cfg, "species"), err);
+    if (!rc) rc = refuse_repeats("models", &spec->models, err);
+    if (!rc) rc = refuse_repeats("species", &spec->species, err);
     if (!rc) rc = parse_sizes(config_str(cfg, "training_sizes"), spec, err);
     if (!rc) rc = config_long(cfg, "cv_folds", 2, 1000, &v, err);
     if (!rc) spec->folds = (int)v, rc = config_long(cfg, "repeats", 1, 1000, &v, err);

@@ -25,6 +25,10 @@ static void test_buf(void)
     CHECK_OK(strlist_push_split(&l, "25, 50 100,,200", &err), &err);
     CHECK(l.n == 4 && !strcmp(l.items[2], "100"));
     strlist_release(&l);
+    strlist_init(&l); /* names keep their spaces; only commas separate */
+    CHECK_OK(strlist_push_items(&l, " Turdus migratorius ,coyote,, bull frog", &err), &err);
+    CHECK(l.n == 3 && !strcmp(l.items[0], "Turdus migratorius") && !strcmp(l.items[2], "bull frog"));
+    strlist_release(&l);
 }
 
 static void test_hash_rng(void)
