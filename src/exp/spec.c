@@ -164,7 +164,7 @@ static int refuse_repeats(const char *field, const strlist *l, mlac_err *err)
     for (size_t i = 0; i < l->n; i++)
         for (size_t j = 0; j < i; j++)
             if (!strcmp(l->items[i], l->items[j]))
-                return mlac_errf(err, MLAC_EINVAL, "%s: '%s' is given twice", field, l->items[i]);
+                return mlac_errf(err, MLAC_EINVAL, "%s: '%s' is listed twice", field, l->items[i]);
     return MLAC_OK;
 }
 

@@ -31,7 +31,7 @@ check "a species with a space (YAML list)" "$MLAC" run-experiment --data "$TMP/d
 check "a species with a space (MLAC_SPECIES, comma-separated)" env "MLAC_SPECIES=Turdus migratorius,coyote" \
   "$MLAC" run-experiment --data "$TMP/data" --models random_forest --training-sizes 4 --cv-folds 2 \
   --output-dir "$TMP/r3"
-expect_fail "a species given twice" "species: 'coyote' is given twice" "$MLAC" run-experiment --data "$TMP/data" \
+expect_fail "a species given twice" "species: 'coyote' is listed twice" "$MLAC" run-experiment --data "$TMP/data" \
   --species coyote coyote --models random_forest --training-sizes 4 --cv-folds 2 --output-dir "$TMP/r4"
 expect_fail "a training size too large" "1000000000000 is too large" "$MLAC" run-experiment --data "$TMP/data" \
   --species coyote --models random_forest --training-sizes 1000000000000 --cv-folds 2 --output-dir "$TMP/r5"
