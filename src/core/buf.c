@@ -131,6 +131,17 @@ void strlist_sort(strlist *l)
         qsort(l->items, l->n, sizeof *l->items, cmp_str);
 }
 
+/* Pushes the n characters at start as one item. */
+static int push_range(strlist *l, const char *start, size_t n, mlac_err *err)
+{
+    char tmp[512];
+    if (n >= sizeof tmp)
+        return mlac_errf(err, MLAC_EINVAL, "list item too long: '%.40s...'", start);
+    memcpy(tmp, start, n);
+    tmp[n] = '\0';
+    return strlist_push(l, tmp, err);
+}
+
 int strlist_push_split(strlist *l, const char *s, mlac_err *err)
 {
     const char *p = s;
@@ -140,17 +151,9 @@ int strlist_push_split(strlist *l, const char *s, mlac_err *err)
         const char *start = p;
         while (*p && *p != ',' && *p != ' ' && *p != '\t')
             p++;
-        if (p > start) {
-            char tmp[512];
-            size_t n = (size_t)(p - start);
-            if (n >= sizeof tmp)
-                return mlac_errf(err, MLAC_EINVAL, "list item too long: '%.40s...'", start);
-            memcpy(tmp, start, n);
-            tmp[n] = '\0';
-            int rc = strlist_push(l, tmp, err);
-            if (rc)
-                return rc;
-        }
+        int rc = p > start ? push_range(l, start, (size_t)(p - start), err) : MLAC_OK;
+        if (rc)
+            return rc;
     }
     return MLAC_OK;
 }
@@ -167,17 +170,9 @@ int strlist_push_items(strlist *l, const char *s, mlac_err *err)
             start++;
         while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
             end--;
-        if (end > start) {
-            char tmp[512];
-            size_t n = (size_t)(end - start);
-            if (n >= sizeof tmp)
-                return mlac_errf(err, MLAC_EINVAL, "list item too long: '%.40s...'", start);
-            memcpy(tmp, start, n);
-            tmp[n] = '\0';
-            int rc = strlist_push(l, tmp, err);
-            if (rc)
-                return rc;
-        }
+        int rc = end > start ? push_range(l, start, (size_t)(end - start), err) : MLAC_OK;
+        if (rc)
+            return rc;
         if (*p == ',')
             p++;
     }
