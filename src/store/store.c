@@ -12,8 +12,7 @@ int store_open(const char *uri, store **out, mlac_err *err)
     if (strncmp(uri, "file://", 7) == 0)
         return store_file_open(uri + 7, out, err);
     if (strncmp(uri, "gs://", 5) == 0)
-        return mlac_errf(err, MLAC_EUNAVAIL, "'%s': the gs:// back end is not built into this mlac yet",
-                         uri);
+        return store_gs_open(uri, out, err);
     if (strstr(uri, "://"))
         return mlac_errf(err, MLAC_EINVAL, "'%s': unknown storage scheme (use a folder, file:// or gs://)",
                          uri);
@@ -76,4 +75,10 @@ void store_unlock(store *s, int handle)
 {
     if (s->ops->unlock && handle >= 0)
         s->ops->unlock(s, handle);
+}
+
+void store_prefetch(store *s, const char *const *paths, size_t n)
+{
+    if (s && s->ops->prefetch && n)
+        s->ops->prefetch(s, paths, n);
 }
