@@ -45,10 +45,11 @@ int gs_get_media(gs_impl *g, const char *name, buf *out, long long *generation, 
     *generation = rs.generation;
     if (rs.status == 404)
         goto out;
-    if (rs.status != 200) {
+    if (rs.status != 200 && !(rs.status == 206 && rs.attempts > 1)) { /* 206: a resumed download */
         rc = status_error(g, &rs, name, err);
         goto out;
     }
+    *status = 200;
     if (rs.md5[0]) {
         char md5[32];
         download_cache_md5_b64(rs.body.data ? rs.body.data : "", rs.body.len, md5);
