@@ -323,8 +323,9 @@ static const char *gs_local_path(store *s, const char *path, char *tmp, size_t t
 static void gs_prefetch_op(store *s, const char *const *paths, size_t n)
 {
     gs_impl *g = impl(s);
-    if (!g->cache || g->pf)
-        return; /* nothing to land the downloads in, or already streaming */
+    if (!g->cache)
+        return; /* nothing to land the downloads in */
+    gs_prefetch_stop(g); /* a new stage: what it reads now comes first (never during reads) */
     char **names = calloc(n, sizeof *names);
     size_t k = 0;
     for (size_t i = 0; names && i < n; i++) {

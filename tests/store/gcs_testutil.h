@@ -21,14 +21,14 @@ typedef struct test_server {
     char dir[256]; /* temp folder of the port file */
 } test_server;
 
-static size_t ts_collect(char *d, size_t s, size_t n, void *ctx)
+static inline size_t ts_collect(char *d, size_t s, size_t n, void *ctx)
 {
     FILE *f = ctx;
     return fwrite(d, s, n, f);
 }
 
 /* method url body -> status; the response body into out (malloc'd, may be NULL). */
-static long ts_http(const char *method, const char *url, const char *body, char **out)
+static inline long ts_http(const char *method, const char *url, const char *body, char **out)
 {
     char *text = NULL;
     size_t len = 0;
@@ -58,7 +58,7 @@ static long ts_http(const char *method, const char *url, const char *body, char 
 }
 
 /* Starts the server with extra arguments (NULL-terminated); 0 on success. */
-static int ts_start(test_server *s, const char *const *extra)
+static inline int ts_start(test_server *s, const char *const *extra)
 {
     memset(s, 0, sizeof *s);
     snprintf(s->dir, sizeof s->dir, "/tmp/mlac-gcs-XXXXXX");
@@ -96,7 +96,7 @@ static int ts_start(test_server *s, const char *const *extra)
     return -1;
 }
 
-static void ts_stop(test_server *s)
+static inline void ts_stop(test_server *s)
 {
     if (s->pid > 0) {
         kill(s->pid, SIGTERM);
@@ -109,7 +109,7 @@ static void ts_stop(test_server *s)
         fprintf(stderr, "cannot remove %s\n", s->dir);
 }
 
-static int ts_bucket(test_server *s, const char *name)
+static inline int ts_bucket(test_server *s, const char *name)
 {
     char url[128], body[300];
     snprintf(url, sizeof url, "%s/storage/v1/b", s->base);
@@ -118,7 +118,7 @@ static int ts_bucket(test_server *s, const char *name)
 }
 
 /* Installs a global fault list for one operation, e.g. ("storage.objects.get", "[\"return-503\"]"). */
-static int ts_fault(test_server *s, const char *op, const char *instructions_json)
+static inline int ts_fault(test_server *s, const char *op, const char *instructions_json)
 {
     char url[128], body[2048];
     snprintf(url, sizeof url, "%s/retry_test", s->base);
@@ -127,7 +127,7 @@ static int ts_fault(test_server *s, const char *op, const char *instructions_jso
 }
 
 /* A counter of /_stats "requests" (e.g. "media_get"), -1 on failure. */
-static long ts_count(test_server *s, const char *name)
+static inline long ts_count(test_server *s, const char *name)
 {
     char url[128], *text = NULL;
     snprintf(url, sizeof url, "%s/_stats", s->base);
@@ -144,7 +144,7 @@ static long ts_count(test_server *s, const char *name)
     return v;
 }
 
-static void ts_reset_counts(test_server *s)
+static inline void ts_reset_counts(test_server *s)
 {
     char url[128];
     snprintf(url, sizeof url, "%s/_stats/reset", s->base);
@@ -152,7 +152,7 @@ static void ts_reset_counts(test_server *s)
 }
 
 /* Object metadata JSON field "generation" (as a number), -1 if absent. */
-static long long ts_generation(test_server *s, const char *bucket, const char *escaped_name)
+static inline long long ts_generation(test_server *s, const char *bucket, const char *escaped_name)
 {
     char url[2048], *text = NULL;
     snprintf(url, sizeof url, "%s/storage/v1/b/%s/o/%s", s->base, bucket, escaped_name);
