@@ -22,7 +22,7 @@
 /* What a listing or an upload told us about an object (a generation is immutable). */
 typedef struct gs_meta {
     char *name;           /* full object name, owned */
-    long long generation;
+    long long generation; /* 0: this store handle saw the object absent (a 404) */
     long long size;
     char md5[32];         /* base64, "" if unknown */
     struct gs_meta *next; /* hash chain */

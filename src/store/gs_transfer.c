@@ -69,6 +69,11 @@ int gs_fetch(gs_impl *g, const char *name, buf *out, mlac_err *err)
 {
     gs_meta m;
     int known = gs_meta_get(g, name, &m);
+    if (known && m.generation == 0) { /* seen absent by this store handle */
+        char what[1400];
+        gs_describe(g, name, what, sizeof what);
+        return mlac_errf(err, MLAC_ENOTFOUND, "%s: no such object", what);
+    }
     if (known && g->cache) {
         int found = 0;
         int rc = download_cache_get(g->cache, g->bucket, name, m.generation, m.size, m.md5, out, &found, err);
@@ -84,7 +89,7 @@ int gs_fetch(gs_impl *g, const char *name, buf *out, mlac_err *err)
     if (status == 404) {
         char what[1400];
         gs_describe(g, name, what, sizeof what);
-        gs_meta_forget(g, name);
+        gs_meta_put(g, name, 0, -1, ""); /* absent */
         return mlac_errf(err, MLAC_ENOTFOUND, "%s: no such object", what);
     }
     if (gen > 0 && g->cache) {
@@ -123,7 +128,9 @@ int gs_stat(gs_impl *g, const char *name, gs_meta *meta, long *status, mlac_err 
                 gs_meta_put(g, name, o.generation, o.size, o.md5);
                 gcs_object_release(&o);
             }
-        } else if (rs.status != 404) {
+        } else if (rs.status == 404) {
+            gs_meta_put(g, name, 0, -1, ""); /* absent */
+        } else {
             rc = status_error(g, &rs, name, err);
         }
     }
@@ -410,7 +417,12 @@ int gs_upload(gs_impl *g, const char *name, const void *data, size_t n, long lon
 {
     *status = 0;
     *generation = -1;
-    if (n < g->upload_threshold || n == 0)
-        return upload_simple(g, name, data, n, if_gen, generation, status, err);
-    return upload_resumable(g, name, data, n, if_gen, generation, status, err);
+    int rc = n < g->upload_threshold || n == 0 ? upload_simple(g, name, data, n, if_gen, generation, status, err)
+                                               : upload_resumable(g, name, data, n, if_gen, generation, status, err);
+    if (!rc && *status == 200 && *generation > 0 && g->cache) {
+        /* what we wrote is what a later read of this generation returns: no need to download it */
+        mlac_err ignore = {0};
+        download_cache_put(g->cache, g->bucket, name, *generation, n ? data : "", n, &ignore);
+    }
+    return rc;
 }

@@ -388,8 +388,8 @@ static void test_prefetch_cache(void)
     snprintf(ss.download_cache_dir, sizeof ss.download_cache_dir, "%s/dl", tmpdir);
     ss.download_cache_max = 64 << 20;
     ss.max_transfers = 8;
+    store *w = open_store("gs://bkt/clips"); /* writes with no cache (it would keep what it wrote) */
     store_settings_set(&ss);
-    store *w = open_store("gs://bkt/clips");
     if (!w)
         return;
     mlac_err err = {0};
