@@ -129,8 +129,10 @@ int cmd_datasets(int argc, char **argv)
     if (rc || stop)
         goto out;
     enum negatives_mode mode;
+    char root[4096];
+    store_data_root(config_str(&cfg, "data"), root, sizeof root); /* GCS_BUCKET_NAME + bare path */
     if (dataset_parse_negatives(config_str(&cfg, "negatives"), &mode, &err) ||
-        store_open(config_str(&cfg, "data"), &s, &err) || dataset_scan(s, mode, &d, &err)) {
+        store_open(root, &s, &err) || dataset_scan(s, mode, &d, &err)) {
         rc = cli_fail(&err);
         goto out;
     }

@@ -1,5 +1,7 @@
 /* store.c — URI dispatch and thin wrappers over a back end's ops (see store.h). */
 #include "store/store.h"
+#include "core/fsutil.h"
+#include "store/store_settings.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -81,4 +83,19 @@ void store_prefetch(store *s, const char *const *paths, size_t n)
 {
     if (s && s->ops->prefetch && n)
         s->ops->prefetch(s, paths, n);
+}
+
+void store_data_root(const char *data, char *out, size_t out_size)
+{
+    store_settings set;
+    store_settings_get(&set);
+    const char *p = data;
+    while (p[0] == '.' && p[1] == '/')
+        p += 2;
+    while (*p == '/')
+        p++;
+    if (set.bucket[0] && *p && !strstr(data, "://") && !fs_exists(data) &&
+        snprintf(out, out_size, "gs://%s/%s", set.bucket, p) < (int)out_size)
+        return;
+    snprintf(out, out_size, "%s", data);
 }

@@ -63,6 +63,11 @@ void store_prefetch(store *s, const char *const *paths, size_t n);
 /* root + "/" + path, for messages. */
 void store_describe(const store *s, const char *path, char *out, size_t out_size);
 
+/* The data root a user meant: a bare path that is no local folder, with a default bucket set
+ * (GCS_BUCKET_NAME, as the original platform), means gs://<bucket>/<path>; anything else is
+ * copied as given. Only for data roots: an output folder that does not exist yet is normal. */
+void store_data_root(const char *data, char *out, size_t out_size);
+
 /* Back ends register here. */
 int store_file_open(const char *root, store **out, mlac_err *err);
 int store_gs_open(const char *uri, store **out, mlac_err *err);

@@ -67,7 +67,6 @@ check "killed mid-grid ($done_before of 54 tasks in the bucket)" test "$done_bef
 gs_run=$(objects results/ | grep -m1 -o '^results/run-[0-9a-f]*' | sed 's|results/||')
 check "the gs:// run has the local run's id" test "$gs_run" = "$local_run"
 check "the dead run's lock object is still there" sh -c "curl -sf '$BASE/storage/v1/b/bkt/o/results%2F$gs_run%2F.lock' >/dev/null"
-grep -q . "$TMP/run1.out" && tail -3 "$TMP/run1.out" >&2
 expect_fail "its lease refuses a second writer" "locked by .* another mlac process" \
   "$MLAC" run-experiment "${SPEC[@]}" --data gs://bkt/data --output-dir gs://bkt/results
 sleep 4.5 # the lease (MLAC_GCS_LOCK_LEASE=4) runs out: nobody renews it
@@ -98,6 +97,12 @@ check "zero media GETs on the second run (got $(media_gets))" test "$(media_gets
 [ "$(media_gets)" -eq 0 ] || grep "alt=media" "$TMP/requests.log" | tail -3 >&2
 check "datasets from the cache too" "$MLAC" datasets --data gs://bkt/data
 check "still zero media GETs" test "$(media_gets)" -eq 0
+
+# GCS_BUCKET_NAME: a bare data path that is no local folder means that bucket
+mkdir -p "$TMP/cwd"
+check "GCS_BUCKET_NAME + bare --data" sh -c "cd '$TMP/cwd' && GCS_BUCKET_NAME=bkt '$MLAC' datasets --data data --json >'$TMP/ds-bare.json'"
+check "... read the bucket" grep -q '"data": "gs://bkt/data"' "$TMP/ds-bare.json"
+check "a local folder of that name wins" sh -c "cd '$TMP' && GCS_BUCKET_NAME=bkt '$MLAC' datasets --data data --json | grep -q '\"data\": \"data\"'"
 
 # outputs that cannot be opened: clear errors, never a crash (rc 139)
 expect_fail "--output-dir gs:// without a bucket" "no bucket name" \
