@@ -71,7 +71,7 @@ static void scan(download_cache *c, int evict)
         char p[4200];
         if (!is_entry(de->d_name))
             continue;
-        snprintf(p, sizeof p, "%s/%s", c->dir, de->d_name);
+        snprintf(p, sizeof p, "%s/%.64s", c->dir, de->d_name); /* entries are 64 hex digits */
         if (stat(p, &st) != 0 || !S_ISREG(st.st_mode))
             continue;
         total += st.st_size;
@@ -85,7 +85,7 @@ static void scan(download_cache *c, int evict)
             e = ne;
             cap = nc;
         }
-        snprintf(e[n].name, sizeof e[n].name, "%s", de->d_name);
+        memcpy(e[n].name, de->d_name, 65);
         e[n].size = st.st_size;
         e[n].mtime = st.st_mtim;
         n++;

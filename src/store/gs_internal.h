@@ -45,7 +45,10 @@ typedef struct gs_impl {
     gcs_retry_policy retry_policy;   /* as given to http; resumable chunks retry with it too */
     pthread_mutex_t lock;            /* guards meta */
     gs_meta *meta[GS_META_BUCKETS];
-    struct gs_prefetch *pf;          /* NULL until prefetch */
+    struct gs_prefetch *pf;          /* the current prefetch (atomic pointer), NULL until one */
+    struct gs_prefetch *pf_retired;  /* earlier ones, stopped; freed with the store (readers may
+                                        still hold them) */
+    pthread_mutex_t pf_lock;         /* serialises starting and stopping */
     struct gs_lock *locks[GS_LOCKS_MAX];
 } gs_impl;
 
@@ -83,10 +86,12 @@ int gs_list_all(gs_impl *g, const char *name_prefix, gs_list_fn fn, void *ctx, m
 int gs_lock_acquire(gs_impl *g, const char *name, int *handle, mlac_err *err);
 void gs_lock_release(gs_impl *g, int handle);
 
+/* Stops the current prefetch (its downloads in flight finish) and starts one for names. */
 void gs_prefetch_start(gs_impl *g, const char *const *names, size_t n);
 /* When name is being prefetched: waits until it is done (or claims it) and returns 1 if it
- * landed in the download cache; 0 = read it yourself. */
+ * landed in the download cache; 0 = read it yourself. Safe alongside gs_prefetch_start. */
 int gs_prefetch_wait(gs_impl *g, const char *name);
-void gs_prefetch_stop(gs_impl *g);
+/* Stops every prefetch and frees them (store_free). */
+void gs_prefetch_free_all(gs_impl *g);
 
 #endif

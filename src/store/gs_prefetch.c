@@ -6,7 +6,9 @@
  * reached it yet, claims it and downloads it itself; either way the reader is never slower than
  * without prefetching and no object is downloaded twice. The readers (the feature stage's
  * threads) therefore consume clips at the rate the transfers deliver them, bounded by the
- * cache, not by memory. Workers stop at store_free; failures are left for the reader to meet.
+ * cache, not by memory. A new prefetch (the next stage) stops the previous one's workers but
+ * keeps its memory until store_free, so a reader still waiting on it is safe. Failures are
+ * left for the reader to meet.
  */
 #include "store/gs_internal.h"
 
@@ -26,6 +28,7 @@ struct gs_prefetch {
     pthread_cond_t cv;
     pthread_t *threads;   /* (n_threads,) */
     int n_threads;
+    struct gs_prefetch *next_retired;
 };
 
 static char **sort_names; /* only inside qsort below, under sort_lock */
@@ -59,6 +62,16 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+static void stop_workers(struct gs_prefetch *p)
+{
+    pthread_mutex_lock(&p->mu);
+    p->stop = 1;
+    pthread_mutex_unlock(&p->mu);
+    for (int t = 0; t < p->n_threads; t++)
+        pthread_join(p->threads[t], NULL);
+    p->n_threads = 0;
+}
+
 static void prefetch_free(struct gs_prefetch *p)
 {
     for (size_t i = 0; p->names && i < p->n; i++)
@@ -74,7 +87,7 @@ static void prefetch_free(struct gs_prefetch *p)
 
 void gs_prefetch_start(gs_impl *g, const char *const *names, size_t n)
 {
-    if (!n || g->pf)
+    if (!n)
         return;
     struct gs_prefetch *p = calloc(1, sizeof *p);
     if (!p)
@@ -103,10 +116,18 @@ void gs_prefetch_start(gs_impl *g, const char *const *names, size_t n)
     sort_names = p->names;
     qsort(p->sorted, n, sizeof *p->sorted, by_name);
     pthread_mutex_unlock(&sort_lock);
-    g->pf = p;
+    pthread_mutex_lock(&g->pf_lock);
+    struct gs_prefetch *old = __atomic_load_n(&g->pf, __ATOMIC_ACQUIRE);
+    if (old) {
+        stop_workers(old);
+        old->next_retired = g->pf_retired;
+        g->pf_retired = old;
+    }
     for (int t = 0; t < nt; t++)
         if (pthread_create(&p->threads[t], NULL, worker_main, p) == 0)
             p->n_threads++;
+    __atomic_store_n(&g->pf, p, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&g->pf_lock);
 }
 
 static long find(struct gs_prefetch *p, const char *name)
@@ -127,7 +148,7 @@ static long find(struct gs_prefetch *p, const char *name)
 
 int gs_prefetch_wait(gs_impl *g, const char *name)
 {
-    struct gs_prefetch *p = g->pf;
+    struct gs_prefetch *p = __atomic_load_n(&g->pf, __ATOMIC_ACQUIRE);
     long i = p ? find(p, name) : -1;
     if (i < 0)
         return 0;
@@ -141,16 +162,19 @@ int gs_prefetch_wait(gs_impl *g, const char *name)
     return landed;
 }
 
-void gs_prefetch_stop(gs_impl *g)
+void gs_prefetch_free_all(gs_impl *g)
 {
-    struct gs_prefetch *p = g->pf;
-    if (!p)
-        return;
-    pthread_mutex_lock(&p->mu);
-    p->stop = 1;
-    pthread_mutex_unlock(&p->mu);
-    for (int t = 0; t < p->n_threads; t++)
-        pthread_join(p->threads[t], NULL);
-    g->pf = NULL;
-    prefetch_free(p);
+    pthread_mutex_lock(&g->pf_lock);
+    struct gs_prefetch *p = __atomic_load_n(&g->pf, __ATOMIC_ACQUIRE);
+    if (p) {
+        stop_workers(p);
+        p->next_retired = g->pf_retired;
+        g->pf_retired = p;
+        __atomic_store_n(&g->pf, NULL, __ATOMIC_RELEASE);
+    }
+    while ((p = g->pf_retired)) {
+        g->pf_retired = p->next_retired;
+        prefetch_free(p);
+    }
+    pthread_mutex_unlock(&g->pf_lock);
 }

@@ -204,8 +204,7 @@ static int gs_read(store *s, const char *path, buf *out, mlac_err *err)
     int rc = gs_object_name(g, path, name, sizeof name, err);
     if (rc)
         return rc;
-    if (g->pf)
-        gs_prefetch_wait(g, name);
+    gs_prefetch_wait(g, name);
     rc = gs_fetch(g, name, out, err);
     if (rc != MLAC_ENOTFOUND)
         return rc;
@@ -325,7 +324,6 @@ static void gs_prefetch_op(store *s, const char *const *paths, size_t n)
     gs_impl *g = impl(s);
     if (!g->cache)
         return; /* nothing to land the downloads in */
-    gs_prefetch_stop(g); /* a new stage: what it reads now comes first (never during reads) */
     char **names = calloc(n, sizeof *names);
     size_t k = 0;
     for (size_t i = 0; names && i < n; i++) {
@@ -345,7 +343,7 @@ static void gs_free(store *s)
 {
     gs_impl *g = impl(s);
     if (g) {
-        gs_prefetch_stop(g);
+        gs_prefetch_free_all(g);
         for (int i = 0; i < GS_LOCKS_MAX; i++)
             if (g->locks[i])
                 gs_lock_release(g, i);
@@ -359,6 +357,7 @@ static void gs_free(store *s)
         gcs_auth_free(g->auth);
         gcs_http_free(g->http);
         pthread_mutex_destroy(&g->lock);
+        pthread_mutex_destroy(&g->pf_lock);
         free(g);
     }
     free(s);
@@ -403,6 +402,7 @@ int store_gs_open(const char *uri, store **out, mlac_err *err)
     s->ops = &gs_ops;
     s->impl = g;
     pthread_mutex_init(&g->lock, NULL);
+    pthread_mutex_init(&g->pf_lock, NULL);
     int rc = gcs_uri_parse(uri, g->bucket, g->prefix, sizeof g->prefix, err);
     if (rc)
         goto fail;
