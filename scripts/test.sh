@@ -5,6 +5,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
+# MLAC_TEST_EMULATOR=1: install Firebase's storage emulator first (~3.5 min once), so gcs_emulator runs
+if [[ ${MLAC_TEST_EMULATOR:-0} == 1 ]]; then "$root/scripts/install-gcs-emulator.sh"; fi
 
 echo "== build (optimised)"
 "$root/scripts/build.sh" build

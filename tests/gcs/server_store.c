@@ -50,6 +50,7 @@ struct store {
   int64_t last_gen;
   size_t objects;
   uint64_t bytes;
+  uint64_t writes; /* objects made (upload, finalised session, compose) */
   struct session *sess[SESSIONS_MAX];
   size_t nsess;
   double session_ttl;
@@ -191,11 +192,12 @@ const char *store_base_url(const struct store *s)
   return s->base_url;
 }
 
-void store_totals(struct store *s, size_t *objects, uint64_t *bytes)
+void store_totals(struct store *s, size_t *objects, uint64_t *bytes, uint64_t *writes)
 {
   pthread_mutex_lock(&s->mu);
   *objects = s->objects;
   *bytes = s->bytes;
+  *writes = s->writes;
   pthread_mutex_unlock(&s->mu);
 }
 
@@ -281,6 +283,7 @@ static json_t *object_resource(const struct store *s, const char *bucket, const 
                 "crc32c", o->crc32c, "etag", id, "timeCreated", o->created, "updated", o->updated);
   if (!r)
     goto out;
+  json_object_set_new(r, "timeStorageClassUpdated", json_string(o->created));
   if (o->has_md5)
     json_object_set_new(r, "md5Hash", json_string(o->md5));
   if (o->component_count)
@@ -372,6 +375,7 @@ static int object_install(struct store *s, const char *bucket, struct gobject *o
     s->objects++;
   }
   s->bytes += o->data->size;
+  s->writes++;
   return 0;
 }
 
@@ -490,8 +494,8 @@ out:
 }
 
 int store_compose(struct store *s, const char *bucket, const char *dest, char **names,
-                  const int64_t *gens, int n, const char *content_type, json_t *metadata,
-                  const struct precond *pre, json_t **res, char msg[STORE_MSG])
+                  const int64_t *gens, const int64_t *if_gens, int n, const char *content_type,
+                  json_t *metadata, const struct precond *pre, json_t **res, char msg[STORE_MSG])
 {
   int rc = 0, components = 0;
   struct gbuf cat;
@@ -507,6 +511,12 @@ int store_compose(struct store *s, const char *bucket, const char *dest, char **
     if (!o || (gens[i] && o->generation != gens[i])) {
       fmt(msg, "No such object: %s/%s", bucket, names[i]);
       rc = 404;
+      goto out;
+    }
+    if (if_gens[i] >= 0 && o->generation != if_gens[i]) {
+      fmt(msg, "At least one of the pre-conditions you specified did not hold (source %s).",
+          names[i]);
+      rc = 412;
       goto out;
     }
     if (gbuf_append(&cat, o->data->data, o->data->size) != 0) {

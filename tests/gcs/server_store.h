@@ -42,7 +42,8 @@ void store_free(struct store *s);
 /* http://127.0.0.1:PORT, used for selfLink/mediaLink and session URIs. */
 void store_set_base_url(struct store *s, const char *url);
 const char *store_base_url(const struct store *s);
-void store_totals(struct store *s, size_t *objects, uint64_t *bytes);
+/* Live objects, their bytes, and every object ever made (a write that replaced one counts). */
+void store_totals(struct store *s, size_t *objects, uint64_t *bytes, uint64_t *writes);
 
 /* Reads: *data gets a reference (blob_unref it), *res a new object resource. generation 0 =
  * the live one. */
@@ -58,10 +59,11 @@ int store_delete(struct store *s, const char *bucket, const char *name, int64_t 
 /* PATCH: contentType and metadata (merged; a null value removes a key); bumps metageneration. */
 int store_patch(struct store *s, const char *bucket, const char *name, json_t *patch,
                 const struct precond *pre, json_t **res, char msg[STORE_MSG]);
-/* Concatenates sources (names[i], generation gens[i] or 0 for the live one) into dest. */
+/* Concatenates sources (names[i], generation gens[i] or 0 for the live one) into dest;
+ * if_gens[i] >= 0: the source's objectPreconditions.ifGenerationMatch (else 412). */
 int store_compose(struct store *s, const char *bucket, const char *dest, char **names,
-                  const int64_t *gens, int n, const char *content_type, json_t *metadata,
-                  const struct precond *pre, json_t **res, char msg[STORE_MSG]);
+                  const int64_t *gens, const int64_t *if_gens, int n, const char *content_type,
+                  json_t *metadata, const struct precond *pre, json_t **res, char msg[STORE_MSG]);
 
 struct list_args {
   const char *prefix, *delimiter, *start_offset, *end_offset, *page_token;

@@ -14,7 +14,8 @@
  *   /upload/storage/v1/b/B/o             uploadType=media | multipart | resumable, and the
  *                                        resumable session URI (PUT chunks, status query, DELETE)
  *   /retry_test[/ID]                     fault injection (tests/gcs/server_faults.h)
- *   /_stats, /_stats/reset               request counters, object and byte totals
+ *   /_stats, /_stats/reset               request counters (reset), live objects and bytes,
+ *                                        objects ever written ("writes", not reset)
  *   /token, /computeMetadata/v1/..., /   OAuth token endpoint and metadata server (--auth makes
  *                                        storage requests need a token issued here)
  * Order of a storage request: counted, then its fault instruction (if any), then the auth
@@ -606,7 +607,7 @@ static enum MHD_Result do_compose(struct MHD_Connection *c, struct req *r)
   struct precond pre;
   char msg[STORE_MSG];
   char *names[COMPOSE_MAX];
-  int64_t gens[COMPOSE_MAX];
+  int64_t gens[COMPOSE_MAX], if_gens[COMPOSE_MAX];
   json_t *res = NULL, *body = body_json(r), *src, *v;
   enum MHD_Result ret;
   size_t i;
@@ -634,12 +635,20 @@ static enum MHD_Result do_compose(struct MHD_Connection *c, struct req *r)
     }
     if (json_is_integer(g))
       gv = json_integer_value(g);
+    json_t *ig = json_object_get(json_object_get(v, "objectPreconditions"), "ifGenerationMatch");
+    int64_t igv = -1;
+    if (ig && !(json_is_integer(ig) ? (igv = json_integer_value(ig)) >= 0
+                                    : json_is_string(ig) && parse_int64(json_string_value(ig), &igv) == 0 && igv >= 0)) {
+      ret = reply_error(c, r, 400, "compose: sourceObjects[%zu].objectPreconditions.ifGenerationMatch is not a generation", i);
+      goto out;
+    }
     names[n] = (char *)json_string_value(nm);
+    if_gens[n] = igv;
     gens[n++] = gv;
   }
   json_t *dest = json_object_get(body, "destination");
   const char *ct = json_string_value(json_object_get(dest, "contentType"));
-  int rc = store_compose(srv.store, r->bucket, r->object, names, gens, n, ct,
+  int rc = store_compose(srv.store, r->bucket, r->object, names, gens, if_gens, n, ct,
                          json_object_get(dest, "metadata"), &pre, &res, msg);
   ret = rc ? reply_error(c, r, (unsigned)rc, "%s", msg) : reply_json(c, r, 200, res, NULL, NULL);
 out:
@@ -977,10 +986,10 @@ static enum MHD_Result do_stats(struct MHD_Connection *c, struct req *r, const c
     json_object_set_new(req, op_names[i],
                         json_integer((json_int_t)__atomic_load_n(&srv.counts[i], __ATOMIC_RELAXED)));
   size_t objects;
-  uint64_t bytes;
-  store_totals(srv.store, &objects, &bytes);
-  json_t *j = json_pack("{s:o, s:I, s:I, s:O, s:O}", "requests", req, "objects", (json_int_t)objects,
-                        "bytes", (json_int_t)bytes, "token_requests",
+  uint64_t bytes, writes;
+  store_totals(srv.store, &objects, &bytes, &writes);
+  json_t *j = json_pack("{s:o, s:I, s:I, s:I, s:O, s:O}", "requests", req, "objects", (json_int_t)objects,
+                        "bytes", (json_int_t)bytes, "writes", (json_int_t)writes, "token_requests",
                         json_object_get(req, "token_requests"), "metadata_requests",
                         json_object_get(req, "metadata_requests"));
   return reply_json(c, r, 200, j, NULL, NULL);
@@ -1045,6 +1054,8 @@ static enum MHD_Result do_metadata(struct MHD_Connection *c, struct req *r, cons
   }
   if (!strcmp(r->rest, "project/project-id"))
     return reply_text(c, r, 200, srv.project, mf, "Google");
+  if (!strcmp(r->rest, "instance/service-accounts/default/scopes"))
+    return reply_text(c, r, 200, "https://www.googleapis.com/auth/cloud-platform\n", mf, "Google");
   if (!strcmp(r->rest, "instance/service-accounts/default/email"))
     return reply_text(c, r, 200, "mlac-test@mlac-test.iam.gserviceaccount.com", mf, "Google");
   return reply_text(c, r, 404, "not found\n", mf, "Google");
