@@ -15,7 +15,7 @@ for _ in $(seq 100); do [ -s "$TMP/port" ] && break; sleep 0.1; done
 PORT=$(cat "$TMP/port")
 BASE=http://127.0.0.1:$PORT
 export STORAGE_EMULATOR_HOST=127.0.0.1:$PORT
-export MLAC_GCS_RETRY_INITIAL=0.01 MLAC_GCS_RETRY_MAX=0.1 MLAC_GCS_LOCK_LEASE=4 LOG_FORMAT=text
+export MLAC_GCS_RETRY_INITIAL=0.01 MLAC_GCS_RETRY_MAX=0.1 MLAC_GCS_LOCK_LEASE=10 LOG_FORMAT=text
 unset GOOGLE_APPLICATION_CREDENTIALS MLAC_GCS_ENDPOINT GCS_BUCKET_NAME MLAC_GCS_BUCKET_NAME
 
 media_gets() { curl -s "$BASE/_stats" | sed -E 's/.*"media_get":([0-9]+).*/\1/'; }
@@ -69,7 +69,9 @@ check "the gs:// run has the local run's id" test "$gs_run" = "$local_run"
 check "the dead run's lock object is still there" sh -c "curl -sf '$BASE/storage/v1/b/bkt/o/results%2F$gs_run%2F.lock' >/dev/null"
 expect_fail "its lease refuses a second writer" "locked by .* another mlac process" \
   "$MLAC" run-experiment "${SPEC[@]}" --data gs://bkt/data --output-dir gs://bkt/results
-sleep 4.5 # the lease (MLAC_GCS_LOCK_LEASE=4) runs out: nobody renews it
+# the lease (MLAC_GCS_LOCK_LEASE=10) runs out, as nobody renews it: wait until its expires_at
+expires=$(curl -s "$BASE/storage/v1/b/bkt/o/results%2F$gs_run%2F.lock?alt=media" | sed -E 's/.*"expires_at": *([0-9.]+).*/\1/')
+while awk -v e="${expires:-0}" -v now="$(date +%s.%N)" 'BEGIN { exit !(now <= e + 0.2) }'; do sleep 0.2; done
 check "resumed from the bucket" "$MLAC" run-experiment "${SPEC[@]}" --data gs://bkt/data --output-dir gs://bkt/results
 cp "$TMP/last.out" "$TMP/run2.out"
 check "resume skipped the finished tasks" grep -Eq "54 tasks \(([1-9][0-9]*) already done" "$TMP/run2.out"
