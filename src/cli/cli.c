@@ -1,5 +1,6 @@
 /* cli.c — option parsing, --help text, error printing and configuration loading for commands. */
 #include "cli/cli.h"
+#include "store/store_settings.h"
 #include "core/log.h"
 
 #include <errno.h>
@@ -177,6 +178,13 @@ int cli_parse(const struct cli_usage *usage, const struct cli_opt *opts, int arg
     }
     if (cfg)
         cli_setup_logging(cfg);
+    if (cfg) { /* the gs:// back end's settings (max_transfers, download cache, retry deadline) */
+        store_settings ss;
+        mlac_err serr = {0};
+        if (store_settings_from_config(cfg, &ss, &serr))
+            return cli_fail(&serr);
+        store_settings_set(&ss);
+    }
     return 0;
 }
 

@@ -113,6 +113,8 @@ int cmd_datasets(int argc, char **argv)
     const struct cli_opt opts[] = {
         {"data", OPT_CONFIG, "data", "DIR", "data root (folder or gs://bucket/prefix)"},
         {"negatives", OPT_CONFIG, "negatives", "MODE", "auto, folder or others"},
+        {"max-transfers", OPT_CONFIG, "max_transfers", "N", "gs:// downloads at once (default 16)"},
+        {"download-cache-max", OPT_CONFIG, "download_cache_max", "SIZE", "bound of the gs:// download cache, e.g. 10G (0 = off)"},
         {"json", OPT_FLAG, &as_json, NULL, "print JSON"},
         {NULL, 0, NULL, NULL, NULL},
     };
@@ -127,8 +129,10 @@ int cmd_datasets(int argc, char **argv)
     if (rc || stop)
         goto out;
     enum negatives_mode mode;
+    char root[4096];
+    store_data_root(config_str(&cfg, "data"), root, sizeof root); /* GCS_BUCKET_NAME + bare path */
     if (dataset_parse_negatives(config_str(&cfg, "negatives"), &mode, &err) ||
-        store_open(config_str(&cfg, "data"), &s, &err) || dataset_scan(s, mode, &d, &err)) {
+        store_open(root, &s, &err) || dataset_scan(s, mode, &d, &err)) {
         rc = cli_fail(&err);
         goto out;
     }

@@ -88,6 +88,8 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         {"clip-seconds", OPT_CONFIG, "clip_seconds", "S", "clip length after centre crop/pad"},
         {"sample-rate", OPT_CONFIG, "sample_rate", "HZ", "analysis sample rate"},
         {"cache-dir", OPT_CONFIG, "cache_dir", "DIR", "feature cache ('' disables)"},
+        {"max-transfers", OPT_CONFIG, "max_transfers", "N", "gs:// downloads at once (default 16)"},
+        {"download-cache-max", OPT_CONFIG, "download_cache_max", "SIZE", "bound of the gs:// download cache, e.g. 10G (0 = off)"},
         {"model-options", OPT_CONFIG, "model_options", "JSON", "per-model options, e.g. '{\"random_forest\":{\"n_trees\":200}}'"},
         {"epochs", OPT_CONFIG, "epochs", "N", "CNN training epochs"},
         {"batch-size", OPT_CONFIG, "batch_size", "N", "CNN batch size (default 32, BATCH_SIZE)"},

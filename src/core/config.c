@@ -49,6 +49,9 @@ static const config_entry settings[] = {
     {"log_format", {"MLAC_LOG_FORMAT", NULL, NULL}, "auto", "auto, text or json", "", 0, ""},
     {"gcp_project_id", {"MLAC_GCP_PROJECT_ID", "GCP_PROJECT_ID", NULL}, "", "Google Cloud project", "", 0, ""},
     {"gcs_bucket_name", {"MLAC_GCS_BUCKET_NAME", "GCS_BUCKET_NAME", NULL}, "", "default GCS bucket", "", 0, ""},
+    {"max_transfers", {"MLAC_MAX_TRANSFERS", NULL, NULL}, "16", "gs:// downloads in flight at once", "", 0, ""},
+    {"download_cache_max", {"MLAC_DOWNLOAD_CACHE_MAX", NULL, NULL}, "10G", "size bound of the gs:// download cache in <cache_dir>/gcs-downloads (0 = off)", "", 0, ""},
+    {"gcs_retry_deadline", {"MLAC_GCS_RETRY_DEADLINE", NULL, NULL}, "900", "seconds a gs:// request keeps retrying transient failures", "", 0, ""},
     {"google_application_credentials", {"MLAC_GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_APPLICATION_CREDENTIALS", NULL}, "", "service-account key file", "", 0, ""},
 };
 

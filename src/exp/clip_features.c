@@ -207,6 +207,8 @@ int feature_tables_build_clips(store *data, const strlist *paths, unsigned kinds
     for (int w = 0; !rc && w < threads; w++)
         rc = feat_plan_new(fp, &job.plans[w], err);
     if (!rc) {
+        /* gs://: start many downloads at once; the workers below read what has landed */
+        store_prefetch(data, (const char *const *)out[(kinds & 1u) ? INPUT_SUMMARY : INPUT_LOGMEL_IMAGE].paths, job.n);
         pool_for(threads, job.n, build_one, &job);
         if (job.failed) {
             rc = job.failed;

@@ -259,6 +259,12 @@ static int build_command(store *data, const clip_src *clips, const char *model, 
         rc = mlac_errf(err, MLAC_ENOMEM, "out of memory for embedding slots");
         goto out;
     }
+    const char **srcs = malloc((t->n ? t->n : 1) * sizeof *srcs); /* gs://: many downloads at once */
+    for (size_t i = 0; srcs && i < t->n; i++)
+        srcs[i] = clips[i].src;
+    if (srcs)
+        store_prefetch(data, srcs, t->n);
+    free(srcs);
     size_t batch = cfg->batch_windows ? cfg->batch_windows : 256;
     progress_state ps = {cfg, 0, t->n};
     for (size_t base = 0; !rc && base < t->n; base += chunk) {

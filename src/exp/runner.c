@@ -415,7 +415,8 @@ static int run_prepare(run_state *st, run_result *res, mlac_err *err)
         rc = prepare_folds(st, err);
     if (!rc && st->n_todo)
         rc = prepare_features(st, err);
-    store_describe(st->out, spec->run_id, res->run_dir, sizeof res->run_dir);
+    if (st->out) /* NULL when the output store failed to open (was a SIGSEGV) */
+        store_describe(st->out, spec->run_id, res->run_dir, sizeof res->run_dir);
     return rc;
 }
 

@@ -1,5 +1,6 @@
 /* spec.c — building, validating and serialising the experiment spec (see spec.h). */
 #include "exp/spec.h"
+#include "store/store.h"
 #include "core/log.h"
 #include "core/hash.h"
 #include "ml/model.h"
@@ -200,7 +201,7 @@ static int spec_fill(const config *cfg, exp_spec *spec, mlac_err *err)
         return rc;
     if (spec->species.n == 0)
         return mlac_errf(err, MLAC_EINVAL, "species: no species given");
-    snprintf(spec->data, sizeof spec->data, "%s", config_str(cfg, "data"));
+    store_data_root(config_str(cfg, "data"), spec->data, sizeof spec->data); /* GCS_BUCKET_NAME + bare path */
     snprintf(spec->output_dir, sizeof spec->output_dir, "%s", config_str(cfg, "output_dir"));
     snprintf(spec->cache_dir, sizeof spec->cache_dir, "%s", config_str(cfg, "cache_dir"));
     snprintf(spec->run_id, sizeof spec->run_id, "%s", config_str(cfg, "run_id"));

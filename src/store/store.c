@@ -1,5 +1,7 @@
 /* store.c — URI dispatch and thin wrappers over a back end's ops (see store.h). */
 #include "store/store.h"
+#include "core/fsutil.h"
+#include "store/store_settings.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -12,8 +14,7 @@ int store_open(const char *uri, store **out, mlac_err *err)
     if (strncmp(uri, "file://", 7) == 0)
         return store_file_open(uri + 7, out, err);
     if (strncmp(uri, "gs://", 5) == 0)
-        return mlac_errf(err, MLAC_EUNAVAIL, "'%s': the gs:// back end is not built into this mlac yet",
-                         uri);
+        return store_gs_open(uri, out, err);
     if (strstr(uri, "://"))
         return mlac_errf(err, MLAC_EINVAL, "'%s': unknown storage scheme (use a folder, file:// or gs://)",
                          uri);
@@ -76,4 +77,25 @@ void store_unlock(store *s, int handle)
 {
     if (s->ops->unlock && handle >= 0)
         s->ops->unlock(s, handle);
+}
+
+void store_prefetch(store *s, const char *const *paths, size_t n)
+{
+    if (s && s->ops->prefetch && n)
+        s->ops->prefetch(s, paths, n);
+}
+
+void store_data_root(const char *data, char *out, size_t out_size)
+{
+    store_settings set;
+    store_settings_get(&set);
+    const char *p = data;
+    while (p[0] == '.' && p[1] == '/')
+        p += 2;
+    while (*p == '/')
+        p++;
+    if (set.bucket[0] && *p && !strstr(data, "://") && !fs_exists(data) &&
+        snprintf(out, out_size, "gs://%s/%s", set.bucket, p) < (int)out_size)
+        return;
+    snprintf(out, out_size, "%s", data);
 }

@@ -1,7 +1,7 @@
 /* store.h — every read of data and write of results goes through this interface.
  *
- * A store is opened from a root URI: a local folder ("data/", "file:///abs/dir") now,
- * "gs://bucket/prefix" later, behind the same four verbs. Paths given to the verbs are
+ * A store is opened from a root URI: a local folder ("data/", "file:///abs/dir") or
+ * "gs://bucket/prefix" (store_gs.c), behind the same verbs. Paths given to the verbs are
  * relative to the root and use '/' separators. Writes are atomic (readers see the old or the
  * new object, never half). The back end is chosen by the URI scheme in store_open.
  */
@@ -28,6 +28,9 @@ struct store_ops {
     /* A local filesystem path for the object, or NULL when it has none (remote stores). */
     const char *(*local_path)(store *s, const char *path, char *tmp, size_t tmp_size);
     void (*free)(store *s);
+    /* Optional: starts fetching these objects in the background (many at once) so that the
+     * reads that follow find them local; paths are copied. NULL = nothing to gain (files). */
+    void (*prefetch)(store *s, const char *const *paths, size_t n);
 };
 
 struct store {
@@ -55,10 +58,18 @@ int store_exists(store *s, const char *path, int *exists, mlac_err *err);
 int store_lock(store *s, const char *path, int *handle, mlac_err *err);
 void store_unlock(store *s, int handle);
 const char *store_local_path(store *s, const char *path, char *tmp, size_t tmp_size);
+/* Hint that paths will be read soon (see store_ops.prefetch); a no-op where it gains nothing. */
+void store_prefetch(store *s, const char *const *paths, size_t n);
 /* root + "/" + path, for messages. */
 void store_describe(const store *s, const char *path, char *out, size_t out_size);
 
+/* The data root a user meant: a bare path that is no local folder, with a default bucket set
+ * (GCS_BUCKET_NAME, as the original platform), means gs://<bucket>/<path>; anything else is
+ * copied as given. Only for data roots: an output folder that does not exist yet is normal. */
+void store_data_root(const char *data, char *out, size_t out_size);
+
 /* Back ends register here. */
 int store_file_open(const char *root, store **out, mlac_err *err);
+int store_gs_open(const char *uri, store **out, mlac_err *err);
 
 #endif

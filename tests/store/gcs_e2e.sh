@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# gcs_e2e.sh — mlac end to end on gs:// against build/gcs_test_server: the demo data written to
+# the bucket by `mlac synth`, `datasets` on it, an RF+SVM grid from gs:// data to gs:// results
+# killed with SIGKILL mid-grid (its lease lock then refuses a second writer until it expires)
+# and resumed from the bucket, its summary identical to a local run of the same spec; `report`
+# of the gs:// run; a second run over the same bucket making zero media GETs (download cache);
+# unopenable output locations refused with a clear error, never a crash.
+set -u
+source "$(dirname "$0")/../cli/lib/testlib.sh"
+SERVER=${MLAC_BUILD:?}/gcs_test_server
+"$SERVER" --port 0 --port-file "$TMP/port" --log "$TMP/requests.log" >"$TMP/server.log" 2>&1 &
+server_pid=$!
+trap 'kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null; rm -rf "$TMP"' EXIT
+for _ in $(seq 100); do [ -s "$TMP/port" ] && break; sleep 0.1; done
+PORT=$(cat "$TMP/port")
+BASE=http://127.0.0.1:$PORT
+export STORAGE_EMULATOR_HOST=127.0.0.1:$PORT
+export MLAC_GCS_RETRY_INITIAL=0.01 MLAC_GCS_RETRY_MAX=0.1 MLAC_GCS_LOCK_LEASE=10 LOG_FORMAT=text
+unset GOOGLE_APPLICATION_CREDENTIALS MLAC_GCS_ENDPOINT GCS_BUCKET_NAME MLAC_GCS_BUCKET_NAME
+
+media_gets() { curl -s "$BASE/_stats" | sed -E 's/.*"media_get":([0-9]+).*/\1/'; }
+reset_stats() { curl -s -X POST "$BASE/_stats/reset" >/dev/null; }
+# objects under a prefix (object names, one a line), all pages
+objects() {
+  local token="" out
+  while :; do
+    out=$(curl -s "$BASE/storage/v1/b/bkt/o?prefix=$1${token:+&pageToken=$token}")
+    echo "$out" | grep -o '"name":"[^"]*"' | sed 's/"name":"//; s/"$//'
+    token=$(echo "$out" | grep -o '"nextPageToken":"[^"]*"' | sed 's/.*:"//; s/"$//')
+    [ -n "$token" ] || break
+  done
+}
+
+SPEC=(--models random_forest svm --species coyote bullfrog human_vocal --training-sizes 5 10 15 --cv-folds 3
+      --max-concurrent 1)
+
+# the demo data: locally and into the bucket, the same bytes
+check "synth to a folder" "$MLAC" synth --out "$TMP/data" --per-class 30
+check "synth to gs://" env MLAC_CACHE_DIR="$TMP/cache-synth" "$MLAC" synth --out gs://bkt/data --per-class 30
+check "360 clips + README + manifest in the bucket" test "$(objects data/ | wc -l)" -eq 362
+"$MLAC" datasets --data "$TMP/data" --json >"$TMP/ds-local.json" 2>/dev/null
+check "datasets --data gs://" sh -c "MLAC_CACHE_DIR='$TMP/cache-ds' '$MLAC' datasets --data gs://bkt/data --json >'$TMP/ds-gs.json'"
+fp_local=$(grep -o '"fingerprint": "[0-9a-f]*"' "$TMP/ds-local.json")
+fp_gs=$(grep -o '"fingerprint": "[0-9a-f]*"' "$TMP/ds-gs.json")
+check "same data fingerprint" test -n "$fp_local" -a "$fp_local" = "$fp_gs"
+
+# the local reference run
+check "local grid" "$MLAC" run-experiment "${SPEC[@]}" --data "$TMP/data" --output-dir "$TMP/results" \
+  --cache-dir "$TMP/cache-local"
+local_run=$(ls "$TMP/results")
+
+# the gs:// run, killed with SIGKILL mid-grid
+export MLAC_CACHE_DIR=$TMP/cache-gs
+"$MLAC" run-experiment "${SPEC[@]}" --data gs://bkt/data --output-dir gs://bkt/results >"$TMP/run1.out" 2>&1 &
+run_pid=$!
+parts=0
+for _ in $(seq 600); do
+  parts=$(objects results/ | grep -c 'tasks.jsonl.parts/' || true)
+  [ "$parts" -ge 5 ] && break
+  kill -0 $run_pid 2>/dev/null || break
+  sleep 0.02
+done
+kill -9 $run_pid 2>/dev/null
+wait $run_pid 2>/dev/null
+done_before=$(objects results/ | grep -c 'tasks.jsonl.parts/' || true)
+check "killed mid-grid ($done_before of 54 tasks in the bucket)" test "$done_before" -ge 1 -a "$done_before" -lt 54
+gs_run=$(objects results/ | grep -m1 -o '^results/run-[0-9a-f]*' | sed 's|results/||')
+check "the gs:// run has the local run's id" test "$gs_run" = "$local_run"
+check "the dead run's lock object is still there" sh -c "curl -sf '$BASE/storage/v1/b/bkt/o/results%2F$gs_run%2F.lock' >/dev/null"
+expect_fail "its lease refuses a second writer" "locked by .* another mlac process" \
+  "$MLAC" run-experiment "${SPEC[@]}" --data gs://bkt/data --output-dir gs://bkt/results
+# the lease (MLAC_GCS_LOCK_LEASE=10) runs out, as nobody renews it: wait until its expires_at
+expires=$(curl -s "$BASE/storage/v1/b/bkt/o/results%2F$gs_run%2F.lock?alt=media" | sed -E 's/.*"expires_at": *([0-9.]+).*/\1/')
+while awk -v e="${expires:-0}" -v now="$(date +%s.%N)" 'BEGIN { exit !(now <= e + 0.2) }'; do sleep 0.2; done
+check "resumed from the bucket" "$MLAC" run-experiment "${SPEC[@]}" --data gs://bkt/data --output-dir gs://bkt/results
+cp "$TMP/last.out" "$TMP/run2.out"
+check "resume skipped the finished tasks" grep -Eq "54 tasks \(([1-9][0-9]*) already done" "$TMP/run2.out"
+skipped=$(grep -Eo '\(([0-9]+) already done' "$TMP/run2.out" | grep -Eo '[0-9]+')
+check "skipped at least what was in the bucket at the kill" test "${skipped:-0}" -ge "$done_before"
+check "54 ledger parts, one per task" test "$(objects results/$gs_run/tasks.jsonl.parts/ | wc -l)" -eq 54
+check "the lock is released" sh -c "! curl -sf '$BASE/storage/v1/b/bkt/o/results%2F$gs_run%2F.lock' >/dev/null"
+curl -s "$BASE/storage/v1/b/bkt/o/results%2F$gs_run%2Fsummary.csv?alt=media" >"$TMP/summary-gs.csv"
+check "summary identical to the local run" cmp "$TMP/results/$local_run/summary.csv" "$TMP/summary-gs.csv"
+for f in spec.json summary.json significance.csv curves.csv report/index.html; do
+  check "results/$gs_run/$f in the bucket" curl -sf -o /dev/null "$BASE/storage/v1/b/bkt/o/results%2F$gs_run%2F${f//\//%2F}"
+done
+check "predictions in the bucket" test "$(objects results/$gs_run/predictions/ | wc -l)" -eq 54
+
+# report of a gs:// run folder
+curl -s -X DELETE "$BASE/storage/v1/b/bkt/o/results%2F$gs_run%2Freport%2Findex.html" >/dev/null
+check "mlac report gs://..." "$MLAC" report "gs://bkt/results/$gs_run"
+check "report/index.html written back" curl -sf -o /dev/null "$BASE/storage/v1/b/bkt/o/results%2F$gs_run%2Freport%2Findex.html"
+
+# a second run over the same bucket: everything from the download cache
+reset_stats
+check "second run into a new results prefix" "$MLAC" run-experiment "${SPEC[@]}" --data gs://bkt/data \
+  --output-dir gs://bkt/results2 --cache-dir "$TMP/cache-gs"
+check "zero media GETs on the second run (got $(media_gets))" test "$(media_gets)" -eq 0
+[ "$(media_gets)" -eq 0 ] || grep "alt=media" "$TMP/requests.log" | tail -3 >&2
+check "datasets from the cache too" "$MLAC" datasets --data gs://bkt/data
+check "still zero media GETs" test "$(media_gets)" -eq 0
+
+# GCS_BUCKET_NAME: a bare data path that is no local folder means that bucket
+mkdir -p "$TMP/cwd"
+check "GCS_BUCKET_NAME + bare --data" sh -c "cd '$TMP/cwd' && GCS_BUCKET_NAME=bkt '$MLAC' datasets --data data --json >'$TMP/ds-bare.json'"
+check "... read the bucket" grep -q '"data": "gs://bkt/data"' "$TMP/ds-bare.json"
+check "a local folder of that name wins" sh -c "cd '$TMP' && GCS_BUCKET_NAME=bkt '$MLAC' datasets --data data --json | grep -q '\"data\": \"data\"'"
+
+# outputs that cannot be opened: clear errors, never a crash (rc 139)
+expect_fail "--output-dir gs:// without a bucket" "no bucket name" \
+  "$MLAC" run-experiment "${SPEC[@]}" --data "$TMP/data" --output-dir gs://
+expect_fail "--output-dir with a bad bucket name" "Bad_Bucket" \
+  "$MLAC" run-experiment "${SPEC[@]}" --data "$TMP/data" --output-dir gs://Bad_Bucket/results
+expect_fail "--output-dir with an unknown scheme" "unknown storage scheme" \
+  "$MLAC" run-experiment "${SPEC[@]}" --data "$TMP/data" --output-dir s3://bucket/results
+expect_fail "--output-dir gs:// with no server" "gs://bkt/out/run-.*(failed|HTTP)" \
+  env STORAGE_EMULATOR_HOST=127.0.0.1:1 MLAC_GCS_RETRY_DEADLINE=1 \
+  "$MLAC" run-experiment "${SPEC[@]}" --data "$TMP/data" --output-dir gs://bkt/out
+expect_fail "--output-dir under a file" "cannot|not a directory|Not a directory" \
+  "$MLAC" run-experiment "${SPEC[@]}" --data "$TMP/data" --output-dir "$TMP/data/README.txt/x"
+for c in "gs://" "gs://Bad_Bucket/r" "s3://b/r"; do
+  "$MLAC" run-experiment "${SPEC[@]}" --data "$TMP/data" --output-dir "$c" >/dev/null 2>&1
+  rc=$?
+  check "rc $rc for --output-dir $c is an error code, not a signal" test "$rc" -ge 1 -a "$rc" -le 2
+done
+finish
