@@ -19,6 +19,11 @@ static const struct cli_command commands[] = {
     {"grid-search", cmd_grid_search, "the same as run-experiment over a full grid (all models by default)"},
     {"splits", cmd_splits, "print the exact training/test clips of every fold (for other tools)"},
     {"report", cmd_report, "draw the plots, HTML report and exports of a run"},
+    {"serve", cmd_serve, "run the experiment service: HTTP API, durable queue, workers, metrics"},
+    {"submit", cmd_submit, "submit an experiment to the service"},
+    {"status", cmd_status, "show one experiment of the service, or list them"},
+    {"wait", cmd_wait, "wait for an experiment of the service to finish (exit code = outcome)"},
+    {"cancel", cmd_cancel, "cancel an experiment of the service"},
     {"config", cmd_config, "print the effective configuration and where each value came from"},
     {NULL, NULL, NULL},
 };
