@@ -315,8 +315,11 @@ int queue_claim(queue *q, double now, queue_job *job, int *got, double *next_due
     *next_due = 0;
     pthread_mutex_lock(&q->lock);
     sqlite3_stmt *st;
-    int rc = prepare(q, "SELECT id, spec, run_id, output_dir FROM experiments WHERE state IN (0, 1) AND "
-                        "scheduled_at <= ?1 ORDER BY priority DESC, seq LIMIT 1", &st, err);
+    /* a run folder is run by one worker at a time: the same spec submitted twice waits, then resumes */
+    int rc = prepare(q, "SELECT id, spec, run_id, output_dir FROM experiments e WHERE state IN (0, 1) AND "
+                        "scheduled_at <= ?1 AND NOT EXISTS (SELECT 1 FROM experiments r WHERE r.state = 2 AND "
+                        "r.run_id = e.run_id AND r.output_dir = e.output_dir) ORDER BY priority DESC, seq LIMIT 1",
+                     &st, err);
     if (rc)
         goto out;
     sqlite3_bind_double(st, 1, now);

@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "serve/serve_internal.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,9 @@ int serve_start(const serve_config *cfg, server **out, mlac_err *err)
     snprintf(s->cache_dir, sizeof s->cache_dir, "%s/cache", cfg->state_dir);
     int resumed = 0;
     int rc = fs_mkdir_p(cfg->state_dir, err);
+    char real[PATH_MAX];
+    if (!rc && realpath(cfg->state_dir, real)) /* specs name an absolute cache: runs do not depend on cwd */
+        snprintf(s->cache_dir, sizeof s->cache_dir, "%s/cache", real);
     if (!rc && !strstr(cfg->results, "://"))
         rc = fs_mkdir_p(cfg->results, err);
     if (!rc && cfg->tls_cert[0])
