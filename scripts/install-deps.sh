@@ -11,7 +11,7 @@ build_pkgs=(
   libsqlite3-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev
   libmicrohttpd-dev libcairo2-dev libdnnl-dev
   chromium
-  prometheus wrk jq sqlite3
+  prometheus wrk jq sqlite3 openssl
 )
 python_pkgs=(
   python3 python3-numpy python3-torch python3-torchaudio python3-torchvision python3-sklearn
