@@ -90,6 +90,24 @@ wait "$sse_pid"
 check "SSE sent progress events" grep -q '^event: progress' "$TMP/events.txt"
 check "SSE ended with the final state" grep -q '^data: {"state":"cancelled"' "$TMP/events.txt"
 
+# --workers 2: two experiments run at once, each with half of the --threads 2 budget
+w1=$("$MLAC" submit --models random_forest --species coyote --training-sizes 5 10 20 --cv-folds 3 --max-concurrent 1 \
+     --model-options '{"random_forest":{"n_trees":8001}}' 2>/dev/null)
+w2=$("$MLAC" submit --models random_forest --species bullfrog --training-sizes 5 10 20 --cv-folds 3 --max-concurrent 1 \
+     --model-options '{"random_forest":{"n_trees":8001}}' 2>/dev/null)
+both=0
+for _ in $(seq 200); do
+  if curl -s -H "Authorization: Bearer $MLAC_API_TOKEN" "$URL/metrics" | grep -q '^mlac_experiments{state="running"} 2$'; then
+    both=1
+    break
+  fi
+  sleep 0.05
+done
+check "two workers run two experiments at once" test "$both" = 1
+check "each gets 1 of the 2 threads" test "$(grep -Ec "experiment ($w1|$w2): running run-[0-9a-f]* \(1 threads\)" "$TMP/s.log")" -eq 2
+"$MLAC" cancel "$w1" >/dev/null 2>&1; "$MLAC" cancel "$w2" >/dev/null 2>&1
+"$MLAC" wait "$w1" --timeout 60 >/dev/null 2>&1; "$MLAC" wait "$w2" --timeout 60 >/dev/null 2>&1
+
 # 50 concurrent submissions (scheduled in an hour, so nothing runs): each accepted exactly once
 future=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
 pids=()
