@@ -92,6 +92,11 @@ check "descriptors back to the baseline after the disconnects ($fds0 -> $(fds))"
 check "still serving" test "$(code "${auth[@]}" "$URL/v1/experiments/$id")" = 200
 check "still ready" curl -sf "$URL/readyz"
 check "the server is still the same process" kill -0 "$SERVER_PID"
+mv "$TMP/results" "$TMP/results.away"
+check "readyz: 503 when the results store is gone" test "$(code "$URL/readyz")" = 503
+check "... saying which check failed" grep -q '"results_store":"not reachable"' "$TMP/body"
+mv "$TMP/results.away" "$TMP/results"
+check "readyz: 200 again once it is back" test "$(code "$URL/readyz")" = 200
 stop_server
 
 # --public-read and --cors
