@@ -126,6 +126,7 @@ static void run_job(server *s, queue_job *job)
     job_events je = {.srv = s, .id = job->id, .res = &res};
     run_options opt = {.cancel = &r->cancel,
                        .events = {.ctx = &je, .phase = on_phase, .step = on_step}};
+    sweep_run_folder(job->output_dir, job->run_id);
     log_info("experiment %s: running %s (%d threads)", job->id, job->run_id, spec.threads);
     int rc = runner_run(&spec, &opt, &res, &err);
     pthread_mutex_lock(&s->lock);

@@ -7,6 +7,7 @@
  *   roots.c     "is this path under that root" for --data-roots and --results
  *   sched.c     the worker threads: claim, runner_run, report, finish
  *   auth.c      constant-time bearer token comparison
+ *   sweep.c     temp files a killed process left in a run folder
  */
 #ifndef MLAC_SERVE_INTERNAL_H
 #define MLAC_SERVE_INTERNAL_H
@@ -111,6 +112,9 @@ void sched_stop(server *s);
 /* Sets the cancel flag of a running experiment; 0 when it is not running here. */
 int sched_cancel(server *s, const char *id);
 int sched_workers_alive(server *s);
+
+/* Removes temp files of dead processes from a local run folder (sweep.c). */
+void sweep_run_folder(const char *output_dir, const char *run_id);
 
 /* Ids of experiments: exp-<hex>, and submission ids: [A-Za-z0-9._-]{1,128}, not starting '.'. */
 int id_valid(const char *id, size_t max);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Durability: kill -9 the service twice mid-queue (tasks in flight, experiments queued and one
-# scheduled), start it again each time: nothing queued or scheduled is lost, the running
+# scheduled), SIGTERM it once, start it again each time: nothing queued or scheduled is lost, the running
 # experiment resumes from its ledger (no finished task lost or run twice), and every final result
 # equals an uninterrupted CLI run of the same spec.
 set -u
@@ -35,6 +35,11 @@ check "restart: the scheduled experiment is still scheduled or beyond" \
 # second kill: soon after the restart, whatever runs then
 sleep 1.5
 kill -9 "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
+# a graceful stop (SIGTERM) mid-run: the running experiment goes back to the queue, none is cancelled
+start_server s --workers 1 --threads 1
+sleep 1
+stop_server
+check "SIGTERM: nothing left running" test "$(sqlite3 "$TMP/s.state/queue.sqlite" "select count(*) from experiments where state in (2, 5)")" = 0
 start_server s --workers 1 --threads 1
 for i in 0 1 2 3; do
   check "experiment $i finishes after two kills" "$MLAC" wait "${ids[$i]}" --timeout 120 --interval 0.2
@@ -58,6 +63,7 @@ for run in $(ls "$TMP/ref"); do
   check "$run: task metrics equal" diff <(metrics_by_task "$TMP/ref/$run/tasks.jsonl") <(metrics_by_task "$led")
   check "$run: summary.csv equal" cmp "$TMP/ref/$run/summary.csv" "$TMP/results/$run/summary.csv"
   check "$run: predictions equal" diff -r "$TMP/ref/$run/predictions" "$TMP/results/$run/predictions"
+  check "$run: no temp file of a killed writer left" test -z "$(find "$TMP/results/$run" -name '*.tmp.*')"
   check "$run: report written" test -s "$TMP/results/$run/report/index.html"
 done
 finish
