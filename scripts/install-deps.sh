@@ -12,6 +12,7 @@ build_pkgs=(
   libmicrohttpd-dev libcairo2-dev libdnnl-dev
   jq openssl curl
   chromium
+  prometheus wrk jq sqlite3 openssl
 )
 python_pkgs=(
   python3 python3-numpy python3-torch python3-torchaudio python3-torchvision python3-sklearn

@@ -64,5 +64,10 @@ int cmd_grid_search(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_splits(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_submit(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_wait(int argc, char **argv);
+int cmd_cancel(int argc, char **argv);
 
 #endif

@@ -22,6 +22,11 @@ static const struct cli_command commands[] = {
     {"report", cmd_report, "draw the plots, HTML report and exports of a run"},
     {"models", cmd_models, "list the models, what each reads, and their options with defaults"},
     {"merge", cmd_merge, "check a sharded run is complete and write its summary, tables and report"},
+    {"serve", cmd_serve, "run the experiment service: HTTP API, durable queue, workers, metrics"},
+    {"submit", cmd_submit, "submit an experiment to the service"},
+    {"status", cmd_status, "show one experiment of the service, or list them"},
+    {"wait", cmd_wait, "wait for an experiment of the service to finish (exit code = outcome)"},
+    {"cancel", cmd_cancel, "cancel an experiment of the service"},
     {"config", cmd_config, "print the effective configuration and where each value came from"},
     {NULL, NULL, NULL},
 };

@@ -1,0 +1,255 @@
+/* http.c — the libmicrohttpd glue: one thread per connection (bounded by a connection limit
+ * and an idle timeout, so slow clients cannot pile up), request bodies capped at --max-body,
+ * the bearer token checked before any handler runs, CORS only with --cors, a request id on
+ * every response (X-Request-Id) and one JSON access-log line per request.
+ *
+ * The Authorization header is never logged or echoed; the access log has method, path (without
+ * the query string), status, bytes, milliseconds, remote address and the request id.
+ */
+#include "core/timeutil.h"
+#include "serve/serve_internal.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_CONNECTIONS 512
+
+typedef struct conn_ctx {
+    buf body;
+    int too_large;
+    int responded;          /* a response was queued early (413) */
+    char request_id[40];
+    double t0;
+} conn_ctx;
+
+void reply_json(reply *rp, int status, json_t *o)
+{
+    rp->status = status;
+    rp->body = json_dumps(o, JSON_COMPACT);
+    rp->len = rp->body ? strlen(rp->body) : 0;
+    rp->content_type = "application/json";
+    json_decref(o);
+}
+
+void reply_error(reply *rp, int status, const char *fmt, ...)
+{
+    char msg[1400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    reply_json(rp, status, json_pack("{s:{s:i, s:s}}", "error", "code", status, "message", msg));
+}
+
+const char *request_arg(const request *rq, const char *name)
+{
+    return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static void access_log(server *s, struct MHD_Connection *c, const char *method, const char *url, int status,
+                       size_t bytes, const conn_ctx *cx)
+{
+    FILE *f = s->cfg->access_log;
+    if (!f)
+        return;
+    char remote[64] = "";
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, remote, sizeof remote);
+    char ts[32];
+    time_iso8601(ts);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:f, s:s}", "ts", ts, "level", "info", "msg",
+                          "request", "request_id", cx ? cx->request_id : "", "method", method, "path", url, "status",
+                          status, "bytes", (json_int_t)bytes, "ms", cx ? (time_now() - cx->t0) * 1e3 : 0.0,
+                          "remote", remote);
+    char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    if (line) {
+        flockfile(f);
+        fputs(line, f);
+        fputc('\n', f);
+        fflush(f);
+        funlockfile(f);
+    }
+    free(line);
+    json_decref(o);
+}
+
+static enum MHD_Result send_reply(server *s, struct MHD_Connection *c, const char *method, const char *url,
+                                  conn_ctx *cx, reply *rp)
+{
+    struct MHD_Response *r;
+    if (rp->sse) {
+        r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, sse_read, rp->sse, sse_free);
+        rp->content_type = "text/event-stream";
+    } else {
+        r = MHD_create_response_from_buffer(rp->len, rp->body ? rp->body : (char *)"", rp->body ? MHD_RESPMEM_MUST_FREE
+                                                                                                : MHD_RESPMEM_PERSISTENT);
+    }
+    if (!r) {
+        if (rp->sse)
+            sse_free(rp->sse);
+        else
+            free(rp->body);
+        return MHD_NO;
+    }
+    if (rp->content_type)
+        MHD_add_response_header(r, "Content-Type", rp->content_type);
+    MHD_add_response_header(r, "X-Request-Id", cx->request_id);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    if (rp->allow)
+        MHD_add_response_header(r, "Allow", rp->allow);
+    if (rp->status == 401)
+        MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"mlac\"");
+    if (s->cfg->cors_origin[0]) {
+        MHD_add_response_header(r, "Access-Control-Allow-Origin", s->cfg->cors_origin);
+        MHD_add_response_header(r, "Vary", "Origin");
+    }
+    enum MHD_Result ok = MHD_queue_response(c, (unsigned)rp->status, r);
+    MHD_destroy_response(r);
+    serve_metrics_http(s->m, rp->status);
+    access_log(s, c, method, url, rp->status, rp->sse ? 0 : rp->len, cx);
+    return ok;
+}
+
+static int is_public(const server *s, const char *method, const char *url)
+{
+    if (!strcmp(url, "/healthz") || !strcmp(url, "/readyz"))
+        return 1;
+    return s->cfg->public_read && (!strcmp(method, "GET") || !strcmp(method, "HEAD"));
+}
+
+static void preflight(server *s, reply *rp)
+{
+    (void)s;
+    rp->status = 204;
+    rp->allow = "GET, POST, OPTIONS";
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    server *s = cls;
+    conn_ctx *cx = *con_cls;
+    if (!cx) {
+        if (!(cx = calloc(1, sizeof *cx)))
+            return MHD_NO;
+        buf_init(&cx->body, s->cfg->max_body + 1);
+        cx->t0 = time_now();
+        unsigned long long n = __atomic_add_fetch(&s->next_request, 1, __ATOMIC_RELAXED);
+        snprintf(cx->request_id, sizeof cx->request_id, "%08x-%llu", (unsigned)s->port * 2654435761u, n);
+        *con_cls = cx;
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > s->cfg->max_body) {
+            cx->responded = 1;
+            reply rp = {0};
+            reply_error(&rp, 413, "request body: larger than the limit of %zu bytes", s->cfg->max_body);
+            return send_reply(s, c, method, url, cx, &rp);
+        }
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!cx->too_large && cx->body.len + *upload_size <= s->cfg->max_body) {
+            mlac_err err;
+            if (buf_append(&cx->body, upload, *upload_size, &err))
+                cx->too_large = 1;
+        } else {
+            cx->too_large = 1;
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (cx->responded)
+        return MHD_YES;
+    reply rp = {0};
+    if (!strcmp(method, "OPTIONS") && s->cfg->cors_origin[0]) {
+        preflight(s, &rp);
+        struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header(r, "Access-Control-Allow-Origin", s->cfg->cors_origin);
+        MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+        MHD_add_response_header(r, "Access-Control-Allow-Headers", "Authorization, Content-Type");
+        MHD_add_response_header(r, "Access-Control-Max-Age", "600");
+        MHD_add_response_header(r, "Vary", "Origin");
+        MHD_add_response_header(r, "X-Request-Id", cx->request_id);
+        enum MHD_Result ok = MHD_queue_response(c, 204, r);
+        MHD_destroy_response(r);
+        serve_metrics_http(s->m, 204);
+        access_log(s, c, method, url, 204, 0, cx);
+        return ok;
+    }
+    if (cx->too_large) {
+        reply_error(&rp, 413, "request body: larger than the limit of %zu bytes", s->cfg->max_body);
+    } else if (!is_public(s, method, url) &&
+               !auth_check(s, MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION))) {
+        int has = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION) != NULL;
+        reply_error(&rp, 401, has ? "the bearer token is not valid" : "missing 'Authorization: Bearer <token>'");
+    } else {
+        request rq = {.method = method, .path = url, .body = cx->body.data ? cx->body.data : "",
+                      .body_len = cx->body.len, .conn = c, .request_id = cx->request_id};
+        api_handle(s, &rq, &rp);
+    }
+    return send_reply(s, c, method, url, cx, &rp);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)cls, (void)c, (void)toe;
+    conn_ctx *cx = *con_cls;
+    if (cx) {
+        buf_release(&cx->body);
+        free(cx);
+    }
+    *con_cls = NULL;
+}
+
+static int parse_addr(const char *host, int port, struct sockaddr_in *sa)
+{
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons((unsigned short)port);
+    if (!strcmp(host, "localhost"))
+        host = "127.0.0.1";
+    return inet_pton(AF_INET, host, &sa->sin_addr) == 1 ? 0 : -1;
+}
+
+int http_start(server *s, mlac_err *err)
+{
+    const serve_config *c = s->cfg;
+    struct sockaddr_in sa;
+    if (parse_addr(c->host, c->port, &sa))
+        return mlac_errf(err, MLAC_EINVAL, "--listen: '%s' is not an IPv4 address", c->host);
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
+    if (s->tls_cert_pem) {
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+            return mlac_errf(err, MLAC_EUNAVAIL, "--tls-cert: this libmicrohttpd was built without TLS");
+        flags |= MHD_USE_TLS;
+        s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->conn_timeout,
+                                     MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
+                                     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_HTTPS_MEM_CERT,
+                                     s->tls_cert_pem, MHD_OPTION_HTTPS_MEM_KEY, s->tls_key_pem, MHD_OPTION_END);
+    } else {
+        s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->conn_timeout,
+                                     MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
+                                     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+    }
+    if (!s->daemon)
+        return mlac_errf(err, MLAC_EIO, "cannot listen on %s:%d (in use, or a bad TLS certificate/key)", c->host,
+                         c->port);
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : c->port;
+    return MLAC_OK;
+}
+
+void http_stop(server *s)
+{
+    if (s->daemon)
+        MHD_stop_daemon(s->daemon);
+    s->daemon = NULL;
+}
