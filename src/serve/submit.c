@@ -10,7 +10,7 @@
 #include "serve/submit.h"
 #include "core/hash.h"
 #include "core/timeutil.h"
-#include "exp/dataset.h"
+#include "dataset/dataset.h"
 #include "serve/serve_internal.h"
 #include "store/store.h"
 
