@@ -3,6 +3,8 @@
 #include "audio/audio.h"
 #include "cli/cli.h"
 #include "exp/dataset.h"
+#include "exp/groups.h"
+#include "exp/leakage.h"
 #include "store/store.h"
 
 #include <jansson.h>
@@ -58,6 +60,51 @@ static void probe_species(store *s, const species_data *sp, clip_stats *cs)
         cs->sec_min = 0;
 }
 
+/* {"positives": {"groups": G, "largest": n, "largest_group": name}, "negatives": {...}} or null. */
+static json_t *groups_json(const species_data *sp)
+{
+    if (!sp->n_groups)
+        return json_null();
+    json_t *o = json_object();
+    for (int label = 1; label >= 0; label--) {
+        size_t largest;
+        const char *name;
+        size_t n = groups_count(sp, label, &largest, &name);
+        json_object_set_new(o, label ? "positives" : "negatives",
+                            json_pack("{s:I, s:I, s:s}", "groups", (json_int_t)n, "largest", (json_int_t)largest,
+                                      "largest_group", name));
+    }
+    return o;
+}
+
+static json_t *leakage_json(const species_data *sp)
+{
+    leakage_info li;
+    if (sp->n_groups || !leakage_scan(sp, &li))
+        return json_null();
+    return json_pack("{s:I, s:I, s:s, s:s}", "windows", (json_int_t)li.windows, "recordings",
+                     (json_int_t)li.recordings, "example", li.example, "group_by", li.suggest);
+}
+
+static void print_groups(const species_data *sp)
+{
+    char msg[1024];
+    if (!sp->n_groups) {
+        if (leakage_check(sp, msg, sizeof msg))
+            printf("  warning: %s\n", msg);
+        return;
+    }
+    printf("  groups:");
+    for (int label = 1; label >= 0; label--) {
+        size_t largest;
+        const char *name;
+        size_t n = groups_count(sp, label, &largest, &name);
+        printf("%s %s %zu groups, largest '%s' (%zu clips)", label ? "" : ";", label ? "positives" : "negatives", n,
+               name, largest);
+    }
+    printf("\n");
+}
+
 static json_t *species_json(const species_data *sp, const clip_stats *cs)
 {
     json_t *bal = json_object();
@@ -67,13 +114,14 @@ static json_t *species_json(const species_data *sp, const clip_stats *cs)
         snprintf(key, sizeof key, "%d", folds[i]);
         json_object_set_new(bal, key, json_integer((json_int_t)dataset_max_balanced(sp, folds[i])));
     }
-    return json_pack("{s:s, s:I, s:I, s:s, s:b, s:s, s:i, s:i, s:f, s:f, s:f, s:I, s:I, s:I, s:o}", "species",
+    return json_pack("{s:s, s:I, s:I, s:s, s:b, s:s, s:i, s:i, s:f, s:f, s:f, s:I, s:I, s:I, s:o, s:o, s:o}", "species",
                      sp->name, "positives", (json_int_t)sp->n_pos, "negatives", (json_int_t)sp->n_neg, "negatives_from",
                      sp->negatives_from_others ? "other species" : "own folder", "labels_csv", sp->from_labels_csv,
                      "formats", cs->formats, "rate_min", cs->rate_min, "rate_max", cs->rate_max, "seconds_min",
                      cs->sec_min, "seconds_max", cs->sec_max, "seconds_total", cs->sec_total, "unreadable",
                      (json_int_t)cs->unreadable, "data_5s", (json_int_t)sp->n_5s, "data_5s_unpaired",
-                     (json_int_t)sp->n_5s_unpaired, "max_balanced_n_by_folds", bal);
+                     (json_int_t)sp->n_5s_unpaired, "max_balanced_n_by_folds", bal, "groups", groups_json(sp),
+                     "leakage", leakage_json(sp));
 }
 
 static void print_table(const dataset *d, const clip_stats *cs)
@@ -89,6 +137,7 @@ static void print_table(const dataset *d, const clip_stats *cs)
                sp->negatives_from_others ? "*" : " ", cs[i].formats, rate, secs, sp->n_5s,
                dataset_max_balanced(sp, 2), dataset_max_balanced(sp, 3), dataset_max_balanced(sp, 5),
                dataset_max_balanced(sp, 10));
+        print_groups(sp);
         if (sp->n_5s_unpaired)
             printf("  warning: %zu data_5s clips of '%s' have no twin in data/ (perch comparisons unpaired)\n",
                    sp->n_5s_unpaired, sp->name);
@@ -113,6 +162,8 @@ int cmd_datasets(int argc, char **argv)
     const struct cli_opt opts[] = {
         {"data", OPT_CONFIG, "data", "DIR", "data root (folder or gs://bucket/prefix)"},
         {"negatives", OPT_CONFIG, "negatives", "MODE", "auto, folder or others"},
+        {"group-by", OPT_CONFIG, "group_by", "HOW", "clip groups: none, folder or 're:PATTERN' (one capture group)"},
+        {"groups", OPT_CONFIG, "groups", "FILE.csv", "clip groups from file,group rows"},
         {"json", OPT_FLAG, &as_json, NULL, "print JSON"},
         {NULL, 0, NULL, NULL, NULL},
     };
@@ -127,8 +178,11 @@ int cmd_datasets(int argc, char **argv)
     if (rc || stop)
         goto out;
     enum negatives_mode mode;
+    group_settings groups;
     if (dataset_parse_negatives(config_str(&cfg, "negatives"), &mode, &err) ||
-        store_open(config_str(&cfg, "data"), &s, &err) || dataset_scan(s, mode, &d, &err)) {
+        groups_parse(config_str(&cfg, "group_by"), config_str(&cfg, "groups"), &groups, &err) ||
+        store_open(config_str(&cfg, "data"), &s, &err) || dataset_scan(s, mode, &d, &err) ||
+        groups_apply(&groups, &d, NULL, &err)) {
         rc = cli_fail(&err);
         goto out;
     }

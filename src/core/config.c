@@ -27,6 +27,8 @@ static const config_entry settings[] = {
     {"threads", {"MLAC_THREADS", NULL, NULL}, "0", "total thread budget (0 = all cores)", "", 0, ""},
     {"batch_size", {"MLAC_BATCH_SIZE", "BATCH_SIZE", NULL}, "32", "CNN batch size", "", 0, ""},
     {"negatives", {"MLAC_NEGATIVES", NULL, NULL}, "auto", "negatives: auto, folder or others", "", 0, ""},
+    {"group_by", {"MLAC_GROUP_BY", NULL, NULL}, "", "clip groups: none, folder or re:PATTERN (empty = a labels.csv group column)", "", 0, ""},
+    {"groups", {"MLAC_GROUPS", NULL, NULL}, "", "CSV of file,group rows (file relative to the data root)", "", 0, ""},
     {"models", {"MLAC_MODELS", NULL, NULL}, "random_forest,svm", "models of a run", "", 0, ""},
     {"species", {"MLAC_SPECIES", NULL, NULL}, "coyote,bullfrog,human_vocal", "species of a run", "", 0, ""},
     {"training_sizes", {"MLAC_TRAINING_SIZES", NULL, NULL}, "25,50,100", "training clips per class", "", 0, ""},

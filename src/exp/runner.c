@@ -230,7 +230,8 @@ static int write_or_check_spec(run_state *st, mlac_err *err)
         rc = store_read(st->out, path, &b, err);
         json_t *old = rc ? NULL : json_loadb(b.data, b.len, 0, NULL);
         static const char *keys[] = {"models", "species", "training_sizes", "cv_folds", "repeats", "seed",
-                                     "negatives", "clip_seconds", "features", "data_fingerprint", "model_options", "embedding"};
+                                     "negatives", "clip_seconds", "features", "data_fingerprint", "model_options", "embedding",
+                                     "groups"};
         for (size_t i = 0; !rc && old && i < sizeof keys / sizeof keys[0]; i++)
             if ((json_object_get(old, keys[i]) || json_object_get(now, keys[i])) && /* "embedding" may be absent */
                 !json_equal(json_object_get(old, keys[i]), json_object_get(now, keys[i])))
@@ -268,7 +269,7 @@ static int run_prepare(run_state *st, run_result *res, mlac_err *err)
     exp_spec *spec = st->spec;
     int rc = store_open(spec->data, &st->in, err);
     if (!rc)
-        rc = dataset_scan(st->in, spec->negatives, &st->data, err);
+        rc = spec_load_dataset(spec, st->in, &st->data, err); /* the scan, with groups */
     if (!rc)
         rc = spec_validate(spec, &st->data, err);
     if (rc)

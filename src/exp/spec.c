@@ -3,6 +3,8 @@
 #include "core/log.h"
 #include "core/hash.h"
 #include "ml/model.h"
+#include "exp/folds.h"
+#include "exp/leakage.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +169,7 @@ static int spec_fill(const config *cfg, exp_spec *spec, mlac_err *err)
     if (!rc) spec->max_concurrent = (int)v, rc = config_long(cfg, "seed", 0, 0x7fffffffffffffffL, &v, err);
     if (!rc) spec->seed = (unsigned long long)v, rc = config_double(cfg, "clip_seconds", 0.05, 3600, &spec->clip_seconds, err);
     if (!rc) rc = dataset_parse_negatives(config_str(cfg, "negatives"), &spec->negatives, err);
+    if (!rc) rc = groups_parse(config_str(cfg, "group_by"), config_str(cfg, "groups"), &spec->groups, err);
     if (!rc) rc = spec_read_features(cfg, &spec->feat, err);
     if (rc)
         return rc;
@@ -209,7 +212,43 @@ void spec_release(exp_spec *spec)
     spec->model_options = NULL;
 }
 
+int spec_load_dataset(const exp_spec *spec, store *s, dataset *data, mlac_err *err)
+{
+    int rc = dataset_scan(s, spec->negatives, data, err);
+    if (!rc && (rc = groups_apply(&spec->groups, data, &spec->species, err)))
+        dataset_release(data);
+    return rc;
+}
+
+static int spec_check(const exp_spec *spec, const dataset *data, mlac_err *err);
+
+/* The warnings of a valid spec: unbalanced grouped folds, windows of recordings without groups. */
+static void warn_data(const exp_spec *spec, const dataset *data)
+{
+    for (size_t i = 0; i < spec->species.n; i++) {
+        const species_data *sp = dataset_find(data, spec->species.items[i]);
+        char msg[1024];
+        if (sp->n_groups) {
+            int *fold_of = malloc(sp->n_clips * sizeof *fold_of);
+            if (fold_of && !folds_assign(sp, spec->folds, spec->seed, 0, fold_of, NULL) &&
+                folds_group_balance(sp, spec->folds, fold_of, msg, sizeof msg))
+                log_warn("%s", msg);
+            free(fold_of);
+        } else if (leakage_check(sp, msg, sizeof msg)) {
+            log_warn("%s", msg);
+        }
+    }
+}
+
 int spec_validate(const exp_spec *spec, const dataset *data, mlac_err *err)
+{
+    int rc = spec_check(spec, data, err);
+    if (!rc)
+        warn_data(spec, data);
+    return rc;
+}
+
+static int spec_check(const exp_spec *spec, const dataset *data, mlac_err *err)
 {
     char names[512];
     for (size_t i = 0; i < spec->models.n; i++) {
@@ -250,7 +289,10 @@ int spec_validate(const exp_spec *spec, const dataset *data, mlac_err *err)
                              "cv_folds: %d folds need at least %d clips per class, but species '%s' has %zu "
                              "positives and %zu negatives",
                              spec->folds, spec->folds, sp->name, sp->n_pos, sp->n_neg);
-        if (dataset_max_balanced(sp, spec->folds) < 1)
+        int rc = groups_check_folds(sp, spec->folds, err);
+        if (rc)
+            return rc;
+        if (folds_max_balanced(sp, spec->folds, spec->seed, spec->repeats) < 1)
             return mlac_errf(err, MLAC_EINVAL, "species '%s' has too few clips for %d folds", sp->name, spec->folds);
     }
     return MLAC_OK;
@@ -301,6 +343,9 @@ static json_t *identity_json(const exp_spec *spec, const dataset *data)
         json_object_set_new(id, "embedding", emb);
     else
         json_decref(emb);
+    json_t *groups = data ? groups_identity_json(&spec->groups, data, &spec->species) : NULL;
+    if (groups) /* only grouped runs get the key: run ids without groups stay the same */
+        json_object_set_new(id, "groups", groups);
     return id;
 }
 
@@ -327,15 +372,21 @@ json_t *spec_to_json(const exp_spec *spec, const dataset *data)
     json_object_set_new(o, "threads", json_integer(spec->threads));
     json_object_set_new(o, "max_concurrent", json_integer(spec->max_concurrent));
     json_object_set_new(o, "cache_dir", json_string(spec->cache_dir));
+    char how[GROUPS_MAX_PATTERN + 4200];
+    groups_describe(&spec->groups, how, sizeof how);
+    json_object_set_new(o, "group_by", json_string(how));
     json_t *sp = json_object();
     for (size_t i = 0; data && i < spec->species.n; i++) {
         const species_data *s = dataset_find(data, spec->species.items[i]);
-        if (s)
-            json_object_set_new(sp, s->name,
-                                json_pack("{s:I, s:I, s:b, s:I, s:I}", "positives", (json_int_t)s->n_pos, "negatives",
-                                          (json_int_t)s->n_neg, "negatives_from_others", s->negatives_from_others,
-                                          "max_balanced_n", (json_int_t)dataset_max_balanced(s, spec->folds),
-                                          "data_5s_unpaired", (json_int_t)s->n_5s_unpaired));
+        if (!s)
+            continue;
+        json_t *o = json_pack("{s:I, s:I, s:b, s:I, s:I}", "positives", (json_int_t)s->n_pos, "negatives",
+                              (json_int_t)s->n_neg, "negatives_from_others", s->negatives_from_others,
+                              "max_balanced_n", (json_int_t)folds_max_balanced(s, spec->folds, spec->seed, spec->repeats),
+                              "data_5s_unpaired", (json_int_t)s->n_5s_unpaired);
+        if (s->n_groups)
+            json_object_set_new(o, "groups", json_integer((json_int_t)s->n_groups));
+        json_object_set_new(sp, s->name, o);
     }
     json_object_set_new(o, "dataset", sp);
     return o;
