@@ -223,19 +223,21 @@ int spec_load_dataset(const exp_spec *spec, store *s, dataset *data, mlac_err *e
 static int spec_check(const exp_spec *spec, const dataset *data, mlac_err *err);
 
 /* The warnings of a valid spec: unbalanced grouped folds, windows of recordings without groups. */
-static void warn_data(const exp_spec *spec, const dataset *data)
+static void data_warnings(const exp_spec *spec, const dataset *data, strlist *out)
 {
     for (size_t i = 0; i < spec->species.n; i++) {
         const species_data *sp = dataset_find(data, spec->species.items[i]);
         char msg[1024];
+        if (!sp)
+            continue;
         if (sp->n_groups) {
             int *fold_of = malloc(sp->n_clips * sizeof *fold_of);
             if (fold_of && !folds_assign(sp, spec->folds, spec->seed, 0, fold_of, NULL) &&
                 folds_group_balance(sp, spec->folds, fold_of, msg, sizeof msg))
-                log_warn("%s", msg);
+                strlist_push(out, msg, NULL);
             free(fold_of);
         } else if (leakage_check(sp, msg, sizeof msg)) {
-            log_warn("%s", msg);
+            strlist_push(out, msg, NULL);
         }
     }
 }
@@ -243,8 +245,13 @@ static void warn_data(const exp_spec *spec, const dataset *data)
 int spec_validate(const exp_spec *spec, const dataset *data, mlac_err *err)
 {
     int rc = spec_check(spec, data, err);
+    strlist w;
+    strlist_init(&w);
     if (!rc)
-        warn_data(spec, data);
+        data_warnings(spec, data, &w);
+    for (size_t i = 0; i < w.n; i++)
+        log_warn("%s", w.items[i]);
+    strlist_release(&w);
     return rc;
 }
 
@@ -389,5 +396,14 @@ json_t *spec_to_json(const exp_spec *spec, const dataset *data)
         json_object_set_new(sp, s->name, o);
     }
     json_object_set_new(o, "dataset", sp);
+    strlist w;
+    strlist_init(&w);
+    if (data)
+        data_warnings(spec, data, &w);
+    json_t *wa = json_array(); /* shown at the top of the report */
+    for (size_t i = 0; i < w.n; i++)
+        json_array_append_new(wa, json_string(w.items[i]));
+    json_object_set_new(o, "warnings", wa);
+    strlist_release(&w);
     return o;
 }
