@@ -170,6 +170,11 @@ static int spec_fill(const config *cfg, exp_spec *spec, mlac_err *err)
     if (!rc) spec->seed = (unsigned long long)v, rc = config_double(cfg, "clip_seconds", 0.05, 3600, &spec->clip_seconds, err);
     if (!rc) rc = dataset_parse_negatives(config_str(cfg, "negatives"), &spec->negatives, err);
     if (!rc) rc = groups_parse(config_str(cfg, "group_by"), config_str(cfg, "groups"), &spec->groups, err);
+    if (!rc) {
+        const char *c = config_str(cfg, "calibrate");
+        if (!strcmp(c, "platt")) spec->calibrate_platt = 1;
+        else if (strcmp(c, "none") && c[0]) rc = mlac_errf(err, MLAC_EINVAL, "calibrate: expected none or platt, got '%s'", c);
+    }
     if (!rc) rc = spec_read_features(cfg, &spec->feat, err);
     if (rc)
         return rc;
@@ -353,6 +358,8 @@ static json_t *identity_json(const exp_spec *spec, const dataset *data)
     json_t *groups = data ? groups_identity_json(&spec->groups, data, &spec->species) : NULL;
     if (groups) /* only grouped runs get the key: run ids without groups stay the same */
         json_object_set_new(id, "groups", groups);
+    if (spec->calibrate_platt) /* likewise only calibrated runs */
+        json_object_set_new(id, "calibrate", json_string("platt"));
     return id;
 }
 

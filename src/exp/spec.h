@@ -40,6 +40,7 @@ typedef struct exp_spec {
     json_t *model_options;     /* {"<model>": {option: value}} for every model of the run, owned */
     embed_settings embed;      /* embedders of birdnet/perch, pooling, head (embed_settings.h) */
     group_settings groups;     /* where clip groups come from (groups.h) */
+    int calibrate_platt;       /* --calibrate platt: Platt scaling of margin models (task_exec.h) */
 } exp_spec;
 
 /* On failure the spec holds nothing: release it only after success. */

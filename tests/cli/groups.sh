@@ -70,6 +70,16 @@ check "random folds overstate AUC by >= 0.04 on average ($gap_all)" awk -v g="$g
 check "and by >= 0.04 at the largest n ($gap_big)" awk -v g="$gap_big" 'BEGIN{exit !(g >= 0.04)}'
 check "random above grouped in at least 10 of 12 cells" test "$(awk -F, '$2>$3' "$TMP/gap" | wc -l)" -ge 10
 
+# operating points and calibration per task, aggregated; Platt scaling of the SVM on its training set
+check "summary has precision at recall 0.9" grep -q '^coyote,svm,64,64,false,precision_at_recall_90,0\.' "$TMP/res/grouped/summary.csv"
+check "summary has the forest's Brier score" grep -q '^coyote,random_forest,64,64,false,brier,0\.' "$TMP/res/grouped/summary.csv"
+check "no Brier for the uncalibrated SVM" test "$(grep '"task_id":"coyote/svm/' "$TMP/res/grouped/tasks.jsonl" | grep -c '"brier":null')" -eq 12
+run --run-id platt --group-by "$RE" --models svm --training-sizes 32 --calibrate platt --no-report > /dev/null 2>&1
+check "platt: every task calibrated" test "$(grep -c '"calibration":{[^}]*"method":"platt"' "$TMP/res/platt/tasks.jsonl")" -eq 8
+check "platt: Brier and ECE reported" bash -c "! grep -q '\"brier\":null' '$TMP/res/platt/tasks.jsonl'"
+check "platt: ranking unchanged" cmp <(grep 'svm,32,32,false,roc_auc' "$TMP/res/platt/summary.csv") \
+  <(grep 'svm,32,32,false,roc_auc' "$TMP/res/grouped/summary.csv")
+
 # determinism of grouped folds across concurrency and threads
 run --run-id grouped --group-by "$RE" --output-dir "$TMP/res2" --max-concurrent 3 --threads 2 --no-report > /dev/null 2>&1
 metrics_by_task "$TMP/res/grouped/tasks.jsonl" > "$TMP/g1"
@@ -95,6 +105,7 @@ expect_fail "fewer groups than folds" "cv_folds: 20 grouped folds need at least 
 printf 'file,group\ncoyote/data/pos/nope.wav,a\n' > "$TMP/g.csv"
 expect_fail "groups CSV naming an unknown file" "gives no group for clip|names 'coyote/data/pos/nope.wav', which is not a clip" \
   bad --groups "$TMP/g.csv"
+expect_fail "calibrate typo" "calibrate: expected none or platt, got 'plat'" bad --calibrate plat
 check "nothing was written for bad inputs" test ! -e "$TMP/bad"
 
 finish
