@@ -73,6 +73,8 @@ check "random above grouped in at least 10 of 12 cells" test "$(awk -F, '$2>$3' 
 # operating points and calibration per task, aggregated; Platt scaling of the SVM on its training set
 check "summary has precision at recall 0.9" grep -q '^coyote,svm,64,64,false,precision_at_recall_90,0\.' "$TMP/res/grouped/summary.csv"
 check "summary has the forest's Brier score" grep -q '^coyote,random_forest,64,64,false,brier,0\.' "$TMP/res/grouped/summary.csv"
+check "report: threshold table per species" test "$(grep -c 'threshold for recall 0.8' "$TMP/res/grouped/report/index.html")" -eq 2
+check "report: reliability diagram of the forest" grep -q 'aria-label="Reliability (pooled out-of-fold)"' "$TMP/res/grouped/report/index.html"
 check "no Brier for the uncalibrated SVM" test "$(grep '"task_id":"coyote/svm/' "$TMP/res/grouped/tasks.jsonl" | grep -c '"brier":null')" -eq 12
 run --run-id platt --group-by "$RE" --models svm --training-sizes 32 --calibrate platt --no-report > /dev/null 2>&1
 check "platt: every task calibrated" test "$(grep -c '"calibration":{[^}]*"method":"platt"' "$TMP/res/platt/tasks.jsonl")" -eq 8
