@@ -172,6 +172,7 @@ static void run_one(run_state *st, const grid_task *t)
         .n_threads = st->threads_per_task,
         .options = spec_model_options(st->spec, t->kind->name),
         .calibrate_platt = st->spec->calibrate_platt,
+        .group_score = st->spec->group_score,
     };
     buf pred;
     buf_init(&pred, 0);
@@ -232,7 +233,7 @@ static int write_or_check_spec(run_state *st, mlac_err *err)
         json_t *old = rc ? NULL : json_loadb(b.data, b.len, 0, NULL);
         static const char *keys[] = {"models", "species", "training_sizes", "cv_folds", "repeats", "seed",
                                      "negatives", "clip_seconds", "features", "data_fingerprint", "model_options", "embedding",
-                                     "groups", "calibrate"};
+                                     "groups", "calibrate", "group_score"};
         for (size_t i = 0; !rc && old && i < sizeof keys / sizeof keys[0]; i++)
             if ((json_object_get(old, keys[i]) || json_object_get(now, keys[i])) && /* "embedding" may be absent */
                 !json_equal(json_object_get(old, keys[i]), json_object_get(now, keys[i])))

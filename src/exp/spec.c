@@ -175,6 +175,12 @@ static int spec_fill(const config *cfg, exp_spec *spec, mlac_err *err)
         if (!strcmp(c, "platt")) spec->calibrate_platt = 1;
         else if (strcmp(c, "none") && c[0]) rc = mlac_errf(err, MLAC_EINVAL, "calibrate: expected none or platt, got '%s'", c);
     }
+    if (!rc) {
+        const char *g = config_str(cfg, "group_score");
+        if (!strcmp(g, "max")) spec->group_score = 1;
+        else if (!strcmp(g, "mean")) spec->group_score = 2;
+        else if (g[0] && strcmp(g, "none")) rc = mlac_errf(err, MLAC_EINVAL, "group_score: expected max or mean, got '%s'", g);
+    }
     if (!rc) rc = spec_read_features(cfg, &spec->feat, err);
     if (rc)
         return rc;
@@ -304,6 +310,9 @@ static int spec_check(const exp_spec *spec, const dataset *data, mlac_err *err)
         int rc = groups_check_folds(sp, spec->folds, err);
         if (rc)
             return rc;
+        if (spec->group_score && !sp->n_groups)
+            return mlac_errf(err, MLAC_EINVAL, "group_score: species '%s' has no groups; give --group-by or --groups "
+                             "(recording-level scores need recordings)", sp->name);
         if (folds_max_balanced(sp, spec->folds, spec->seed, spec->repeats) < 1)
             return mlac_errf(err, MLAC_EINVAL, "species '%s' has too few clips for %d folds", sp->name, spec->folds);
     }
@@ -358,6 +367,8 @@ static json_t *identity_json(const exp_spec *spec, const dataset *data)
     json_t *groups = data ? groups_identity_json(&spec->groups, data, &spec->species) : NULL;
     if (groups) /* only grouped runs get the key: run ids without groups stay the same */
         json_object_set_new(id, "groups", groups);
+    if (spec->group_score) /* likewise */
+        json_object_set_new(id, "group_score", json_string(spec->group_score == 1 ? "max" : "mean"));
     if (spec->calibrate_platt) /* likewise only calibrated runs */
         json_object_set_new(id, "calibrate", json_string("platt"));
     return id;

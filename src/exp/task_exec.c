@@ -207,6 +207,36 @@ static void add_operating(const task_data *d, int probabilistic, json_t *metrics
     json_object_set_new(metrics, "ece", probabilistic ? num(calib_ece(d->prob, d->y_test, d->n_test)) : json_null());
 }
 
+/* ROC-AUC over the test fold's groups (recordings): a group's score is the max or mean of its
+ * clips' scores, its label 1 when any of its clips is positive. */
+static double group_auc(const task_input *in, const task_data *d)
+{
+    const species_data *sp = in->task->sp;
+    size_t G = sp->n_groups;
+    double *s = calloc(G ? G : 1, sizeof *s), *gs = malloc((G ? G : 1) * sizeof *gs);
+    size_t *cnt = calloc(G ? G : 1, sizeof *cnt);
+    int *lab = calloc(G ? G : 1, sizeof *lab), *gl = malloc((G ? G : 1) * sizeof *gl);
+    double auc = NAN;
+    if (G && s && gs && cnt && lab && gl) {
+        for (size_t i = 0; i < d->n_test; i++) {
+            size_t g = (size_t)sp->clips[d->test_idx[i]].gid;
+            double v = d->score[i];
+            s[g] = cnt[g] == 0 ? v : in->group_score == 1 ? fmax(s[g], v) : s[g] + v;
+            cnt[g]++;
+            lab[g] |= d->y_test[i];
+        }
+        size_t m = 0;
+        for (size_t g = 0; g < G; g++)
+            if (cnt[g]) {
+                gs[m] = in->group_score == 2 ? s[g] / (double)cnt[g] : s[g];
+                gl[m++] = lab[g];
+            }
+        auc = metric_roc_auc(gs, gl, m);
+    }
+    free(s), free(gs), free(cnt), free(lab), free(gl);
+    return auc;
+}
+
 static int add_metrics(const task_input *in, const task_data *d, json_t *res, mlac_err *err)
 {
     task_metrics tm;
@@ -222,6 +252,8 @@ static int add_metrics(const task_input *in, const task_data *d, json_t *res, ml
     const char *cm = json_string_value(json_object_get(json_object_get(res, "calibration"), "method"));
     int platt = cm && !strcmp(cm, "platt");
     add_operating(d, scores_are_probabilities(in->task->kind) || platt, json_object_get(res, "metrics"));
+    if (in->group_score && in->task->sp->n_groups)
+        json_object_set_new(json_object_get(res, "metrics"), "group_roc_auc", num(group_auc(in, d)));
     return MLAC_OK;
 }
 

@@ -82,6 +82,15 @@ check "platt: Brier and ECE reported" bash -c "! grep -q '\"brier\":null' '$TMP/
 check "platt: ranking unchanged" cmp <(grep 'svm,32,32,false,roc_auc' "$TMP/res/platt/summary.csv") \
   <(grep 'svm,32,32,false,roc_auc' "$TMP/res/grouped/summary.csv")
 
+# recording-level ROC-AUC (--group-score max), checked against an awk Mann-Whitney over the groups
+run --run-id gscore --group-by "$RE" --models random_forest --training-sizes 32 --group-score max --no-report > /dev/null 2>&1
+pred="$TMP/res/gscore/predictions/bullfrog/random_forest/n00032_r0_f1.csv"
+want=$(awk -F, 'NR>1 {g=$1; sub(/_w[0-9]+\.wav$/, "", g); if (!(g in s) || $3 > s[g]) s[g]=$3; if ($2==1) l[g]=1}
+  END {for (a in s) for (b in s) if (l[a] && !l[b]) {t++; u += (s[a]>s[b]) + 0.5*(s[a]==s[b])} printf "%.9f", u/t}' "$pred")
+got=$(grep '"task_id":"bullfrog/random_forest/n00032/r0/f1"' "$TMP/res/gscore/tasks.jsonl" | grep -o '"group_roc_auc":[0-9.e-]*' | cut -d: -f2)
+check "group AUC of a task matches the groups' max scores ($got vs $want)" awk -v a="$got" -v b="$want" 'BEGIN{exit !(a != "" && (a-b)^2 < 1e-16)}'
+check "summary has the recording-level AUC" grep -q '^coyote,random_forest,32,32,false,group_roc_auc,0\.' "$TMP/res/gscore/summary.csv"
+
 # determinism of grouped folds across concurrency and threads
 run --run-id grouped --group-by "$RE" --output-dir "$TMP/res2" --max-concurrent 3 --threads 2 --no-report > /dev/null 2>&1
 metrics_by_task "$TMP/res/grouped/tasks.jsonl" > "$TMP/g1"
@@ -107,6 +116,7 @@ expect_fail "fewer groups than folds" "cv_folds: 20 grouped folds need at least 
 printf 'file,group\ncoyote/data/pos/nope.wav,a\n' > "$TMP/g.csv"
 expect_fail "groups CSV naming an unknown file" "gives no group for clip|names 'coyote/data/pos/nope.wav', which is not a clip" \
   bad --groups "$TMP/g.csv"
+expect_fail "group score without groups" "group_score: species 'coyote' has no groups" bad --group-score max
 expect_fail "calibrate typo" "calibrate: expected none or platt, got 'plat'" bad --calibrate plat
 check "nothing was written for bad inputs" test ! -e "$TMP/bad"
 
