@@ -51,6 +51,7 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         {"threads", OPT_CONFIG, "threads", "T", "total thread budget (default: all cores)"},
         {"negatives", OPT_CONFIG, "negatives", "MODE", "auto, folder or others"},
         {"group-by", OPT_CONFIG, "group_by", "HOW", "clip groups for grouped folds: none, folder or 're:PATTERN'"},
+        {"test-data", OPT_CONFIG, "test_data", "ROOT", "external test set (same layout) scored by every task"},
         {"group-score", OPT_CONFIG, "group_score", "HOW", "also a recording-level ROC-AUC per task: max or mean of a group's clip scores"},
         {"calibrate", OPT_CONFIG, "calibrate", "HOW", "none (default) or platt: sigmoid fitted on inner folds of the SVM's training set"},
         {"groups", OPT_CONFIG, "groups", "FILE.csv", "clip groups from file,group rows (paths relative to the data root)"},

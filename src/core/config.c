@@ -30,6 +30,7 @@ static const config_entry settings[] = {
     {"group_by", {"MLAC_GROUP_BY", NULL, NULL}, "", "clip groups: none, folder or re:PATTERN (empty = a labels.csv group column)", "", 0, ""},
     {"calibrate", {"MLAC_CALIBRATE", NULL, NULL}, "none", "probability calibration of the SVM: none or platt", "", 0, ""},
     {"group_score", {"MLAC_GROUP_SCORE", NULL, NULL}, "", "also score each task over groups: max or mean of a group's clips (empty = off)", "", 0, ""},
+    {"test_data", {"MLAC_TEST_DATA", NULL, NULL}, "", "external test set root (same layout), scored by every task", "", 0, ""},
     {"groups", {"MLAC_GROUPS", NULL, NULL}, "", "CSV of file,group rows (file relative to the data root)", "", 0, ""},
     {"models", {"MLAC_MODELS", NULL, NULL}, "random_forest,svm", "models of a run", "", 0, ""},
     {"species", {"MLAC_SPECIES", NULL, NULL}, "coyote,bullfrog,human_vocal", "species of a run", "", 0, ""},

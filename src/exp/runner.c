@@ -28,6 +28,7 @@ typedef struct run_state {
     feature_table *emb_tables;                  /* (models.n,) embedding rows per model (birdnet, perch) */
     char **emb_errors;                          /* (models.n,) why a model's embeddings failed, or NULL */
     int **fold_of;                              /* [species * repeats + r] -> (n_clips,) */
+    external_set ext;                           /* --test-data clips and features (external.h) */
     grid_task *tasks;
     size_t n_tasks;
     size_t *todo;                               /* (n_todo,) indices into tasks */
@@ -151,6 +152,8 @@ static int prepare_features(run_state *st, mlac_err *err)
                                   st->spec->clip_seconds, cache, st->spec->threads, features_progress,
                                   (void *)st->opt, st->tables, err);
     }
+    if (!rc && st->spec->test_data[0])
+        rc = external_prepare(st->spec, audio, cache, &st->ext, err);
     for (int k = 0; !rc && k <= INPUT_LOGMEL_IMAGE; k++)
         if (audio & (1u << k))
             log_info("features: %zu clips (%s), %zu from the cache", st->tables[k].n,
@@ -173,6 +176,7 @@ static void run_one(run_state *st, const grid_task *t)
         .options = spec_model_options(st->spec, t->kind->name),
         .calibrate_platt = st->spec->calibrate_platt,
         .group_score = st->spec->group_score,
+        .external = st->spec->test_data[0] ? &st->ext : NULL,
     };
     buf pred;
     buf_init(&pred, 0);
@@ -233,7 +237,7 @@ static int write_or_check_spec(run_state *st, mlac_err *err)
         json_t *old = rc ? NULL : json_loadb(b.data, b.len, 0, NULL);
         static const char *keys[] = {"models", "species", "training_sizes", "cv_folds", "repeats", "seed",
                                      "negatives", "clip_seconds", "features", "data_fingerprint", "model_options", "embedding",
-                                     "groups", "calibrate", "group_score"};
+                                     "groups", "calibrate", "group_score", "test_data"};
         for (size_t i = 0; !rc && old && i < sizeof keys / sizeof keys[0]; i++)
             if ((json_object_get(old, keys[i]) || json_object_get(now, keys[i])) && /* "embedding" may be absent */
                 !json_equal(json_object_get(old, keys[i]), json_object_get(now, keys[i])))
@@ -303,6 +307,7 @@ static void run_state_release(run_state *st)
     for (size_t i = 0; st->fold_of && i < st->spec->species.n * (size_t)st->spec->repeats; i++)
         free(st->fold_of[i]);
     free(st->fold_of);
+    external_release(&st->ext);
     for (int k = 0; k <= INPUT_EMBEDDING; k++)
         feature_table_release(&st->tables[k]);
     for (size_t m = 0; st->emb_tables && m < st->spec->models.n; m++) {

@@ -198,6 +198,7 @@ static int spec_fill(const config *cfg, exp_spec *spec, mlac_err *err)
     snprintf(spec->data, sizeof spec->data, "%s", config_str(cfg, "data"));
     snprintf(spec->output_dir, sizeof spec->output_dir, "%s", config_str(cfg, "output_dir"));
     snprintf(spec->cache_dir, sizeof spec->cache_dir, "%s", config_str(cfg, "cache_dir"));
+    snprintf(spec->test_data, sizeof spec->test_data, "%s", config_str(cfg, "test_data"));
     snprintf(spec->run_id, sizeof spec->run_id, "%s", config_str(cfg, "run_id"));
     for (const char *p = spec->run_id; *p; p++)
         if (*p == '/' || (*p == '.' && p == spec->run_id))
@@ -367,6 +368,8 @@ static json_t *identity_json(const exp_spec *spec, const dataset *data)
     json_t *groups = data ? groups_identity_json(&spec->groups, data, &spec->species) : NULL;
     if (groups) /* only grouped runs get the key: run ids without groups stay the same */
         json_object_set_new(id, "groups", groups);
+    if (spec->test_data[0]) /* likewise: the external root (its clips are not fingerprinted here) */
+        json_object_set_new(id, "test_data", json_string(spec->test_data));
     if (spec->group_score) /* likewise */
         json_object_set_new(id, "group_score", json_string(spec->group_score == 1 ? "max" : "mean"));
     if (spec->calibrate_platt) /* likewise only calibrated runs */

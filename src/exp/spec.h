@@ -41,6 +41,7 @@ typedef struct exp_spec {
     embed_settings embed;      /* embedders of birdnet/perch, pooling, head (embed_settings.h) */
     group_settings groups;     /* where clip groups come from (groups.h) */
     int calibrate_platt;       /* --calibrate platt: Platt scaling of margin models (task_exec.h) */
+    char test_data[4096];      /* external test set root, "" = none (external.h) */
     int group_score;           /* --group-score: 0 off, 1 max, 2 mean of a group's clip scores */
 } exp_spec;
 

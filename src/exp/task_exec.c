@@ -186,6 +186,12 @@ static int run_model(const task_input *in, task_data *d, json_t *res, mlac_err *
             t->kind->describe(m, info);
         json_object_set_new(res, "model_info", info);
     }
+    if (!rc && in->external) {
+        double auc;
+        rc = external_score(in->external, t->sp->name, t->kind, m, &auc, err);
+        if (!rc)
+            json_object_set_new(res, "external_roc_auc", num(auc));
+    }
     t->kind->free(m);
     if (!rc && in->calibrate_platt && !scores_are_probabilities(t->kind))
         rc = platt_calibrate(in, d, res, err);
@@ -252,6 +258,9 @@ static int add_metrics(const task_input *in, const task_data *d, json_t *res, ml
     const char *cm = json_string_value(json_object_get(json_object_get(res, "calibration"), "method"));
     int platt = cm && !strcmp(cm, "platt");
     add_operating(d, scores_are_probabilities(in->task->kind) || platt, json_object_get(res, "metrics"));
+    json_t *ext = json_object_get(res, "external_roc_auc"); /* with the metrics, to be aggregated */
+    if (ext)
+        json_object_set(json_object_get(res, "metrics"), "external_roc_auc", ext), json_object_del(res, "external_roc_auc");
     if (in->group_score && in->task->sp->n_groups)
         json_object_set_new(json_object_get(res, "metrics"), "group_roc_auc", num(group_auc(in, d)));
     return MLAC_OK;

@@ -12,6 +12,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "exp/clip_features.h"
+#include "exp/external.h"
 #include "exp/grid.h"
 
 typedef struct task_input {
@@ -23,6 +24,7 @@ typedef struct task_input {
     json_t *options;               /* the model's options (borrowed, may be NULL) */
     const char *features_error;    /* set when the model's features could not be built: the task fails with it */
     int calibrate_platt;           /* --calibrate platt: Platt-scale margin models on their training set */
+    const external_set *external;  /* --test-data: also "external_roc_auc" (may be NULL) */
     int group_score;               /* 0, or 1/2: also "group_roc_auc" over the test groups, a group's score
                                       the max/mean of its clips' and its label positive if any clip is */
 } task_input;

@@ -91,6 +91,13 @@ got=$(grep '"task_id":"bullfrog/random_forest/n00032/r0/f1"' "$TMP/res/gscore/ta
 check "group AUC of a task matches the groups' max scores ($got vs $want)" awk -v a="$got" -v b="$want" 'BEGIN{exit !(a != "" && (a-b)^2 < 1e-16)}'
 check "summary has the recording-level AUC" grep -q '^coyote,random_forest,32,32,false,group_roc_auc,0\.' "$TMP/res/gscore/summary.csv"
 
+# an external test set (another seed: "another site") scored by every task, beside the CV AUC
+check "synth an external test set" "$MLAC" synth --out "$TMP/ext" --per-class 24 --seconds 2 --species coyote bullfrog --seed 99
+run --run-id ext --group-by "$RE" --models random_forest --training-sizes 16 --test-data "$TMP/ext" --no-report > /dev/null 2>&1
+check "every task has an external AUC" test "$(grep -c '"external_roc_auc":0\.' "$TMP/res/ext/tasks.jsonl")" -eq 8
+ext_auc=$(awk -F, '$1=="coyote" && $6=="external_roc_auc" {print $7}' "$TMP/res/ext/summary.csv")
+check "summary: coyote external AUC beside the CV one ($ext_auc > 0.6)" awk -v a="$ext_auc" 'BEGIN{exit !(a != "" && a > 0.6 && a <= 1)}'
+
 # determinism of grouped folds across concurrency and threads
 run --run-id grouped --group-by "$RE" --output-dir "$TMP/res2" --max-concurrent 3 --threads 2 --no-report > /dev/null 2>&1
 metrics_by_task "$TMP/res/grouped/tasks.jsonl" > "$TMP/g1"
@@ -119,5 +126,8 @@ expect_fail "groups CSV naming an unknown file" "gives no group for clip|names '
 expect_fail "group score without groups" "group_score: species 'coyote' has no groups" bad --group-score max
 expect_fail "calibrate typo" "calibrate: expected none or platt, got 'plat'" bad --calibrate plat
 check "nothing was written for bad inputs" test ! -e "$TMP/bad"
+# the test data is checked once the run folder exists (not before any work, unlike the checks above)
+expect_fail "test data without the species" "test_data: no species found|test_data: species 'coyote' needs positives" \
+  bad --test-data "$TMP/data/bullfrog"
 
 finish
