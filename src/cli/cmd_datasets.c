@@ -3,11 +3,13 @@
 #include "audio/audio.h"
 #include "cli/cli.h"
 #include "exp/dataset.h"
+#include "exp/confound.h"
 #include "exp/groups.h"
 #include "exp/leakage.h"
 #include "store/store.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +88,29 @@ static json_t *leakage_json(const species_data *sp)
                      (json_int_t)li.recordings, "example", li.example, "group_by", li.suggest);
 }
 
+static void print_confound(const species_data *sp, const confound_result *r)
+{
+    char pos[160], neg[160], msg[1200];
+    confound_describe(&r->cls[1], pos, sizeof pos);
+    confound_describe(&r->cls[0], neg, sizeof neg);
+    printf("  positives: %s; negatives: %s; metadata-only baseline ROC-AUC %.3f\n", pos, neg, r->auc);
+    if (confound_warning(sp, r, msg, sizeof msg))
+        printf("  warning: %s\n", msg);
+}
+
+static json_t *confound_json(const confound_result *r)
+{
+    json_t *o = json_object();
+    char d[160];
+    confound_describe(&r->cls[1], d, sizeof d);
+    json_object_set_new(o, "positives", json_string(d));
+    confound_describe(&r->cls[0], d, sizeof d);
+    json_object_set_new(o, "negatives", json_string(d));
+    json_object_set_new(o, "metadata_baseline_auc", isfinite(r->auc) ? json_real(r->auc) : json_null());
+    json_object_set_new(o, "warning", json_boolean(r->auc >= CONFOUND_WARN_AUC));
+    return o;
+}
+
 static void print_groups(const species_data *sp)
 {
     char msg[1024];
@@ -124,7 +149,7 @@ static json_t *species_json(const species_data *sp, const clip_stats *cs)
                      "leakage", leakage_json(sp));
 }
 
-static void print_table(const dataset *d, const clip_stats *cs)
+static void print_table(const dataset *d, const clip_stats *cs, const confound_result *cf)
 {
     printf("data: %s\n\n%-16s %6s %6s  %-10s %-13s %-14s %7s  %s\n", d->root, "species", "pos", "neg", "formats",
            "rate (Hz)", "seconds", "data_5s", "largest balanced n (folds 2/3/5/10)");
@@ -138,6 +163,7 @@ static void print_table(const dataset *d, const clip_stats *cs)
                dataset_max_balanced(sp, 2), dataset_max_balanced(sp, 3), dataset_max_balanced(sp, 5),
                dataset_max_balanced(sp, 10));
         print_groups(sp);
+        print_confound(sp, &cf[i]);
         if (sp->n_5s_unpaired)
             printf("  warning: %zu data_5s clips of '%s' have no twin in data/ (perch comparisons unpaired)\n",
                    sp->n_5s_unpaired, sp->name);
@@ -172,6 +198,7 @@ int cmd_datasets(int argc, char **argv)
     store *s = NULL;
     dataset d = {0};
     clip_stats *cs = NULL;
+    confound_result *cf = NULL;
     if (cli_config_load(&cfg, &err))
         return cli_fail(&err);
     int rc = cli_parse(&usage, opts, argc, argv, NULL, &cfg, &stop);
@@ -187,26 +214,38 @@ int cmd_datasets(int argc, char **argv)
         goto out;
     }
     cs = calloc(d.n, sizeof *cs);
+    cf = calloc(d.n ? d.n : 1, sizeof *cf);
+    long folds = 5, seed = 42;
+    config_long(&cfg, "cv_folds", 2, 1000, &folds, NULL);
+    config_long(&cfg, "seed", 0, 0x7fffffffffffffffL, &seed, NULL);
     for (size_t i = 0; cs && i < d.n; i++)
         probe_species(s, &d.species[i], &cs[i]);
-    if (!cs) {
+    for (size_t i = 0; cf && i < d.n; i++)
+        if (confound_check(s, &d.species[i], (int)folds, (unsigned long long)seed, &cf[i], &err))
+            cf[i].auc = NAN;
+    if (!cs || !cf) {
         rc = 1;
         goto out;
     }
     if (as_json) {
         json_t *arr = json_array();
         for (size_t i = 0; i < d.n; i++)
-            json_array_append_new(arr, species_json(&d.species[i], &cs[i]));
+        {
+            json_t *o = species_json(&d.species[i], &cs[i]);
+            json_object_set_new(o, "by_class", confound_json(&cf[i]));
+            json_array_append_new(arr, o);
+        }
         json_t *doc = json_pack("{s:s, s:s, s:o}", "data", d.root, "fingerprint", d.fingerprint, "species", arr);
         char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         printf("%s\n", text);
         free(text);
         json_decref(doc);
     } else {
-        print_table(&d, cs);
+        print_table(&d, cs, cf);
     }
 out:
     free(cs);
+    free(cf);
     dataset_release(&d);
     store_free(s);
     config_release(&cfg);

@@ -38,6 +38,7 @@ typedef struct species_data {
     int from_labels_csv;
     int labels_csv_groups;     /* labels.csv has a group/recording/site column */
     size_t n_groups;           /* distinct groups of the clips; 0 = not grouped (groups.h) */
+    char confound_note[1024];  /* the metadata-baseline warning (confound.h), "" when none or not run */
 } species_data;
 
 typedef struct dataset {

@@ -280,6 +280,7 @@ static int run_prepare(run_state *st, run_result *res, mlac_err *err)
         rc = spec_validate(spec, &st->data, err);
     if (rc)
         return rc;
+    spec_check_confounds(spec, st->in, &st->data); /* a warning, never fatal */
     spec_derive_run_id(spec, &st->data);
     rc = store_open(spec->output_dir, &st->out, err);
     char lock_path[256];

@@ -4,6 +4,7 @@
 #include "core/hash.h"
 #include "ml/model.h"
 #include "exp/folds.h"
+#include "exp/confound.h"
 #include "exp/leakage.h"
 
 #include <stdio.h>
@@ -251,6 +252,22 @@ static void data_warnings(const exp_spec *spec, const dataset *data, strlist *ou
         } else if (leakage_check(sp, msg, sizeof msg)) {
             strlist_push(out, msg, NULL);
         }
+        if (sp->confound_note[0])
+            strlist_push(out, sp->confound_note, NULL);
+    }
+}
+
+void spec_check_confounds(const exp_spec *spec, store *s, dataset *data)
+{
+    for (size_t i = 0; i < spec->species.n; i++) {
+        species_data *sp = (species_data *)dataset_find(data, spec->species.items[i]);
+        confound_result r;
+        mlac_err e;
+        if (!sp || confound_check(s, sp, spec->folds, spec->seed, &r, &e))
+            continue;
+        log_info("species '%s': metadata-only baseline ROC-AUC %.3f", sp->name, r.auc);
+        if (confound_warning(sp, &r, sp->confound_note, sizeof sp->confound_note))
+            log_warn("%s", sp->confound_note);
     }
 }
 
@@ -262,7 +279,8 @@ int spec_validate(const exp_spec *spec, const dataset *data, mlac_err *err)
     if (!rc)
         data_warnings(spec, data, &w);
     for (size_t i = 0; i < w.n; i++)
-        log_warn("%s", w.items[i]);
+        if (strstr(w.items[i], "the recording format alone") == NULL) /* confound notes log where made */
+            log_warn("%s", w.items[i]);
     strlist_release(&w);
     return rc;
 }

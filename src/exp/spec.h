@@ -58,6 +58,9 @@ int spec_load_dataset(const exp_spec *spec, store *s, dataset *data, mlac_err *e
  * field. On success logs one warning per species whose folds are unbalanced by a large group, or
  * whose file names look like windows of recordings while grouping is off (leakage.h). */
 int spec_validate(const exp_spec *spec, const dataset *data, mlac_err *err);
+/* The metadata-only baseline of every species of the spec (confound.h) with the spec's folds:
+ * logs a warning and keeps it in the species' confound_note (spec.json "warnings", the report). */
+void spec_check_confounds(const exp_spec *spec, store *s, dataset *data);
 /* The spec as JSON (every parameter, version, data fingerprint), new reference. */
 json_t *spec_to_json(const exp_spec *spec, const dataset *data);
 /* Fills spec->run_id from a hash of the result-determining fields, unless already set. */

@@ -98,6 +98,20 @@ check "every task has an external AUC" test "$(grep -c '"external_roc_auc":0\.' 
 ext_auc=$(awk -F, '$1=="coyote" && $6=="external_roc_auc" {print $7}' "$TMP/res/ext/summary.csv")
 check "summary: coyote external AUC beside the CV one ($ext_auc > 0.6)" awk -v a="$ext_auc" 'BEGIN{exit !(a != "" && a > 0.6 && a <= 1)}'
 
+# confound check: positives at 8 kHz, negatives at 22.05 kHz -> the metadata baseline separates them
+"$MLAC" synth --out "$TMP/r8" --per-class 20 --seconds 1 --rate 8000 --species coyote --seed 3 > /dev/null 2>&1
+"$MLAC" synth --out "$TMP/r22" --per-class 20 --seconds 1 --species coyote --seed 4 > /dev/null 2>&1
+mkdir -p "$TMP/conf/coyote/data"
+cp -r "$TMP/r8/coyote/data/pos" "$TMP/conf/coyote/data/pos"; cp -r "$TMP/r22/coyote/data/neg" "$TMP/conf/coyote/data/neg"
+"$MLAC" datasets --data "$TMP/conf" > "$TMP/conf.txt" 2>&1
+check "datasets: rates per class" grep -q "positives: 8000 Hz; 1 ch; 1.00-1.00 s; negatives: 22050 Hz; 1 ch" "$TMP/conf.txt"
+check "datasets: confound warning" grep -q "warning: species 'coyote': the recording format alone .* ROC-AUC 1.00" "$TMP/conf.txt"
+"$MLAC" run-experiment --data "$TMP/conf" --species coyote --models random_forest --training-sizes 8 --cv-folds 4 \
+  --output-dir "$TMP/res" --run-id conf > "$TMP/conf.log" 2>&1
+check "run log: confound warning" grep -q '"level":"warning".*the recording format alone' "$TMP/conf.log"
+check "report: confound warning" grep -q 'Warning: species .*coyote.*: the recording format alone' "$TMP/res/conf/report/index.html"
+check "the warning is not fatal" grep -q 'conf: 4 tasks (0 already done, 4 run, 0 failed)' "$TMP/conf.log"
+
 # determinism of grouped folds across concurrency and threads
 run --run-id grouped --group-by "$RE" --output-dir "$TMP/res2" --max-concurrent 3 --threads 2 --no-report > /dev/null 2>&1
 metrics_by_task "$TMP/res/grouped/tasks.jsonl" > "$TMP/g1"
