@@ -10,7 +10,7 @@ build_pkgs=(
   libsndfile1-dev libsoxr-dev libfftw3-dev libopenblas-dev libsvm-dev
   libsqlite3-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev
   libmicrohttpd-dev libcairo2-dev libdnnl-dev
-  jq openssl curl
+  jq openssl curl libpcre2-dev
   chromium
   prometheus wrk jq sqlite3 openssl
 )

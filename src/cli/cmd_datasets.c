@@ -3,9 +3,13 @@
 #include "audio/audio.h"
 #include "cli/cli.h"
 #include "dataset/dataset.h"
+#include "exp/confound.h"
+#include "exp/groups.h"
+#include "exp/leakage.h"
 #include "store/store.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +62,74 @@ static void probe_species(store *s, const species_data *sp, clip_stats *cs)
         cs->sec_min = 0;
 }
 
+/* {"positives": {"groups": G, "largest": n, "largest_group": name}, "negatives": {...}} or null. */
+static json_t *groups_json(const species_data *sp)
+{
+    if (!sp->n_groups)
+        return json_null();
+    json_t *o = json_object();
+    for (int label = 1; label >= 0; label--) {
+        size_t largest;
+        const char *name;
+        size_t n = groups_count(sp, label, &largest, &name);
+        json_object_set_new(o, label ? "positives" : "negatives",
+                            json_pack("{s:I, s:I, s:s}", "groups", (json_int_t)n, "largest", (json_int_t)largest,
+                                      "largest_group", name));
+    }
+    return o;
+}
+
+static json_t *leakage_json(const species_data *sp)
+{
+    leakage_info li;
+    if (sp->n_groups || !leakage_scan(sp, &li))
+        return json_null();
+    return json_pack("{s:I, s:I, s:s, s:s}", "windows", (json_int_t)li.windows, "recordings",
+                     (json_int_t)li.recordings, "example", li.example, "group_by", li.suggest);
+}
+
+static void print_confound(const species_data *sp, const confound_result *r)
+{
+    char pos[160], neg[160], msg[1200];
+    confound_describe(&r->cls[1], pos, sizeof pos);
+    confound_describe(&r->cls[0], neg, sizeof neg);
+    printf("  positives: %s; negatives: %s; metadata-only baseline ROC-AUC %.3f\n", pos, neg, r->auc);
+    if (confound_warning(sp, r, msg, sizeof msg))
+        printf("  warning: %s\n", msg);
+}
+
+static json_t *confound_json(const confound_result *r)
+{
+    json_t *o = json_object();
+    char d[160];
+    confound_describe(&r->cls[1], d, sizeof d);
+    json_object_set_new(o, "positives", json_string(d));
+    confound_describe(&r->cls[0], d, sizeof d);
+    json_object_set_new(o, "negatives", json_string(d));
+    json_object_set_new(o, "metadata_baseline_auc", isfinite(r->auc) ? json_real(r->auc) : json_null());
+    json_object_set_new(o, "warning", json_boolean(r->auc >= CONFOUND_WARN_AUC));
+    return o;
+}
+
+static void print_groups(const species_data *sp)
+{
+    char msg[1024];
+    if (!sp->n_groups) {
+        if (leakage_check(sp, msg, sizeof msg))
+            printf("  warning: %s\n", msg);
+        return;
+    }
+    printf("  groups:");
+    for (int label = 1; label >= 0; label--) {
+        size_t largest;
+        const char *name;
+        size_t n = groups_count(sp, label, &largest, &name);
+        printf("%s %s %zu groups, largest '%s' (%zu clips)", label ? "" : ";", label ? "positives" : "negatives", n,
+               name, largest);
+    }
+    printf("\n");
+}
+
 static json_t *species_json(const species_data *sp, const clip_stats *cs)
 {
     json_t *bal = json_object();
@@ -67,16 +139,17 @@ static json_t *species_json(const species_data *sp, const clip_stats *cs)
         snprintf(key, sizeof key, "%d", folds[i]);
         json_object_set_new(bal, key, json_integer((json_int_t)dataset_max_balanced(sp, folds[i])));
     }
-    return json_pack("{s:s, s:I, s:I, s:s, s:b, s:s, s:i, s:i, s:f, s:f, s:f, s:I, s:I, s:I, s:o}", "species",
+    return json_pack("{s:s, s:I, s:I, s:s, s:b, s:s, s:i, s:i, s:f, s:f, s:f, s:I, s:I, s:I, s:o, s:o, s:o}", "species",
                      sp->name, "positives", (json_int_t)sp->n_pos, "negatives", (json_int_t)sp->n_neg, "negatives_from",
                      sp->negatives_from_others ? "other species" : "own folder", "labels_csv", sp->from_labels_csv,
                      "formats", cs->formats, "rate_min", cs->rate_min, "rate_max", cs->rate_max, "seconds_min",
                      cs->sec_min, "seconds_max", cs->sec_max, "seconds_total", cs->sec_total, "unreadable",
                      (json_int_t)cs->unreadable, "data_5s", (json_int_t)sp->n_5s, "data_5s_unpaired",
-                     (json_int_t)sp->n_5s_unpaired, "max_balanced_n_by_folds", bal);
+                     (json_int_t)sp->n_5s_unpaired, "max_balanced_n_by_folds", bal, "groups", groups_json(sp),
+                     "leakage", leakage_json(sp));
 }
 
-static void print_table(const dataset *d, const clip_stats *cs)
+static void print_table(const dataset *d, const clip_stats *cs, const confound_result *cf)
 {
     printf("data: %s\n\n%-16s %6s %6s  %-10s %-13s %-14s %7s  %s\n", d->root, "species", "pos", "neg", "formats",
            "rate (Hz)", "seconds", "data_5s", "largest balanced n (folds 2/3/5/10)");
@@ -89,6 +162,8 @@ static void print_table(const dataset *d, const clip_stats *cs)
                sp->negatives_from_others ? "*" : " ", cs[i].formats, rate, secs, sp->n_5s,
                dataset_max_balanced(sp, 2), dataset_max_balanced(sp, 3), dataset_max_balanced(sp, 5),
                dataset_max_balanced(sp, 10));
+        print_groups(sp);
+        print_confound(sp, &cf[i]);
         if (sp->n_5s_unpaired)
             printf("  warning: %zu data_5s clips of '%s' have no twin in data/ (perch comparisons unpaired)\n",
                    sp->n_5s_unpaired, sp->name);
@@ -115,6 +190,8 @@ int cmd_datasets(int argc, char **argv)
         {"negatives", OPT_CONFIG, "negatives", "MODE", "auto, folder or others"},
         {"max-transfers", OPT_CONFIG, "max_transfers", "N", "gs:// downloads at once (default 16)"},
         {"download-cache-max", OPT_CONFIG, "download_cache_max", "SIZE", "bound of the gs:// download cache, e.g. 10G (0 = off)"},
+        {"group-by", OPT_CONFIG, "group_by", "HOW", "clip groups: none, folder or 're:PATTERN' (one capture group)"},
+        {"groups", OPT_CONFIG, "groups", "FILE.csv", "clip groups from file,group rows"},
         {"json", OPT_FLAG, &as_json, NULL, "print JSON"},
         {NULL, 0, NULL, NULL, NULL},
     };
@@ -123,6 +200,7 @@ int cmd_datasets(int argc, char **argv)
     store *s = NULL;
     dataset d = {0};
     clip_stats *cs = NULL;
+    confound_result *cf = NULL;
     if (cli_config_load(&cfg, &err))
         return cli_fail(&err);
     int rc = cli_parse(&usage, opts, argc, argv, NULL, &cfg, &stop);
@@ -131,32 +209,47 @@ int cmd_datasets(int argc, char **argv)
     enum negatives_mode mode;
     char root[4096];
     store_data_root(config_str(&cfg, "data"), root, sizeof root); /* GCS_BUCKET_NAME + bare path */
+    group_settings groups;
     if (dataset_parse_negatives(config_str(&cfg, "negatives"), &mode, &err) ||
-        store_open(root, &s, &err) || dataset_scan(s, mode, &d, &err)) {
+        groups_parse(config_str(&cfg, "group_by"), config_str(&cfg, "groups"), &groups, &err) ||
+        store_open(root, &s, &err) || dataset_scan(s, mode, &d, &err) ||
+        groups_apply(&groups, &d, NULL, &err)) {
         rc = cli_fail(&err);
         goto out;
     }
     cs = calloc(d.n, sizeof *cs);
+    cf = calloc(d.n ? d.n : 1, sizeof *cf);
+    long folds = 5, seed = 42;
+    config_long(&cfg, "cv_folds", 2, 1000, &folds, NULL);
+    config_long(&cfg, "seed", 0, 0x7fffffffffffffffL, &seed, NULL);
     for (size_t i = 0; cs && i < d.n; i++)
         probe_species(s, &d.species[i], &cs[i]);
-    if (!cs) {
+    for (size_t i = 0; cf && i < d.n; i++)
+        if (confound_check(s, &d.species[i], (int)folds, (unsigned long long)seed, &cf[i], &err))
+            cf[i].auc = NAN;
+    if (!cs || !cf) {
         rc = 1;
         goto out;
     }
     if (as_json) {
         json_t *arr = json_array();
         for (size_t i = 0; i < d.n; i++)
-            json_array_append_new(arr, species_json(&d.species[i], &cs[i]));
+        {
+            json_t *o = species_json(&d.species[i], &cs[i]);
+            json_object_set_new(o, "by_class", confound_json(&cf[i]));
+            json_array_append_new(arr, o);
+        }
         json_t *doc = json_pack("{s:s, s:s, s:o}", "data", d.root, "fingerprint", d.fingerprint, "species", arr);
         char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         printf("%s\n", text);
         free(text);
         json_decref(doc);
     } else {
-        print_table(&d, cs);
+        print_table(&d, cs, cf);
     }
 out:
     free(cs);
+    free(cf);
     dataset_release(&d);
     store_free(s);
     config_release(&cfg);

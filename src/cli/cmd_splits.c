@@ -10,11 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* [path, label] pairs, or [path, label, group] triples when the species is grouped. */
 static json_t *paths_json(const species_data *sp, const size_t *idx, size_t n)
 {
     json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_pack("[s, i]", sp->clips[idx[i]].path, sp->clips[idx[i]].label));
+    for (size_t i = 0; i < n; i++) {
+        const clip_ref *c = &sp->clips[idx[i]];
+        json_array_append_new(a, sp->n_groups ? json_pack("[s, i, s]", c->path, c->label, c->group)
+                                              : json_pack("[s, i]", c->path, c->label));
+    }
     return a;
 }
 
@@ -29,7 +33,7 @@ static int emit_species(const exp_spec *spec, const species_data *sp, FILE *out,
             size_t n_test, last = 0;
             folds_test_set(sp, fold_of, f, test, &n_test);
             for (size_t z = 0; !rc && z < spec->n_sizes; z++) {
-                size_t n = folds_cap(sp, spec->folds, spec->sizes[z]);
+                size_t n = folds_cap(sp, spec->folds, spec->seed, spec->repeats, spec->sizes[z]);
                 if (z && n == last)
                     continue; /* capped sizes collapse, as in the grid */
                 last = n;
@@ -54,8 +58,9 @@ int cmd_splits(int argc, char **argv)
 {
     static const struct cli_usage usage = {
         "mlac splits", NULL,
-        "Prints the training and test clips ([path, label] pairs) of every (species, n, repeat, fold)\n"
-        "as JSON lines: the same paired splits run-experiment uses for the same spec and seed."};
+        "Prints the training and test clips ([path, label] pairs, [path, label, group] with groups) of\n"
+        "every (species, n, repeat, fold) as JSON lines: the same paired splits run-experiment uses for\n"
+        "the same spec and seed."};
     int stop;
     const struct cli_opt opts[] = {
         {"data", OPT_CONFIG, "data", "DIR", "data root"},
@@ -65,6 +70,8 @@ int cmd_splits(int argc, char **argv)
         {"repeats", OPT_CONFIG, "repeats", "R", "repeats"},
         {"seed", OPT_CONFIG, "seed", "N", "master seed"},
         {"negatives", OPT_CONFIG, "negatives", "MODE", "auto, folder or others"},
+        {"group-by", OPT_CONFIG, "group_by", "HOW", "clip groups: none, folder or 're:PATTERN' (one capture group)"},
+        {"groups", OPT_CONFIG, "groups", "FILE.csv", "clip groups from file,group rows"},
         {NULL, 0, NULL, NULL, NULL},
     };
     config cfg;
@@ -79,7 +86,7 @@ int cmd_splits(int argc, char **argv)
     if (rc || stop)
         goto out;
     if (spec_from_config(&cfg, &spec, &err) || (have_spec = 1, store_open(spec.data, &s, &err)) ||
-        dataset_scan(s, spec.negatives, &d, &err) || spec_validate(&spec, &d, &err)) {
+        spec_load_dataset(&spec, s, &d, &err) || spec_validate(&spec, &d, &err)) {
         rc = cli_fail(&err);
         goto out;
     }

@@ -31,7 +31,7 @@ int cmd_synth(int argc, char **argv)
     synth_options o;
     synth_options_default(&o);
     const char *out_dir = NULL;
-    long per_class = (long)o.per_class, rate = -1;
+    long per_class = (long)o.per_class, rate = -1, windows = 1;
     double seconds = o.seconds, snr_min = o.snr_min, snr_max = o.snr_max;
     int force = 0, stop = 0;
     strlist species;
@@ -46,6 +46,7 @@ int cmd_synth(int argc, char **argv)
         {"snr-max", OPT_DOUBLE, &snr_max, "DB", "highest event SNR (default 12)"},
         {"species", OPT_LIST, &species, "LIST", "species to write (default coyote bullfrog human_vocal)"},
         {"threads", OPT_CONFIG, "threads", "N", "worker threads (default: all cores)"},
+        {"windows-per-recording", OPT_INT, &windows, "K", "clips are K windows of one recording (shared background, level, caller)"},
         {"force", OPT_FLAG, &force, NULL, "write over an existing dataset"},
         {NULL, 0, NULL, NULL, NULL},
     };
@@ -63,7 +64,8 @@ int cmd_synth(int argc, char **argv)
     if (config_long(&cfg, "seed", 0, LONG_MAX, &seed, &err) ||
         config_long(&cfg, "sample_rate", SYNTH_MIN_RATE, 192000, &rate, &err) ||
         config_long(&cfg, "threads", 0, 256, &threads, &err) ||
-        long_in("per-class", per_class, 1, SYNTH_MAX_PER_CLASS, &pc, &err)) {
+        long_in("per-class", per_class, 1, SYNTH_MAX_PER_CLASS, &pc, &err) ||
+        long_in("windows-per-recording", windows, 1, SYNTH_MAX_WINDOWS, &windows, &err)) {
         rc = cli_fail(&err);
         goto out;
     }
@@ -75,6 +77,7 @@ int cmd_synth(int argc, char **argv)
     o.snr_min = snr_min;
     o.snr_max = snr_max;
     o.force = force;
+    o.windows_per_recording = (size_t)windows;
     if (species.n) {
         if (species.n > SYNTH_N_SPECIES) {
             mlac_errf(&err, MLAC_EINVAL, "--species takes at most %d names, got %zu", SYNTH_N_SPECIES,

@@ -60,7 +60,7 @@ typedef struct clip_vec {
     size_t n, cap;
 } clip_vec;
 
-static int clip_push(clip_vec *cv, const char *path, int label, mlac_err *err)
+static int clip_push(clip_vec *cv, const char *path, int label, const char *group, mlac_err *err)
 {
     if (cv->n == cv->cap) {
         size_t cap = cv->cap ? cv->cap * 2 : 64;
@@ -70,13 +70,26 @@ static int clip_push(clip_vec *cv, const char *path, int label, mlac_err *err)
         cv->v = p;
         cv->cap = cap;
     }
-    cv->v[cv->n].path = strdup(path);
-    cv->v[cv->n].path5s = NULL;
-    cv->v[cv->n].label = label;
-    if (!cv->v[cv->n].path)
+    clip_ref *c = &cv->v[cv->n];
+    memset(c, 0, sizeof *c);
+    c->path = strdup(path);
+    c->label = label;
+    c->group = group ? strdup(group) : NULL;
+    if (!c->path || (group && !c->group)) {
+        free(c->path);
+        free(c->group);
         return mlac_errf(err, MLAC_ENOMEM, "out of memory listing clips");
+    }
     cv->n++;
     return MLAC_OK;
+}
+
+static void clip_vec_release(clip_vec *cv)
+{
+    for (size_t k = 0; k < cv->n; k++)
+        free(cv->v[k].path), free(cv->v[k].group);
+    free(cv->v);
+    memset(cv, 0, sizeof *cv);
 }
 
 static int cmp_clip(const void *a, const void *b)
@@ -87,11 +100,49 @@ static int cmp_clip(const void *a, const void *b)
     return strcmp(x->path, y->path);
 }
 
-/* Parses <species>/data/labels.csv: "file,label" with an optional header row. */
-static int read_labels_csv(store *s, const char *species, clip_vec *cv, mlac_err *err)
+#define LABELS_MAX_FIELDS 32
+
+/* Splits a CSV line at commas in place (no quoting): fields (max) gets pointers; returns the count. */
+static size_t split_fields(char *line, char **fields, size_t max)
+{
+    size_t n = 0;
+    for (char *p = line; n < max;) {
+        fields[n++] = p;
+        char *c = strchr(p, ',');
+        if (!c)
+            break;
+        *c = '\0';
+        p = c + 1;
+    }
+    return n;
+}
+
+/* Column positions of a labels.csv header ("file,label[,group|recording|site]"), or -1s. */
+typedef struct labels_columns {
+    int file, label, group;
+} labels_columns;
+
+static int header_columns(char **fields, size_t n, labels_columns *col)
+{
+    col->file = col->label = col->group = -1;
+    for (size_t i = 0; i < n; i++) {
+        const char *f = fields[i];
+        if (!strcasecmp(f, "file") || !strcasecmp(f, "path") || !strcasecmp(f, "filename"))
+            col->file = (int)i;
+        else if (!strcasecmp(f, "label") || !strcasecmp(f, "class"))
+            col->label = (int)i;
+        else if (col->group < 0 && (!strcasecmp(f, "group") || !strcasecmp(f, "recording") || !strcasecmp(f, "site")))
+            col->group = (int)i;
+    }
+    return col->file >= 0 && col->label >= 0;
+}
+
+/* Parses <species>/data/labels.csv: "file,label" rows, or, after a header row naming its
+ * columns, file, label and an optional group (also: recording, site) column. */
+static int read_labels_csv(store *s, species_data *sp, clip_vec *cv, mlac_err *err)
 {
     char path[1024];
-    snprintf(path, sizeof path, "%s/data/labels.csv", species);
+    snprintf(path, sizeof path, "%s/data/labels.csv", sp->name);
     buf b;
     buf_init(&b, 64u << 20);
     int rc = store_read(s, path, &b, err);
@@ -99,6 +150,7 @@ static int read_labels_csv(store *s, const char *species, clip_vec *cv, mlac_err
         goto out;
     char *save = NULL;
     size_t line_no = 0;
+    labels_columns col = {-1, -1, -1};
     for (char *line = strtok_r(b.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         line_no++;
         size_t len = strlen(line);
@@ -106,30 +158,59 @@ static int read_labels_csv(store *s, const char *species, clip_vec *cv, mlac_err
             line[--len] = '\0';
         if (!len)
             continue;
-        char *comma = strrchr(line, ',');
-        if (!comma) {
-            rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: expected 'file,label'", path, line_no);
-            goto out;
+        const char *file, *label_text, *group = NULL;
+        char *fields[LABELS_MAX_FIELDS];
+        if (col.file >= 0) { /* after a header: columns by name */
+            size_t nf = split_fields(line, fields, LABELS_MAX_FIELDS);
+            int need = col.file > col.label ? col.file : col.label;
+            need = col.group > need ? col.group : need;
+            if ((int)nf <= need) {
+                rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: expected %d columns, got %zu", path, line_no,
+                               need + 1, nf);
+                goto out;
+            }
+            file = fields[col.file];
+            label_text = fields[col.label];
+            if (col.group >= 0) {
+                group = fields[col.group];
+                if (!group[0]) {
+                    rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: empty value in column '%s' for '%s'", path,
+                                   line_no, "group", file);
+                    goto out;
+                }
+            }
+        } else {
+            char *comma = strrchr(line, ',');
+            if (!comma) {
+                rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: expected 'file,label'", path, line_no);
+                goto out;
+            }
+            *comma = '\0';
+            file = line;
+            label_text = comma + 1;
+            if (alias_label(label_text) < 0 && line_no == 1) { /* a header row */
+                *comma = ',';
+                size_t nf = split_fields(line, fields, LABELS_MAX_FIELDS);
+                if (!header_columns(fields, nf, &col))
+                    col.file = col.label = col.group = -1; /* an unnamed header: "file,label" rows follow */
+                sp->labels_csv_groups = col.group >= 0;
+                continue;
+            }
         }
-        *comma = '\0';
-        const char *label_text = comma + 1;
         int label = alias_label(label_text);
-        if (label < 0 && line_no == 1)
-            continue; /* header row */
         if (label < 0) {
             rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: label '%s' is not one of pos/neg/1/0/present/absent",
                            path, line_no, label_text);
             goto out;
         }
-        const char *file = line;
         if (strstr(file, "..")) {
             rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: file '%s' leaves the species folder", path,
                            line_no, file);
             goto out;
         }
         char full[2048];
-        snprintf(full, sizeof full, "%s/data/%s", species, file);
-        rc = clip_push(cv, full, label, err);
+        snprintf(full, sizeof full, "%s/data/%s", sp->name, file);
+        rc = clip_push(cv, full, label, group, err);
         if (rc)
             goto out;
     }
@@ -181,10 +262,10 @@ static int collect(store *s, const strlist *files, dataset *d, clip_vec *own, ml
             dir[dl] = '\0';
             int label = alias_label(dir);
             if (label >= 0)
-                rc = clip_push(&own[i], f, label, err);
+                rc = clip_push(&own[i], f, label, NULL, err);
         }
         if (!rc && own[i].n == 0 && has_csv) {
-            rc = read_labels_csv(s, sp->name, &own[i], err);
+            rc = read_labels_csv(s, sp, &own[i], err);
             sp->from_labels_csv = 1;
         }
     }
@@ -244,15 +325,13 @@ static int build_species(dataset *d, clip_vec *own, enum negatives_mode mode, ml
         int rc = MLAC_OK;
         for (size_t k = 0; k < own[i].n && !rc; k++)
             if (!others || own[i].v[k].label == 1)
-                rc = clip_push(&all, own[i].v[k].path, own[i].v[k].label, err);
+                rc = clip_push(&all, own[i].v[k].path, own[i].v[k].label, own[i].v[k].group, err);
         for (size_t j = 0; others && j < d->n && !rc; j++)
             for (size_t k = 0; j != i && k < own[j].n && !rc; k++)
                 if (own[j].v[k].label == 1)
-                    rc = clip_push(&all, own[j].v[k].path, 0, err);
+                    rc = clip_push(&all, own[j].v[k].path, 0, own[j].v[k].group, err);
         if (rc) {
-            for (size_t k = 0; k < all.n; k++)
-                free(all.v[k].path);
-            free(all.v);
+            clip_vec_release(&all);
             return rc;
         }
         qsort(all.v, all.n, sizeof *all.v, cmp_clip);
@@ -337,11 +416,8 @@ int dataset_scan(store *s, enum negatives_mode mode, dataset *out, mlac_err *err
     if (!rc)
         fingerprint(out);
 out:
-    for (size_t i = 0; own && i < out->n; i++) {
-        for (size_t k = 0; k < own[i].n; k++)
-            free(own[i].v[k].path);
-        free(own[i].v);
-    }
+    for (size_t i = 0; own && i < out->n; i++)
+        clip_vec_release(&own[i]);
     free(own);
     strlist_release(&files);
     if (rc)
@@ -357,6 +433,7 @@ void dataset_release(dataset *d)
         for (size_t k = 0; k < d->species[i].n_clips; k++) {
             free(d->species[i].clips[k].path);
             free(d->species[i].clips[k].path5s);
+            free(d->species[i].clips[k].group);
         }
         free(d->species[i].clips);
     }

@@ -2,7 +2,8 @@
  *
  *   <root>/<species>/data/{pos,positive,1,present}/...   positives
  *   <root>/<species>/data/{neg,negative,0,absent}/...    negatives
- *   <root>/<species>/data/labels.csv                     or: file,label rows
+ *   <root>/<species>/data/labels.csv                     or: file,label rows (a header row may
+ *                                                         add a group, recording or site column)
  *   <root>/<species>/data_5s/...                         5-second twins (same file names)
  *
  * Clips are kept sorted by store path, so every index derived from them (folds, training sets)
@@ -22,6 +23,8 @@ typedef struct clip_ref {
     char *path;   /* store path relative to the data root, owned */
     char *path5s; /* the data_5s twin, or NULL, owned */
     int label;    /* 1 positive, 0 negative */
+    char *group;  /* the clip's group (recording, site), owned; NULL until groups_apply sets it */
+    int gid;      /* index of the group within the species, valid when the species has groups */
 } clip_ref;
 
 typedef struct species_data {
@@ -33,6 +36,9 @@ typedef struct species_data {
     size_t n_5s;               /* data_5s files found */
     size_t n_5s_unpaired;      /* data_5s files with no twin in data/ */
     int from_labels_csv;
+    int labels_csv_groups;     /* labels.csv has a group/recording/site column */
+    size_t n_groups;           /* distinct groups of the clips; 0 = not grouped (groups.h) */
+    char confound_note[1024];  /* the metadata-baseline warning (confound.h), "" when none or not run */
 } species_data;
 
 typedef struct dataset {

@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const aggregate_metrics[] = {"roc_auc", "pr_auc", "accuracy", "f1", "log_loss", NULL};
+const char *const aggregate_metrics[] = {"roc_auc", "pr_auc", "accuracy", "f1", "log_loss",
+                                         "precision_at_recall_80", "precision_at_recall_90", "precision_at_recall_95",
+                                         "recall_at_precision_80", "recall_at_precision_90", "recall_at_precision_95",
+                                         "brier", "ece", "group_roc_auc", "external_roc_auc", NULL};
 
 static const char *str_of(json_t *e, const char *key)
 {

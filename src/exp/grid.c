@@ -26,6 +26,7 @@ int grid_build(const exp_spec *spec, const dataset *data, grid_task **tasks, siz
             free(t);
             return mlac_errf(err, MLAC_EINVAL, "species: '%s' is not in the data", spec->species.items[s]);
         }
+        size_t max_n = folds_max_balanced(sp, spec->folds, spec->seed, spec->repeats);
         for (size_t m = 0; m < spec->models.n; m++) {
             const struct model_kind *kind = model_find(spec->models.items[m]);
             if (!kind) {
@@ -33,9 +34,9 @@ int grid_build(const exp_spec *spec, const dataset *data, grid_task **tasks, siz
                 return mlac_errf(err, MLAC_EINVAL, "models: unknown model '%s'", spec->models.items[m]);
             }
             for (size_t z = 0; z < spec->n_sizes; z++) {
-                size_t eff = folds_cap(sp, spec->folds, spec->sizes[z]);
+                size_t eff = spec->sizes[z] < max_n ? spec->sizes[z] : max_n;
                 /* a size that collapses onto the previous size's cap joins its tasks */
-                if (z > 0 && folds_cap(sp, spec->folds, spec->sizes[z - 1]) == eff) {
+                if (z > 0 && (spec->sizes[z - 1] < max_n ? spec->sizes[z - 1] : max_n) == eff) {
                     size_t per = (size_t)spec->folds * (size_t)spec->repeats;
                     for (size_t k = n - per; k < n; k++)
                         t[k].requested[t[k].n_requested++] = spec->sizes[z];

@@ -30,6 +30,7 @@ typedef struct run_state {
     feature_table *emb_tables;                  /* (models.n,) embedding rows per model (birdnet, perch) */
     char **emb_errors;                          /* (models.n,) why a model's embeddings failed, or NULL */
     int **fold_of;                              /* [species * repeats + r] -> (n_clips,) */
+    external_set ext;                           /* --test-data clips and features (external.h) */
     grid_task *tasks;
     size_t n_tasks;
     size_t *todo;                               /* (n_todo,) indices into tasks */
@@ -212,6 +213,8 @@ static int prepare_features(run_state *st, mlac_err *err)
                                             st->spec->threads, features_progress, (void *)st->opt, st->tables, err);
         strlist_release(&clips);
     }
+    if (!rc && st->spec->test_data[0])
+        rc = external_prepare(st->spec, audio, cache, &st->ext, err);
     for (int k = 0; !rc && k <= INPUT_LOGMEL_IMAGE; k++)
         if (audio & (1u << k))
             log_info("features: %zu clips (%s), %zu from the cache", st->tables[k].n,
@@ -232,6 +235,9 @@ static void run_one(run_state *st, const grid_task *t)
         .master_seed = st->spec->seed,
         .n_threads = st->threads_per_task,
         .options = spec_model_options(st->spec, t->kind->name),
+        .calibrate_platt = st->spec->calibrate_platt,
+        .group_score = st->spec->group_score,
+        .external = st->spec->test_data[0] ? &st->ext : NULL,
     };
     buf pred;
     buf_init(&pred, 0);
@@ -384,11 +390,12 @@ static int run_prepare(run_state *st, run_result *res, mlac_err *err)
     exp_spec *spec = st->spec;
     int rc = store_open(spec->data, &st->in, err);
     if (!rc)
-        rc = dataset_scan(st->in, spec->negatives, &st->data, err);
+        rc = spec_load_dataset(spec, st->in, &st->data, err); /* the scan, with groups */
     if (!rc)
         rc = spec_validate(spec, &st->data, err);
     if (rc)
         return rc;
+    spec_check_confounds(spec, st->in, &st->data); /* a warning, never fatal */
     spec_derive_run_id(spec, &st->data);
     rc = store_open(spec->output_dir, &st->out, err);
     int sharded = st->opt->shard_count > 0;
@@ -425,6 +432,7 @@ static void run_state_release(run_state *st)
     for (size_t i = 0; st->fold_of && i < st->spec->species.n * (size_t)st->spec->repeats; i++)
         free(st->fold_of[i]);
     free(st->fold_of);
+    external_release(&st->ext);
     for (int k = 0; k <= INPUT_EMBEDDING; k++)
         feature_table_release(&st->tables[k]);
     for (size_t m = 0; st->emb_tables && m < st->spec->models.n; m++) {

@@ -4,6 +4,9 @@
 #include "core/log.h"
 #include "core/hash.h"
 #include "ml/model.h"
+#include "exp/folds.h"
+#include "exp/confound.h"
+#include "exp/leakage.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -187,6 +190,18 @@ static int spec_fill(const config *cfg, exp_spec *spec, mlac_err *err)
     if (!rc) spec->max_concurrent = (int)v, rc = config_long(cfg, "seed", 0, 0x7fffffffffffffffL, &v, err);
     if (!rc) spec->seed = (unsigned long long)v, rc = config_double(cfg, "clip_seconds", 0.05, 3600, &spec->clip_seconds, err);
     if (!rc) rc = dataset_parse_negatives(config_str(cfg, "negatives"), &spec->negatives, err);
+    if (!rc) rc = groups_parse(config_str(cfg, "group_by"), config_str(cfg, "groups"), &spec->groups, err);
+    if (!rc) {
+        const char *c = config_str(cfg, "calibrate");
+        if (!strcmp(c, "platt")) spec->calibrate_platt = 1;
+        else if (strcmp(c, "none") && c[0]) rc = mlac_errf(err, MLAC_EINVAL, "calibrate: expected none or platt, got '%s'", c);
+    }
+    if (!rc) {
+        const char *g = config_str(cfg, "group_score");
+        if (!strcmp(g, "max")) spec->group_score = 1;
+        else if (!strcmp(g, "mean")) spec->group_score = 2;
+        else if (g[0] && strcmp(g, "none")) rc = mlac_errf(err, MLAC_EINVAL, "group_score: expected max or mean, got '%s'", g);
+    }
     if (!rc) rc = spec_read_features(cfg, &spec->feat, err);
     if (rc)
         return rc;
@@ -204,6 +219,7 @@ static int spec_fill(const config *cfg, exp_spec *spec, mlac_err *err)
     store_data_root(config_str(cfg, "data"), spec->data, sizeof spec->data); /* GCS_BUCKET_NAME + bare path */
     snprintf(spec->output_dir, sizeof spec->output_dir, "%s", config_str(cfg, "output_dir"));
     snprintf(spec->cache_dir, sizeof spec->cache_dir, "%s", config_str(cfg, "cache_dir"));
+    snprintf(spec->test_data, sizeof spec->test_data, "%s", config_str(cfg, "test_data"));
     snprintf(spec->run_id, sizeof spec->run_id, "%s", config_str(cfg, "run_id"));
     for (const char *p = spec->run_id; *p; p++)
         if (*p == '/' || (*p == '.' && p == spec->run_id))
@@ -229,7 +245,67 @@ void spec_release(exp_spec *spec)
     spec->model_options = NULL;
 }
 
+int spec_load_dataset(const exp_spec *spec, store *s, dataset *data, mlac_err *err)
+{
+    int rc = dataset_scan(s, spec->negatives, data, err);
+    if (!rc && (rc = groups_apply(&spec->groups, data, &spec->species, err)))
+        dataset_release(data);
+    return rc;
+}
+
+static int spec_check(const exp_spec *spec, const dataset *data, mlac_err *err);
+
+/* The warnings of a valid spec: unbalanced grouped folds, windows of recordings without groups. */
+static void data_warnings(const exp_spec *spec, const dataset *data, strlist *out)
+{
+    for (size_t i = 0; i < spec->species.n; i++) {
+        const species_data *sp = dataset_find(data, spec->species.items[i]);
+        char msg[1024];
+        if (!sp)
+            continue;
+        if (sp->n_groups) {
+            int *fold_of = malloc(sp->n_clips * sizeof *fold_of);
+            if (fold_of && !folds_assign(sp, spec->folds, spec->seed, 0, fold_of, NULL) &&
+                folds_group_balance(sp, spec->folds, fold_of, msg, sizeof msg))
+                strlist_push(out, msg, NULL);
+            free(fold_of);
+        } else if (leakage_check(sp, msg, sizeof msg)) {
+            strlist_push(out, msg, NULL);
+        }
+        if (sp->confound_note[0])
+            strlist_push(out, sp->confound_note, NULL);
+    }
+}
+
+void spec_check_confounds(const exp_spec *spec, store *s, dataset *data)
+{
+    for (size_t i = 0; i < spec->species.n; i++) {
+        species_data *sp = (species_data *)dataset_find(data, spec->species.items[i]);
+        confound_result r;
+        mlac_err e;
+        if (!sp || confound_check(s, sp, spec->folds, spec->seed, &r, &e))
+            continue;
+        log_info("species '%s': metadata-only baseline ROC-AUC %.3f", sp->name, r.auc);
+        if (confound_warning(sp, &r, sp->confound_note, sizeof sp->confound_note))
+            log_warn("%s", sp->confound_note);
+    }
+}
+
 int spec_validate(const exp_spec *spec, const dataset *data, mlac_err *err)
+{
+    int rc = spec_check(spec, data, err);
+    strlist w;
+    strlist_init(&w);
+    if (!rc)
+        data_warnings(spec, data, &w);
+    for (size_t i = 0; i < w.n; i++)
+        if (strstr(w.items[i], "the recording format alone") == NULL) /* confound notes log where made */
+            log_warn("%s", w.items[i]);
+    strlist_release(&w);
+    return rc;
+}
+
+static int spec_check(const exp_spec *spec, const dataset *data, mlac_err *err)
 {
     char names[512];
     for (size_t i = 0; i < spec->models.n; i++) {
@@ -270,7 +346,13 @@ int spec_validate(const exp_spec *spec, const dataset *data, mlac_err *err)
                              "cv_folds: %d folds need at least %d clips per class, but species '%s' has %zu "
                              "positives and %zu negatives",
                              spec->folds, spec->folds, sp->name, sp->n_pos, sp->n_neg);
-        if (dataset_max_balanced(sp, spec->folds) < 1)
+        int rc = groups_check_folds(sp, spec->folds, err);
+        if (rc)
+            return rc;
+        if (spec->group_score && !sp->n_groups)
+            return mlac_errf(err, MLAC_EINVAL, "group_score: species '%s' has no groups; give --group-by or --groups "
+                             "(recording-level scores need recordings)", sp->name);
+        if (folds_max_balanced(sp, spec->folds, spec->seed, spec->repeats) < 1)
             return mlac_errf(err, MLAC_EINVAL, "species '%s' has too few clips for %d folds", sp->name, spec->folds);
     }
     return MLAC_OK;
@@ -321,6 +403,15 @@ static json_t *identity_json(const exp_spec *spec, const dataset *data)
         json_object_set_new(id, "embedding", emb);
     else
         json_decref(emb);
+    json_t *groups = data ? groups_identity_json(&spec->groups, data, &spec->species) : NULL;
+    if (groups) /* only grouped runs get the key: run ids without groups stay the same */
+        json_object_set_new(id, "groups", groups);
+    if (spec->test_data[0]) /* likewise: the external root (its clips are not fingerprinted here) */
+        json_object_set_new(id, "test_data", json_string(spec->test_data));
+    if (spec->group_score) /* likewise */
+        json_object_set_new(id, "group_score", json_string(spec->group_score == 1 ? "max" : "mean"));
+    if (spec->calibrate_platt) /* likewise only calibrated runs */
+        json_object_set_new(id, "calibrate", json_string("platt"));
     return id;
 }
 
@@ -347,16 +438,31 @@ json_t *spec_to_json(const exp_spec *spec, const dataset *data)
     json_object_set_new(o, "threads", json_integer(spec->threads));
     json_object_set_new(o, "max_concurrent", json_integer(spec->max_concurrent));
     json_object_set_new(o, "cache_dir", json_string(spec->cache_dir));
+    char how[GROUPS_MAX_PATTERN + 4200];
+    groups_describe(&spec->groups, how, sizeof how);
+    json_object_set_new(o, "group_by", json_string(how));
     json_t *sp = json_object();
     for (size_t i = 0; data && i < spec->species.n; i++) {
         const species_data *s = dataset_find(data, spec->species.items[i]);
-        if (s)
-            json_object_set_new(sp, s->name,
-                                json_pack("{s:I, s:I, s:b, s:I, s:I}", "positives", (json_int_t)s->n_pos, "negatives",
-                                          (json_int_t)s->n_neg, "negatives_from_others", s->negatives_from_others,
-                                          "max_balanced_n", (json_int_t)dataset_max_balanced(s, spec->folds),
-                                          "data_5s_unpaired", (json_int_t)s->n_5s_unpaired));
+        if (!s)
+            continue;
+        json_t *o = json_pack("{s:I, s:I, s:b, s:I, s:I}", "positives", (json_int_t)s->n_pos, "negatives",
+                              (json_int_t)s->n_neg, "negatives_from_others", s->negatives_from_others,
+                              "max_balanced_n", (json_int_t)folds_max_balanced(s, spec->folds, spec->seed, spec->repeats),
+                              "data_5s_unpaired", (json_int_t)s->n_5s_unpaired);
+        if (s->n_groups)
+            json_object_set_new(o, "groups", json_integer((json_int_t)s->n_groups));
+        json_object_set_new(sp, s->name, o);
     }
     json_object_set_new(o, "dataset", sp);
+    strlist w;
+    strlist_init(&w);
+    if (data)
+        data_warnings(spec, data, &w);
+    json_t *wa = json_array(); /* shown at the top of the report */
+    for (size_t i = 0; i < w.n; i++)
+        json_array_append_new(wa, json_string(w.items[i]));
+    json_object_set_new(o, "warnings", wa);
+    strlist_release(&w);
     return o;
 }

@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "embed/embed_settings.h"
 #include "dataset/dataset.h"
+#include "exp/groups.h"
 #include "features/features.h"
 
 #define SPEC_MAX_SIZES 64
@@ -38,6 +39,10 @@ typedef struct exp_spec {
     feat_params feat;
     json_t *model_options;     /* {"<model>": {option: value}} for every model of the run, owned */
     embed_settings embed;      /* embedders of birdnet/perch, pooling, head (embed_settings.h) */
+    group_settings groups;     /* where clip groups come from (groups.h) */
+    int calibrate_platt;       /* --calibrate platt: Platt scaling of margin models (task_exec.h) */
+    char test_data[4096];      /* external test set root, "" = none (external.h) */
+    int group_score;           /* --group-score: 0 off, 1 max, 2 mean of a group's clip scores */
 } exp_spec;
 
 /* On failure the spec holds nothing: release it only after success. */
@@ -47,8 +52,15 @@ void spec_release(exp_spec *spec);
 int spec_read_features(const config *cfg, feat_params *f, mlac_err *err);
 /* The options object of one model (borrowed; an empty object when it has none). */
 json_t *spec_model_options(const exp_spec *spec, const char *model);
-/* Checks models exist, species exist in the data, folds fit the clips. Names the field. */
+/* Scans the data root and applies the spec's groups to its species. */
+int spec_load_dataset(const exp_spec *spec, store *s, dataset *data, mlac_err *err);
+/* Checks models exist, species exist in the data, folds fit the clips (and the groups). Names the
+ * field. On success logs one warning per species whose folds are unbalanced by a large group, or
+ * whose file names look like windows of recordings while grouping is off (leakage.h). */
 int spec_validate(const exp_spec *spec, const dataset *data, mlac_err *err);
+/* The metadata-only baseline of every species of the spec (confound.h) with the spec's folds:
+ * logs a warning and keeps it in the species' confound_note (spec.json "warnings", the report). */
+void spec_check_confounds(const exp_spec *spec, store *s, dataset *data);
 /* The spec as JSON (every parameter, version, data fingerprint), new reference. */
 json_t *spec_to_json(const exp_spec *spec, const dataset *data);
 /* Fills spec->run_id from a hash of the result-determining fields, unless already set. */

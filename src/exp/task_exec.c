@@ -2,7 +2,9 @@
 #include "exp/task_exec.h"
 #include "core/timeutil.h"
 #include "exp/folds.h"
+#include "stats/calibration.h"
 #include "stats/metrics.h"
+#include "stats/operating.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -93,6 +95,74 @@ static int write_predictions(const task_input *in, const task_data *d, buf *out,
     return rc;
 }
 
+/* The SVM's prob is a fixed sigmoid of its margin, not a fitted probability: calibration
+ * metrics are reported for it only after Platt scaling. */
+static int scores_are_probabilities(const struct model_kind *k)
+{
+    return strcmp(k->name, "svm") != 0;
+}
+
+#define PLATT_FOLDS 3
+
+/* Platt scaling fitted on the training set only: the margins of PLATT_FOLDS inner stratified
+ * folds (each scored by a model fitted on the other training clips; the training rows are
+ * already in seeded order, so row i of each class goes to inner fold i % PLATT_FOLDS) are
+ * pooled and the sigmoid fitted on them, as scikit-learn's
+ * CalibratedClassifierCV(method="sigmoid", ensemble=False); the test probabilities are the
+ * sigmoid of the full model's margins. */
+static int platt_calibrate(const task_input *in, task_data *d, json_t *res, mlac_err *err)
+{
+    const grid_task *t = in->task;
+    size_t dim = in->features->dim, n = t->n, N = d->n_train;
+    if (n < PLATT_FOLDS) {
+        json_object_set_new(res, "calibration", json_pack("{s:s, s:s}", "method", "none", "why",
+                                                          "platt needs at least 3 training clips per class"));
+        return MLAC_OK;
+    }
+    float *xf = malloc(N * dim * sizeof *xf), *xh = malloc(N * dim * sizeof *xh);
+    int *yf = malloc(N * sizeof *yf), *yoof = malloc(N * sizeof *yoof);
+    double *oof = malloc(N * sizeof *oof), *pr = malloc(N * sizeof *pr), *sc = malloc(N * sizeof *sc);
+    int rc = (!xf || !xh || !yf || !yoof || !oof || !pr || !sc) ? mlac_errf(err, MLAC_ENOMEM, "out of memory for platt")
+                                                               : MLAC_OK;
+    size_t n_oof = 0;
+    for (int k = 0; !rc && k < PLATT_FOLDS; k++) {
+        size_t nf = 0, nh = 0;
+        for (size_t i = 0; i < N; i++) {
+            size_t within = i < n ? i : i - n; /* rows: n positives then n negatives */
+            int held = (int)(within % PLATT_FOLDS) == k;
+            memcpy((held ? xh + nh * dim : xf + nf * dim), d->x_train + i * dim, dim * sizeof(float));
+            if (held)
+                yoof[n_oof + nh++] = d->y_train[i];
+            else
+                yf[nf++] = d->y_train[i];
+        }
+        model_config cfg = {.seed = grid_task_seed(t, in->master_seed) + 1 + (unsigned long long)k,
+                            .n_threads = in->n_threads, .options = in->options};
+        model *m = NULL;
+        rc = t->kind->create(&cfg, &m, err);
+        if (!rc)
+            rc = t->kind->fit(m, xf, yf, nf, dim, err);
+        if (!rc)
+            rc = t->kind->score(m, xh, nh, dim, pr, sc, err);
+        for (size_t i = 0; !rc && i < nh; i++)
+            oof[n_oof + i] = sc[i];
+        n_oof += nh;
+        if (m)
+            t->kind->free(m);
+    }
+    double a = 0, b = 0;
+    if (!rc)
+        rc = calib_platt_fit(oof, yoof, n_oof, &a, &b, err);
+    if (!rc) {
+        for (size_t i = 0; i < d->n_test; i++)
+            d->prob[i] = calib_platt_apply(d->score[i], a, b);
+        json_object_set_new(res, "calibration", json_pack("{s:s, s:f, s:f, s:i}", "method", "platt", "a", a, "b", b,
+                                                          "inner_folds", PLATT_FOLDS));
+    }
+    free(xf), free(xh), free(yf), free(yoof), free(oof), free(pr), free(sc);
+    return rc;
+}
+
 static int run_model(const task_input *in, task_data *d, json_t *res, mlac_err *err)
 {
     const grid_task *t = in->task;
@@ -116,11 +186,64 @@ static int run_model(const task_input *in, task_data *d, json_t *res, mlac_err *
             t->kind->describe(m, info);
         json_object_set_new(res, "model_info", info);
     }
+    if (!rc && in->external) {
+        double auc;
+        rc = external_score(in->external, t->sp->name, t->kind, m, &auc, err);
+        if (!rc)
+            json_object_set_new(res, "external_roc_auc", num(auc));
+    }
     t->kind->free(m);
+    if (!rc && in->calibrate_platt && !scores_are_probabilities(t->kind))
+        rc = platt_calibrate(in, d, res, err);
     return rc;
 }
 
-static int add_metrics(const task_data *d, json_t *res, mlac_err *err)
+/* Operating points (from the ranking score) and, for probabilities, Brier score and ECE. */
+static void add_operating(const task_data *d, int probabilistic, json_t *metrics)
+{
+    static const struct { const char *pr, *rp; double target; } ops[] = {
+        {"precision_at_recall_80", "recall_at_precision_80", 0.8},
+        {"precision_at_recall_90", "recall_at_precision_90", 0.9},
+        {"precision_at_recall_95", "recall_at_precision_95", 0.95}};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        json_object_set_new(metrics, ops[i].pr, num(op_precision_at_recall(d->score, d->y_test, d->n_test, ops[i].target)));
+        json_object_set_new(metrics, ops[i].rp, num(op_recall_at_precision(d->score, d->y_test, d->n_test, ops[i].target)));
+    }
+    json_object_set_new(metrics, "brier", probabilistic ? num(calib_brier(d->prob, d->y_test, d->n_test)) : json_null());
+    json_object_set_new(metrics, "ece", probabilistic ? num(calib_ece(d->prob, d->y_test, d->n_test)) : json_null());
+}
+
+/* ROC-AUC over the test fold's groups (recordings): a group's score is the max or mean of its
+ * clips' scores, its label 1 when any of its clips is positive. */
+static double group_auc(const task_input *in, const task_data *d)
+{
+    const species_data *sp = in->task->sp;
+    size_t G = sp->n_groups;
+    double *s = calloc(G ? G : 1, sizeof *s), *gs = malloc((G ? G : 1) * sizeof *gs);
+    size_t *cnt = calloc(G ? G : 1, sizeof *cnt);
+    int *lab = calloc(G ? G : 1, sizeof *lab), *gl = malloc((G ? G : 1) * sizeof *gl);
+    double auc = NAN;
+    if (G && s && gs && cnt && lab && gl) {
+        for (size_t i = 0; i < d->n_test; i++) {
+            size_t g = (size_t)sp->clips[d->test_idx[i]].gid;
+            double v = d->score[i];
+            s[g] = cnt[g] == 0 ? v : in->group_score == 1 ? fmax(s[g], v) : s[g] + v;
+            cnt[g]++;
+            lab[g] |= d->y_test[i];
+        }
+        size_t m = 0;
+        for (size_t g = 0; g < G; g++)
+            if (cnt[g]) {
+                gs[m] = in->group_score == 2 ? s[g] / (double)cnt[g] : s[g];
+                gl[m++] = lab[g];
+            }
+        auc = metric_roc_auc(gs, gl, m);
+    }
+    free(s), free(gs), free(cnt), free(lab), free(gl);
+    return auc;
+}
+
+static int add_metrics(const task_input *in, const task_data *d, json_t *res, mlac_err *err)
 {
     task_metrics tm;
     int rc = metrics_task(d->prob, d->y_test, d->n_test, &tm, err);
@@ -132,6 +255,14 @@ static int add_metrics(const task_data *d, json_t *res, mlac_err *err)
     json_object_set_new(res, "metrics",
                         json_pack("{s:o, s:o, s:o, s:o, s:o}", "roc_auc", num(tm.roc_auc), "pr_auc", num(tm.pr_auc),
                                   "accuracy", num(tm.accuracy), "f1", num(tm.f1), "log_loss", num(tm.log_loss)));
+    const char *cm = json_string_value(json_object_get(json_object_get(res, "calibration"), "method"));
+    int platt = cm && !strcmp(cm, "platt");
+    add_operating(d, scores_are_probabilities(in->task->kind) || platt, json_object_get(res, "metrics"));
+    json_t *ext = json_object_get(res, "external_roc_auc"); /* with the metrics, to be aggregated */
+    if (ext)
+        json_object_set(json_object_get(res, "metrics"), "external_roc_auc", ext), json_object_del(res, "external_roc_auc");
+    if (in->group_score && in->task->sp->n_groups)
+        json_object_set_new(json_object_get(res, "metrics"), "group_roc_auc", num(group_auc(in, d)));
     return MLAC_OK;
 }
 
@@ -161,7 +292,7 @@ json_t *task_execute(const task_input *in, buf *predictions)
         rc = run_model(in, &d, res, &err);
     }
     if (!rc)
-        rc = add_metrics(&d, res, &err);
+        rc = add_metrics(in, &d, res, &err);
     if (!rc)
         rc = write_predictions(in, &d, predictions, &err);
     json_object_set_new(res, "peak_rss_kb", json_integer(mem_peak_rss_kb()));

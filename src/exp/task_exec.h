@@ -1,7 +1,9 @@
 /* task_exec.h — one task: build the training and test matrices, fit, score, measure, record.
  *
  * The result is a JSON object (the task's ledger line) and a predictions CSV
- * (path,label,score,prob per test clip). A model failure is a failed task, not a failed run.
+ * (path,label,score,prob per test clip). Metrics: ROC-AUC, PR-AUC, accuracy, F1, log-loss,
+ * precision at recall 0.8/0.9/0.95, recall at precision 0.8/0.9/0.95 and, for models whose
+ * probabilities are fitted (not the SVM's fixed sigmoid, unless --calibrate platt), Brier and ECE. A model failure is a failed task, not a failed run.
  */
 #ifndef MLAC_EXP_TASK_EXEC_H
 #define MLAC_EXP_TASK_EXEC_H
@@ -10,6 +12,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "exp/clip_features.h"
+#include "exp/external.h"
 #include "exp/grid.h"
 
 typedef struct task_input {
@@ -20,6 +23,10 @@ typedef struct task_input {
     int n_threads;
     json_t *options;               /* the model's options (borrowed, may be NULL) */
     const char *features_error;    /* set when the model's features could not be built: the task fails with it */
+    int calibrate_platt;           /* --calibrate platt: Platt-scale margin models on their training set */
+    const external_set *external;  /* --test-data: also "external_roc_auc" (may be NULL) */
+    int group_score;               /* 0, or 1/2: also "group_roc_auc" over the test groups, a group's score
+                                      the max/mean of its clips' and its label positive if any clip is */
 } task_input;
 
 /* Always returns a result object (status "ok" or "failed" with "error"); predictions gets the

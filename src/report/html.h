@@ -28,6 +28,8 @@ int html_write_report(store *st, const report_run *r, buf *out, mlac_err *err);
 int html_glance_card(const report_run *r, buf *out, mlac_err *err);
 int html_species_section(store *st, const report_run *r, int species, buf *out, mlac_err *err);
 int html_progress(const report_run *r, int species, buf *out, mlac_err *err);
+/* html_calibration.c: threshold table and reliability diagram of a species. */
+int html_calibration_card(store *st, const report_run *r, int species, buf *out, mlac_err *err);
 int html_timing_section(const report_run *r, buf *out, mlac_err *err);
 int html_failures_section(const report_run *r, buf *out, mlac_err *err);
 int html_run_section(const report_run *r, buf *out, mlac_err *err);

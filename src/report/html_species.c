@@ -360,6 +360,7 @@ int html_species_section(store *st, const report_run *r, int sp, buf *out, mlac_
     rc = rc ? rc : fits_card(r, sp, out, err);
     rc = rc ? rc : buf_puts(out, "</div></div>\n", err);
     rc = rc ? rc : significance_card(r, sp, out, err);
+    rc = rc ? rc : html_calibration_card(st, r, sp, out, err);
     rc = rc ? rc : html_progress(r, sp, out, err);
     return rc ? rc : buf_puts(out, "</section>\n", err);
 }

@@ -179,6 +179,8 @@ int report_run_load(store *st, const char *run_id, report_run *out, mlac_err *er
     if (!rc && !has_tasks)
         rc = report_note(out, err, "tasks.jsonl is missing: no task has finished yet");
     if (!rc)
+        rc = report_fold_notes(out, err);
+    if (!rc)
         rc = report_load_summary(st, out, err);
     if (!rc)
         rc = report_load_tables(st, out, err);

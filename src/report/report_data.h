@@ -111,6 +111,11 @@ typedef struct report_roc {
     double auc;               /* ROC-AUC of the pooled scores */
     size_t n_clips;           /* pooled clips */
     size_t n_files;           /* prediction files read */
+    double thr[3], thr_prec[3]; /* score threshold reaching recall 0.8/0.9/0.95 and the precision there */
+    int probabilistic;        /* the tasks report a Brier score: prob is a fitted probability */
+    double rel_x[10], rel_y[10]; /* reliability diagram: mean prob, fraction positive, non-empty bins */
+    size_t rel_m;
+    double ece, brier;        /* of the pooled probabilities (NAN unless probabilistic) */
 } report_roc;
 
 /* ROC curves of every model of a species that has predictions; models without readable

@@ -19,5 +19,7 @@ int report_load_summary(store *st, report_run *r, mlac_err *err);
 /* report_tables.c: significance.csv and curves.csv; indices resolved after the names are final. */
 int report_load_tables(store *st, report_run *r, mlac_err *err);
 void report_resolve_tables(report_run *r);
+/* report_folds.c: notes on the folds' grouping and the run's data warnings from spec.json. */
+int report_fold_notes(report_run *r, mlac_err *err);
 
 #endif

@@ -4,9 +4,14 @@
  * read from predictions/<species>/<model>/nNNNNN_r0_fK.csv (path,label,score,prob; parsed from
  * the right so clip paths may hold commas), pooled, and turned into a curve by
  * metric_roc_curve (scikit-learn's roc_curve, drop_intermediate) and an AUC by metric_roc_auc.
+ * The same pooled scores give the threshold table (score reaching recall 0.8/0.9/0.95, and the
+ * precision there) and, for models whose tasks report a Brier score, the reliability diagram
+ * of the pooled probabilities (stats/calibration.h).
  */
 #include "report/report_data.h"
+#include "stats/calibration.h"
 #include "stats/metrics.h"
+#include "stats/operating.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -15,11 +20,12 @@
 
 typedef struct pool {
     double *score; /* (n,) */
+    double *prob;  /* (n,) */
     int *label;    /* (n,) */
     size_t n, cap;
 } pool;
 
-static int pool_push(pool *p, double s, int y, mlac_err *err)
+static int pool_push(pool *p, double s, double pr, int y, mlac_err *err)
 {
     if (p->n == p->cap) {
         size_t ncap = p->cap ? 2 * p->cap : 512;
@@ -29,11 +35,15 @@ static int pool_push(pool *p, double s, int y, mlac_err *err)
         int *b = realloc(p->label, ncap * sizeof *b);
         if (b)
             p->label = b;
-        if (!a || !b)
+        double *c = realloc(p->prob, ncap * sizeof *c);
+        if (c)
+            p->prob = c;
+        if (!a || !b || !c)
             return mlac_errf(err, MLAC_ENOMEM, "out of memory pooling predictions");
         p->cap = ncap;
     }
     p->score[p->n] = s;
+    p->prob[p->n] = pr;
     p->label[p->n++] = y;
     return MLAC_OK;
 }
@@ -58,14 +68,46 @@ static int parse_predictions(char *text, const char *name, pool *p, mlac_err *er
             c1 = strrchr(line, ',');
         }
         char *end;
-        double s = c2 ? strtod(c2 + 1, &end) : NAN;
+        double s = c2 ? strtod(c2 + 1, &end) : NAN, pr = c3 ? strtod(c3 + 1, &end) : NAN;
         if (!c1 || (c1[1] != '0' && c1[1] != '1') || c1[2] || !isfinite(s))
             return mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: expected path,label,score,prob", name, line_no);
-        int rc = pool_push(p, s, c1[1] - '0', err);
+        int rc = pool_push(p, s, pr, c1[1] - '0', err);
         if (rc)
             return rc;
     }
     return MLAC_OK;
+}
+
+/* 1 when a finished task of (species, model, n) reports a Brier score. */
+static int reports_brier(const report_run *r, int species, int model, long n)
+{
+    for (size_t i = 0; i < r->n_tasks; i++) {
+        const report_task *t = &r->tasks[i];
+        if (t->ok && t->species == species && t->model == model && t->n == n &&
+            json_is_number(json_object_get(json_object_get(t->j, "metrics"), "brier")))
+            return 1;
+    }
+    return 0;
+}
+
+/* Thresholds and the reliability diagram of a model's pooled scores. */
+static void operating_of(const report_run *r, int species, const pool *p, report_roc *c)
+{
+    static const double recall[3] = {0.8, 0.9, 0.95};
+    for (int k = 0; k < 3; k++)
+        c->thr[k] = op_threshold_for_recall(p->score, p->label, p->n, recall[k], &c->thr_prec[k]);
+    c->ece = c->brier = NAN;
+    c->probabilistic = reports_brier(r, species, c->model, c->n);
+    reliability rel;
+    if (!c->probabilistic || calib_reliability(p->prob, p->label, p->n, &rel, NULL))
+        return;
+    for (int b = 0; b < CALIB_BINS; b++)
+        if (rel.count[b]) {
+            c->rel_x[c->rel_m] = rel.mean_prob[b];
+            c->rel_y[c->rel_m++] = rel.frac_pos[b];
+        }
+    c->ece = calib_ece(p->prob, p->label, p->n);
+    c->brier = calib_brier(p->prob, p->label, p->n);
 }
 
 static long largest_ok_size(const report_run *r, int species, int model)
@@ -136,9 +178,12 @@ int report_roc_species(store *st, const report_run *r, int species, report_roc *
             double *thr = NULL;
             rc = metric_roc_curve(p.score, p.label, p.n, 1, &c->fpr, &c->tpr, &thr, &c->m, err);
             free(thr);
-            if (!rc)
+            if (!rc) {
+                operating_of(r, species, &p, c);
                 (*n_out)++;
+            }
         }
+        free(p.prob);
         free(p.score);
         free(p.label);
     }

@@ -5,6 +5,12 @@
  * label; at 5 s they are the same samples. Every event's SNR is measured against the background
  * alone (synth_mix_gain), so a second event does not change the first one's SNR.
  *
+ * With windows_per_recording K > 1 (synth.h), clip i is window i % K of recording i / K: the
+ * recording's background is one long scene of which each window takes its own stretch, and its
+ * level and its callers (which species or near-miss sound) are drawn once per recording from the
+ * recording's seed; each window's call, onset and SNR are its own. Windows of one
+ * recording therefore look alike, as windows cut from one field recording do.
+ *
  * The recipe below sets the task's difficulty; it was tuned with
  * tests/fixtures/gen/synth_calibrate.py so that a random forest on MFCC summaries reaches
  * ROC-AUC of roughly 0.7-0.9 with 25 clips per class and keeps improving with more.
@@ -60,14 +66,16 @@ static void place(struct scene *s, size_t len, const synth_options *o, rng *r, d
     synth_add(s->mix + *onset, s->ev, len, (float)g);
 }
 
-static void render_events(struct scene *s, const synth_options *o, int species, int positive, rng *r,
+/* r draws which events there are (for a recording: the same callers in all its windows), rp each
+ * call's shape, onset and SNR; one rng for both gives the single-clip recipe. */
+static void render_events(struct scene *s, const synth_options *o, int species, int positive, rng *r, rng *rp,
                           synth_clip_info *info, size_t *main_onset, size_t *main_len)
 {
     int extra = -1;
     size_t len = 0, onset = 0;
     const char *kind = NULL;
     if (positive) {
-        len = calls_render(species, s->ev, s->work, s->max_ev, o->rate, r);
+        len = calls_render(species, s->ev, s->work, s->max_ev, o->rate, rp);
         snprintf(info->event, sizeof info->event, "%s", synth_species_name(species));
         if (synth_chance(r, recipe.p_pos_extra))
             extra = other_species(species, r);
@@ -75,10 +83,10 @@ static void render_events(struct scene *s, const synth_options *o, int species, 
         double u = rng_uniform(r);
         if (u < recipe.p_neg_other) {
             int other = other_species(species, r);
-            len = calls_render(other, s->ev, s->work, s->max_ev, o->rate, r);
+            len = calls_render(other, s->ev, s->work, s->max_ev, o->rate, rp);
             snprintf(info->event, sizeof info->event, "%s", synth_species_name(other));
         } else if (u < recipe.p_neg_other + recipe.p_neg_near) {
-            len = calls_near_miss(species, s->ev, s->work, s->max_ev, o->rate, r, &kind);
+            len = calls_near_miss(species, s->ev, s->work, s->max_ev, o->rate, rp, &kind);
             snprintf(info->event, sizeof info->event, "near:%s", kind);
         } else {
             snprintf(info->event, sizeof info->event, "none");
@@ -87,15 +95,15 @@ static void render_events(struct scene *s, const synth_options *o, int species, 
             extra = other_species(species, r);
     }
     if (len) {
-        place(s, len, o, r, &info->snr_db, &onset);
+        place(s, len, o, rp, &info->snr_db, &onset);
         info->onset_s = (double)(onset - s->w0) / o->rate;
         info->event_s = (double)len / o->rate;
     }
     *main_onset = onset;
     *main_len = len;
     if (extra >= 0) {
-        size_t n2 = calls_render(extra, s->ev, s->work, s->max_ev, o->rate, r), on2;
-        place(s, n2, o, r, &info->extra_snr_db, &on2);
+        size_t n2 = calls_render(extra, s->ev, s->work, s->max_ev, o->rate, rp), on2;
+        place(s, n2, o, rp, &info->extra_snr_db, &on2);
         snprintf(info->extra, sizeof info->extra, "%s", synth_species_name(extra));
     }
 }
@@ -140,11 +148,19 @@ static int render(const synth_options *o, int species, int positive, size_t inde
     memset(info, 0, sizeof *info);
     info->snr_db = info->extra_snr_db = info->onset_s = NAN;
 
-    char key[160];
-    snprintf(key, sizeof key, "synth/%s/%s/%zu", synth_species_name(species), positive ? "pos" : "neg",
-             index);
-    rng r;
+    char key[160], rkey[200];
+    size_t K = o->windows_per_recording > 1 ? o->windows_per_recording : 1, rec = index / K, win = index % K;
+    if (K > 1)
+        snprintf(key, sizeof key, "synth/%s/%s/rec%zu/w%zu/of%zu", synth_species_name(species),
+                 positive ? "pos" : "neg", rec, win, K);
+    else
+        snprintf(key, sizeof key, "synth/%s/%s/%zu", synth_species_name(species), positive ? "pos" : "neg",
+                 index);
+    rng r, rrec; /* the clip's (window's) draws; the recording's shared draws */
     rng_seed(&r, rng_derive_seed(o->seed, key));
+    snprintf(rkey, sizeof rkey, "synth/%s/%s/rec%zu/of%zu", synth_species_name(species), positive ? "pos" : "neg",
+             rec, K);
+    rng_seed(&rrec, rng_derive_seed(o->seed, rkey));
 
     struct scene s = {0};
     size_t n5 = synth_samples(SYNTH_SECONDS_5S, o->rate);
@@ -155,21 +171,32 @@ static int render(const synth_options *o, int species, int positive, size_t inde
     if (s.max_ev > s.n)
         s.max_ev = s.n;
     float *block = malloc((2 * s.L + 3 * s.max_ev) * sizeof *block);
-    if (!block)
+    float *longbg = K > 1 ? malloc(2 * K * s.L * sizeof *longbg) : NULL; /* (2, K * L) recording + scratch */
+    if (!block || (K > 1 && !longbg)) {
+        free(block), free(longbg);
         return mlac_errf(err, MLAC_ENOMEM, "out of memory rendering clip '%s'", key);
+    }
     s.mix = block;
     s.bg = block + s.L;
     s.ev = s.bg + s.L;
     s.work = s.ev + s.max_ev;
 
-    backgrounds_render(s.bg, s.mix, s.L, o->rate, &r, info->background, sizeof info->background);
+    if (K > 1) { /* window `win` of the recording's long background */
+        backgrounds_render(longbg, longbg + K * s.L, K * s.L, o->rate, &rrec, info->background,
+                           sizeof info->background);
+        memcpy(s.bg, longbg + win * s.L, s.L * sizeof *s.bg);
+    } else {
+        backgrounds_render(s.bg, s.mix, s.L, o->rate, &r, info->background, sizeof info->background);
+    }
     memcpy(s.mix, s.bg, s.L * sizeof *s.mix);
     size_t onset, len;
-    render_events(&s, o, species, positive, &r, info, &onset, &len);
+    rng revent = rrec; /* a copy: every window replays the recording's event draws */
+    render_events(&s, o, species, positive, K > 1 ? &revent : &r, &r, info, &onset, &len);
 
-    /* level: the scene's peak goes to a random level, the same gain for both windows */
+    /* level: the scene's peak goes to a random level, the same gain for both windows (and, for a
+     * recording, about the same level in all its windows) */
     float peak = peak_abs(s.mix, s.L);
-    double target = synth_logunif(&r, recipe.peak_lo, recipe.peak_hi);
+    double target = synth_logunif(K > 1 ? &revent : &r, recipe.peak_lo, recipe.peak_hi);
     float gain = peak > 0.0f ? (float)(target / peak) : 1.0f;
     rc = copy_clip(clip, s.mix + s.w0, s.n, o->rate, gain, err);
     if (!rc && clip5) {
@@ -186,6 +213,7 @@ static int render(const synth_options *o, int species, int positive, size_t inde
         rc = copy_clip(bgclip, s.bg + s.w0, s.n, o->rate, gain, err);
     info->peak = peak_abs(clip->samples ? clip->samples : s.mix, clip->samples ? clip->n : 0);
     free(block);
+    free(longbg);
     if (rc) {
         audio_clip_release(clip);
         if (clip5)

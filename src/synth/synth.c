@@ -75,6 +75,9 @@ int synth_options_check(const synth_options *o, mlac_err *err)
             if (!strcmp(o->species[i], o->species[j]))
                 return mlac_errf(err, MLAC_EINVAL, "--species: '%s' is listed twice", o->species[i]);
     }
+    if (o->windows_per_recording > SYNTH_MAX_WINDOWS)
+        return mlac_errf(err, MLAC_EINVAL, "--windows-per-recording must be between 1 and %d, got %zu",
+                         SYNTH_MAX_WINDOWS, o->windows_per_recording);
     if (o->threads < 1 || o->threads > 256)
         return mlac_errf(err, MLAC_EINVAL, "--threads must be between 1 and 256, got %d", o->threads);
     return MLAC_OK;
@@ -89,10 +92,15 @@ static void item_coords(const synth_options *o, size_t i, int *species, int *pos
     *index = (i % per_species) % o->per_class;
 }
 
-static void clip_name(char *out, size_t size, const char *folder, const char *sp, int positive, size_t index)
+static void clip_name(char *out, size_t size, const synth_options *o, const char *folder, const char *sp,
+                      int positive, size_t index)
 {
     const char *cls = positive ? "pos" : "neg";
-    snprintf(out, size, "%s/%s/%s/%s_%s_%04zu.wav", sp, folder, cls, sp, cls, index);
+    size_t K = o->windows_per_recording;
+    if (K > 1)
+        snprintf(out, size, "%s/%s/%s/%s_%s_rec%04zu_w%zu.wav", sp, folder, cls, sp, cls, index / K, index % K);
+    else
+        snprintf(out, size, "%s/%s/%s/%s_%s_%04zu.wav", sp, folder, cls, sp, cls, index);
 }
 
 #define ROW_MAX 512
@@ -146,8 +154,8 @@ static void run_item(void *ctx, size_t i, int worker)
     synth_clip_info info;
     mlac_err e, *err = &e;
     char path[128], path5[128];
-    clip_name(path, sizeof path, "data", name, pos, idx);
-    clip_name(path5, sizeof path5, "data_5s", name, pos, idx);
+    clip_name(path, sizeof path, j->o, "data", name, pos, idx);
+    clip_name(path5, sizeof path5, j->o, "data_5s", name, pos, idx);
     int rc = synth_render(j->o, sp, pos, idx, &clip, &clip5, &info, err);
     if (!rc)
         rc = write_clip(j->out, path, &clip, err);
@@ -297,6 +305,13 @@ static int write_readme(const synth_options *o, store *out, size_t n_clips, mlac
         MLAC_VERSION, (unsigned long long)o->seed, list, o->per_class, o->per_class, n_clips, o->seconds,
         o->rate, o->snr_min, o->snr_max, (unsigned long long)o->seed, o->per_class, o->seconds, o->rate,
         o->snr_min, o->snr_max, args);
+    if (!rc && o->windows_per_recording > 1)
+        rc = buf_printf(&b, err,
+                        "             --windows-per-recording %zu\n\n"
+                        "Windows: every clip is one of %zu windows of a recording (<species>_<pos|neg>_recNNNN_wW.wav)\n"
+                        "that share its background, level and caller. Cross-validate with the recording as the group:\n"
+                        "  mlac run-experiment --group-by 're:^(.+)_w\\d+\\.wav$' ...\n",
+                        o->windows_per_recording, o->windows_per_recording);
     if (!rc)
         rc = store_write(out, "README.txt", b.data, b.len, err);
     buf_release(&b);

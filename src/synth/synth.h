@@ -5,6 +5,7 @@
  *   <out>/<species>/data/pos/<species>_pos_0000.wav      16-bit PCM WAV, mono, `rate` Hz
  *   <out>/<species>/data/neg/<species>_neg_0000.wav
  *   <out>/<species>/data_5s/{pos,neg}/...                the same clips, 5 s long, same names
+ *   (with windows_per_recording K: <species>_pos_rec0012_w3.wav, window 3 of recording 12)
  *   <out>/manifest.csv                                   one row per clip: what is in it
  *   <out>/README.txt                                     what the dataset is, with its seed
  *
@@ -35,6 +36,7 @@ enum synth_species { SYNTH_COYOTE = 0, SYNTH_BULLFROG, SYNTH_HUMAN_VOCAL, SYNTH_
 #define SYNTH_MAX_SECONDS 600.0  /* longest clip accepted */
 #define SYNTH_MAX_PER_CLASS 20000
 #define SYNTH_MIN_RATE 8000
+#define SYNTH_MAX_WINDOWS 64     /* windows per recording */
 
 typedef struct synth_options {
     uint64_t seed;            /* master seed (RANDOM_SEED) */
@@ -46,6 +48,9 @@ typedef struct synth_options {
     size_t n_species;
     int threads;              /* worker threads (>= 1) */
     int force;                /* overwrite an existing dataset */
+    size_t windows_per_recording; /* 0 or 1: independent clips; K > 1: clips are K windows of one
+                                     recording (shared background, level and caller), named
+                                     <species>_<pos|neg>_recNNNN_wW.wav */
 } synth_options;
 
 /* What went into one clip, for the manifest and for tests. */

@@ -29,7 +29,7 @@ static inline void make_species(species_data *sp, const char *name, size_t n_pos
 static inline void free_species(species_data *sp)
 {
     for (size_t i = 0; i < sp->n_clips; i++)
-        free(sp->clips[i].path);
+        free(sp->clips[i].path), free(sp->clips[i].group);
     free(sp->clips);
 }
 

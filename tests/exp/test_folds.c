@@ -78,8 +78,8 @@ static void test_caps(void)
     make_species(&sp, "human_vocal", 50, 200);
     /* K = 5: each fold's pool keeps 50 - 10 = 40 positives */
     CHECK(dataset_max_balanced(&sp, 5) == 40);
-    CHECK(folds_cap(&sp, 5, 25) == 25);
-    CHECK(folds_cap(&sp, 5, 300) == 40);
+    CHECK(folds_cap(&sp, 5, 42, 1, 25) == 25);
+    CHECK(folds_cap(&sp, 5, 42, 1, 300) == 40);
     CHECK(dataset_max_balanced(&sp, 2) == 25);
     /* every fold can really supply the capped size */
     int fold_of[250];

@@ -434,8 +434,42 @@ static void test_encode(void)
     CHECK(audio_encode_wav(&c, 1, &bytes, &n, &err) == MLAC_EINVAL);
 }
 
+/* --windows-per-recording: windows of one recording share their background layers, callers and
+ * (about) their level; other recordings differ; every window is its own clip. */
+static void test_windows(void)
+{
+    synth_options o;
+    mlac_err err;
+    synth_options_default(&o);
+    o.rate = 8000;
+    o.seconds = 1.0;
+    o.windows_per_recording = 4;
+    audio_clip w[8];
+    synth_clip_info info[8];
+    for (size_t i = 0; i < 8; i++)
+        CHECK_OK(synth_render(&o, SYNTH_BULLFROG, 0, i, &w[i], NULL, &info[i], &err), &err);
+    int same_bg = 1, same_event = 1, recs_differ = 0;
+    for (size_t i = 0; i < 8; i++) {
+        size_t first = i / 4 * 4;
+        same_bg &= !strcmp(info[i].background, info[first].background);
+        same_event &= !strcmp(info[i].event, info[first].event); /* the same caller in every window */
+        if (i > first)
+            CHECK(!same_clip(&w[i], &w[first])); /* but each window is its own stretch */
+    }
+    recs_differ = strcmp(info[0].background, info[4].background) || strcmp(info[0].event, info[4].event) ||
+                  fabs(info[0].peak - info[4].peak) > 0.05;
+    CHECK(same_bg);
+    CHECK(same_event);
+    CHECK(recs_differ);
+    o.windows_per_recording = SYNTH_MAX_WINDOWS + 1;
+    CHECK(synth_options_check(&o, &err) == MLAC_EINVAL && strstr(err.msg, "--windows-per-recording"));
+    for (size_t i = 0; i < 8; i++)
+        audio_clip_release(&w[i]);
+}
+
 int main(void)
 {
+    test_windows();
     test_options();
     test_mix();
     test_encode();

@@ -1,0 +1,69 @@
+/* external.c — scoring every task on an external test set (see external.h). */
+#include "exp/external.h"
+#include "stats/metrics.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int external_prepare(const exp_spec *spec, unsigned kinds, feature_cache *cache, external_set *ext, mlac_err *err)
+{
+    memset(ext, 0, sizeof *ext);
+    int rc = store_open(spec->test_data, &ext->in, err);
+    if (!rc && (rc = dataset_scan(ext->in, spec->negatives, &ext->data, err)))
+        mlac_err_prefix(err, "test_data: ");
+    for (size_t i = 0; !rc && i < spec->species.n; i++) {
+        const species_data *sp = dataset_find(&ext->data, spec->species.items[i]);
+        if (!sp || !sp->n_pos || !sp->n_neg)
+            rc = mlac_errf(err, MLAC_EINVAL, "test_data: species '%s' needs positives and negatives under '%s' "
+                           "(found %zu and %zu)", spec->species.items[i], spec->test_data, sp ? sp->n_pos : 0,
+                           sp ? sp->n_neg : 0);
+    }
+    unsigned audio = kinds & ((1u << INPUT_SUMMARY) | (1u << INPUT_LOGMEL_IMAGE));
+    if (!rc && audio)
+        rc = feature_tables_build(ext->in, &ext->data, &spec->species, audio, &spec->feat, spec->clip_seconds, cache,
+                                  spec->threads, NULL, NULL, ext->tables, err);
+    if (rc)
+        external_release(ext);
+    return rc;
+}
+
+void external_release(external_set *ext)
+{
+    if (!ext)
+        return;
+    for (int k = 0; k <= INPUT_EMBEDDING; k++)
+        feature_table_release(&ext->tables[k]);
+    dataset_release(&ext->data);
+    store_free(ext->in);
+    memset(ext, 0, sizeof *ext);
+}
+
+int external_score(const external_set *ext, const char *species, const struct model_kind *kind, model *m,
+                   double *auc, mlac_err *err)
+{
+    *auc = NAN;
+    const feature_table *ft = &ext->tables[kind->input];
+    const species_data *sp = dataset_find(&ext->data, species);
+    if (kind->input == INPUT_EMBEDDING || !ft->n || !sp)
+        return MLAC_OK;
+    size_t n = sp->n_clips, dim = ft->dim;
+    float *x = malloc((n ? n : 1) * dim * sizeof *x);
+    int *y = malloc((n ? n : 1) * sizeof *y);
+    double *prob = malloc((n ? n : 1) * sizeof *prob), *score = malloc((n ? n : 1) * sizeof *score);
+    int rc = (!x || !y || !prob || !score) ? mlac_errf(err, MLAC_ENOMEM, "out of memory scoring the test data")
+                                           : MLAC_OK;
+    for (size_t i = 0; !rc && i < n; i++) {
+        const float *row = feature_table_row(ft, sp->clips[i].path);
+        if (!row)
+            rc = mlac_errf(err, MLAC_EINTERNAL, "test_data: no features for '%s'", sp->clips[i].path);
+        else
+            memcpy(x + i * dim, row, dim * sizeof(float)), y[i] = sp->clips[i].label;
+    }
+    if (!rc)
+        rc = kind->score(m, x, n, dim, prob, score, err);
+    if (!rc)
+        *auc = metric_roc_auc(score, y, n);
+    free(x), free(y), free(prob), free(score);
+    return rc;
+}

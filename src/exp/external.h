@@ -1,0 +1,30 @@
+/* external.h — an external test set (--test-data ROOT, the same layout as the data root: another
+ * site, another season). Every task's model, fitted on its fold's training set as usual, also
+ * scores the external clips of its species; the task records "external_roc_auc" (aggregated
+ * like the other metrics). Models on audio features (MFCC summaries, log-mel images) only;
+ * embedding models record null.
+ */
+#ifndef MLAC_EXP_EXTERNAL_H
+#define MLAC_EXP_EXTERNAL_H
+
+#include "exp/clip_features.h"
+#include "dataset/dataset.h"
+#include "exp/spec.h"
+#include "features/feature_cache.h"
+
+typedef struct external_set {
+    dataset data;                               /* the external clips */
+    store *in;
+    feature_table tables[INPUT_EMBEDDING + 1];  /* by model input kind; n == 0 when unused */
+} external_set;
+
+/* Scans spec->test_data, checks every species of the spec has both classes there (the message
+ * names the root and species), and builds the feature tables of the kinds (bits of enum
+ * model_input) with the spec's feature parameters. */
+int external_prepare(const exp_spec *spec, unsigned kinds, feature_cache *cache, external_set *ext, mlac_err *err);
+void external_release(external_set *ext);
+/* The external ROC-AUC of a fitted model: NAN when the kind has no external table. */
+int external_score(const external_set *ext, const char *species, const struct model_kind *kind, model *m,
+                   double *auc, mlac_err *err);
+
+#endif
