@@ -42,6 +42,8 @@ static int by_name(const void *a, const void *b)
 static void *worker_main(void *arg)
 {
     struct gs_prefetch *p = arg;
+    buf b; /* reused: fresh large buffers per object cost page faults that serialise threads */
+    buf_init(&b, STORE_MAX_OBJECT);
     pthread_mutex_lock(&p->mu);
     while (!p->stop && p->next < p->n) {
         size_t i = p->next++;
@@ -49,16 +51,15 @@ static void *worker_main(void *arg)
             continue;
         p->state[i] = IN_FLIGHT;
         pthread_mutex_unlock(&p->mu);
-        buf b;
-        buf_init(&b, STORE_MAX_OBJECT);
         mlac_err err = {0};
+        b.len = 0;
         gs_fetch(p->g, p->names[i], &b, &err); /* lands in the download cache */
-        buf_release(&b);
         pthread_mutex_lock(&p->mu);
         p->state[i] = DONE;
         pthread_cond_broadcast(&p->cv);
     }
     pthread_mutex_unlock(&p->mu);
+    buf_release(&b);
     return NULL;
 }
 
