@@ -1,5 +1,6 @@
 /* shard_merge.c — combining a run's ledgers and writing its tables (see shard_merge.h). */
 #include "exp/shard_merge.h"
+#include "exp/groups.h"
 #include "exp/aggregate.h"
 #include "dataset/dataset.h"
 #include "exp/grid.h"
@@ -38,6 +39,7 @@ typedef struct merge_state {
     unsigned char *duplicated; /* (n_tasks,) the task was found in two sources that differ */
     int counts[MERGE_MAX_COUNTS];
     size_t n_counts;
+    json_t *groups_identity; /* spec.json's "groups" (how clips were grouped and the assignment), or NULL */
 } merge_state;
 
 static int strings_of(const json_t *a, const char *field, strlist *out, mlac_err *err)
@@ -107,6 +109,14 @@ static int spec_from_json(const json_t *doc, const char *data_override, exp_spec
         snprintf(spec->data, sizeof spec->data, "%s", data);
         snprintf(fingerprint, 65, "%s", fp);
     }
+    /* the grouping, as groups_describe wrote it: folds (and so caps) depend on it */
+    const char *how = json_string_value(json_object_get(doc, "group_by"));
+    if (!rc && how && !strncmp(how, "file:", 5))
+        rc = groups_parse("", how + 5, &spec->groups, err);
+    else if (!rc)
+        rc = groups_parse(how && strcmp(how, "labels.csv") ? how : "", "", &spec->groups, err);
+    if (rc)
+        mlac_err_prefix(err, "spec.json: ");
     return rc;
 }
 
@@ -130,6 +140,7 @@ static int load_spec(merge_state *st, const merge_options *opt, mlac_err *err)
     if (!rc) {
         rc = spec_from_json(doc, opt ? opt->data : NULL, &st->spec, st->fingerprint, err);
         st->have_spec = 1;
+        st->groups_identity = json_incref(json_object_get(doc, "groups"));
         if (rc)
             mlac_err_prefix(err, "'%s': ", where);
     }
@@ -146,6 +157,15 @@ static int load_grid(merge_state *st, mlac_err *err)
     if (!rc && strcmp(st->data.fingerprint, st->fingerprint))
         rc = mlac_errf(err, MLAC_EINVAL, "data: the clips under '%s' are not those the run started with "
                        "(data_fingerprint of spec.json differs); merge needs the run's data", st->spec.data);
+    if (!rc)
+        rc = groups_apply(&st->spec.groups, &st->data, &st->spec.species, err);
+    if (!rc) { /* the same groups as the shards had, or the grid (and its caps) would differ */
+        json_t *now = groups_identity_json(&st->spec.groups, &st->data, &st->spec.species);
+        if (!json_equal(now, st->groups_identity) && (now || st->groups_identity))
+            rc = mlac_errf(err, MLAC_EINVAL, "data: the clips' groups under '%s' are not those the run started with "
+                           "(spec.json 'groups' differs)", st->spec.data);
+        json_decref(now);
+    }
     if (!rc)
         rc = grid_build(&st->spec, &st->data, &st->tasks, &st->n_tasks, err);
     if (!rc && !(st->chosen = calloc(st->n_tasks ? st->n_tasks : 1, sizeof *st->chosen)))
@@ -343,6 +363,7 @@ static void merge_state_release(merge_state *st)
     dataset_release(&st->data);
     if (st->have_spec)
         spec_release(&st->spec);
+    json_decref(st->groups_identity);
     store_free(st->in);
 }
 

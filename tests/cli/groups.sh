@@ -71,6 +71,13 @@ check "and by >= 0.04 at the largest n ($gap_big)" awk -v g="$gap_big" 'BEGIN{ex
 check "random above grouped in at least 10 of 12 cells" test "$(awk -F, '$2>$3' "$TMP/gap" | wc -l)" -ge 10
 
 # operating points and calibration per task, aggregated; Platt scaling of the SVM on its training set
+# the grouped grid sharded in 3 and merged: the same summary byte for byte (merge rebuilds the
+# grouped folds from spec.json's group_by)
+for i in 0 1 2; do
+  run --run-id sharded --group-by "$RE" --shard "$i/3" > "$TMP/shard$i.log" 2>&1
+done
+check "merge of the grouped shards" "$MLAC" merge "$TMP/res/sharded"
+check "sharded grouped summary = single grouped run" cmp "$TMP/res/sharded/summary.csv" "$TMP/res/grouped/summary.csv"
 check "summary has precision at recall 0.9" grep -q '^coyote,svm,64,64,false,precision_at_recall_90,0\.' "$TMP/res/grouped/summary.csv"
 check "summary has the forest's Brier score" grep -q '^coyote,random_forest,64,64,false,brier,0\.' "$TMP/res/grouped/summary.csv"
 check "report: threshold table per species" test "$(grep -c 'threshold for recall 0.8' "$TMP/res/grouped/report/index.html")" -eq 2
