@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 static void print_help(const struct cli_usage *u, const struct cli_opt *opts)
 {
@@ -35,7 +36,7 @@ static int usage_error(const struct cli_usage *u, const char *fmt, const char *w
     fprintf(stderr, "mlac: error: ");
     fprintf(stderr, fmt, what);
     fprintf(stderr, "\n(see '%s --help')\n", u->command);
-    return 2;
+    return EX_USAGE;
 }
 
 static int set_value(const struct cli_usage *u, const struct cli_opt *o, const char *v, config *cfg)
@@ -52,7 +53,7 @@ static int set_value(const struct cli_usage *u, const struct cli_opt *o, const c
         long x = strtol(v, &end, 10);
         if (errno || end == v || *end) {
             fprintf(stderr, "mlac: error: --%s expects an integer, got '%s'\n", o->name, v);
-            return 2;
+            return EX_USAGE;
         }
         *(long *)o->target = x;
         return 0;
@@ -62,7 +63,7 @@ static int set_value(const struct cli_usage *u, const struct cli_opt *o, const c
         double x = strtod(v, &end);
         if (errno || end == v || *end || !isfinite(x)) {
             fprintf(stderr, "mlac: error: --%s expects a number, got '%s'\n", o->name, v);
-            return 2;
+            return EX_USAGE;
         }
         *(double *)o->target = x;
         return 0;
@@ -169,10 +170,34 @@ int cli_parse(const struct cli_usage *usage, const struct cli_opt *opts, int arg
     return 0;
 }
 
+/* mlac_err code -> exit code. Transient (a retry may succeed): EX_TEMPFAIL. Everything else is
+ * permanent for the same spec and data. Documented in docs/EXIT_CODES.md. */
+static const struct {
+    int code, exit;
+} exit_codes[] = {
+    {MLAC_EINVAL, EX_CONFIG},         /* 78: a bad spec or configuration value (flag, env, YAML) */
+    {MLAC_EFORMAT, EX_DATAERR},       /* 65: input exists but is malformed */
+    {MLAC_ENOTFOUND, EX_NOINPUT},     /* 66: a data root, file or species is missing */
+    {MLAC_EIO, EX_TEMPFAIL},          /* 75: a read or write failed: store unreachable, disk, network */
+    {MLAC_EBUSY, EX_TEMPFAIL},        /* 75: another process holds the run's lock */
+    {MLAC_ECANCEL, EX_TEMPFAIL},      /* 75: stopped (SIGTERM, eviction) before it finished */
+    {MLAC_ENOMEM, EX_OSERR},          /* 71: out of memory, or a size limit hit */
+    {MLAC_EUNAVAIL, EX_UNAVAILABLE},  /* 69: a needed component is not configured (embedder, back end) */
+    {MLAC_EINTERNAL, EX_SOFTWARE},    /* 70: a bug */
+};
+
+int cli_exit_code(int mlac_code)
+{
+    for (size_t i = 0; i < sizeof exit_codes / sizeof exit_codes[0]; i++)
+        if (exit_codes[i].code == mlac_code)
+            return exit_codes[i].exit;
+    return EX_SOFTWARE;
+}
+
 int cli_fail(const mlac_err *err)
 {
     fprintf(stderr, "mlac: error: %s\n", err->msg[0] ? err->msg : mlac_status_name(err->code));
-    return (err->code == MLAC_EINVAL || err->code == MLAC_EFORMAT || err->code == MLAC_ENOTFOUND) ? 2 : 1;
+    return cli_exit_code(err->code);
 }
 
 int cli_config_load(config *cfg, mlac_err *err)

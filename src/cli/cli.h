@@ -2,8 +2,10 @@
  *
  * Each subcommand lives in cmd_<name>.c as `int cmd_<name>(int argc, char **argv)`, declares
  * its options in one `struct cli_opt` array and calls cli_parse(), which gives --help for free.
- * Only src/cli prints to stdout/stderr for the user and chooses exit codes:
- *   0 success, 1 the work failed, 2 bad usage or invalid input.
+ * Only src/cli prints to stdout/stderr for the user and chooses exit codes, so that a scheduler
+ * (Kubernetes, Slurm) can act on them (docs/EXIT_CODES.md): 0 done (or already done), 1 the run
+ * finished but some tasks failed, 75 (EX_TEMPFAIL) a failure worth a retry, 64-78 (sysexits.h
+ * otherwise) permanent failures, 130 Ctrl-C. cli_fail maps every mlac_err code in one table.
  */
 #ifndef MLAC_CLI_CLI_H
 #define MLAC_CLI_CLI_H
@@ -44,6 +46,8 @@ int cli_parse(const struct cli_usage *usage, const struct cli_opt *opts, int arg
 
 /* Prints "mlac: error: <msg>" to stderr and returns the exit code for err->code. */
 int cli_fail(const mlac_err *err);
+/* The exit code of an mlac_err code (the table behind cli_fail). */
+int cli_exit_code(int mlac_code);
 /* Loads the effective configuration: defaults < YAML (--config FILE or MLAC_CONFIG) < environment;
  * flags are applied later by cli_parse. Also sets up logging from LOG_LEVEL. */
 int cli_config_load(config *cfg, mlac_err *err);
@@ -58,5 +62,6 @@ int cmd_run_experiment(int argc, char **argv);
 int cmd_grid_search(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_splits(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif

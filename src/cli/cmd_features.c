@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 enum feat_kind { KIND_MFCC, KIND_DELTAS, KIND_SUMMARY, KIND_LOGMEL };
 
@@ -154,7 +155,7 @@ int cmd_features(int argc, char **argv)
                 : files.n == 0 ? "give at least one audio FILE"
                 : seconds < 0 ? "--clip-seconds must be >= 0"
                               : "--format must be csv or npy");
-        rc = 2;
+        rc = EX_USAGE;
         goto out;
     }
     feat_params p;

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sysexits.h>
 
 int cmd_report(int argc, char **argv)
 {
@@ -29,7 +30,7 @@ int cmd_report(int argc, char **argv)
     if (pos.n != 1 || dpi < 36 || dpi > 1200) {
         fprintf(stderr, "mlac: error: %s\n(see 'mlac report --help')\n",
                 pos.n != 1 ? "give exactly one RUN_DIR" : "--dpi must be from 36 to 1200");
-        rc = 2;
+        rc = EX_USAGE;
         goto out;
     }
     /* RUN_DIR = <output_dir>/<run_id> */

@@ -2,12 +2,16 @@
  *
  * Both verbs run the same engine; grid-search defaults to every registered model. Ctrl-C stops
  * starting new tasks, lets those in flight finish and be recorded, and exits with status 130;
- * a second Ctrl-C exits at once (the ledger keeps what finished).
+ * a second Ctrl-C exits at once (the ledger keeps what finished). SIGTERM (a Kubernetes eviction,
+ * Slurm's preemption) stops the same way and exits 75 (EX_TEMPFAIL): run it again to finish.
+ * --shard I/N (or JOB_COMPLETION_INDEX / SLURM_ARRAY_TASK_ID, exp/shard.h) runs one shard of
+ * the grid; `mlac merge` then writes the run's tables and report.
  */
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "core/log.h"
 #include "exp/runner.h"
+#include "exp/shard.h"
 #include "ml/model.h"
 #include "report/report.h"
 
@@ -15,16 +19,45 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t g_cancel;
+static volatile sig_atomic_t g_cancel, g_terminated;
 
-static void on_sigint(int sig)
+static void on_signal(int sig)
 {
-    (void)sig;
     if (g_cancel)
-        _exit(130);
+        _exit(sig == SIGTERM || g_terminated ? EX_TEMPFAIL : 130);
+    g_terminated = sig == SIGTERM;
     g_cancel = 1;
+}
+
+static const char *env_lookup(const char *name)
+{
+    return getenv(name);
+}
+
+/* What a run prints when it ends; a shard says what is left to do. */
+static void print_result(const exp_spec *spec, const run_options *opt, const run_result *res, int no_report)
+{
+    if (opt->shard_count > 0) {
+        if (!res->tasks_run && !res->tasks_skipped)
+            printf("%s shard %d/%d: no tasks of the %zu in the grid fall in this shard\n", spec->run_id,
+                   opt->shard_index, opt->shard_count, res->grid_total);
+        else if (!res->tasks_run)
+            printf("%s shard %d/%d: already done (%zu tasks of %zu)\n", spec->run_id, opt->shard_index,
+                   opt->shard_count, res->tasks_total, res->grid_total);
+        else
+            printf("%s shard %d/%d: %zu of the grid's %zu tasks (%zu already done, %zu run, %zu failed)%s\n",
+                   spec->run_id, opt->shard_index, opt->shard_count, res->tasks_total, res->grid_total,
+                   res->tasks_skipped, res->tasks_run, res->tasks_failed, res->cancelled ? " -- cancelled" : "");
+        printf("results: %s\nwhen every shard has finished: mlac merge %s\n", res->run_dir, res->run_dir);
+        return;
+    }
+    printf("%s: %zu tasks (%zu already done, %zu run, %zu failed)%s\nresults: %s\n", spec->run_id, res->tasks_total,
+           res->tasks_skipped, res->tasks_run, res->tasks_failed, res->cancelled ? " -- cancelled" : "", res->run_dir);
+    if (!no_report)
+        printf("report:  %s/report/index.html\n", res->run_dir);
 }
 
 static int run_command(int argc, char **argv, const char *name, int all_models)
@@ -37,6 +70,8 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         "writes <output-dir>/<run-id>/: spec.json, tasks.jsonl, predictions/, summary.csv/json,\n"
         "significance.csv, curves.csv and report/. Rerunning the same spec resumes the run."};
     int no_report = 0, head_cv = 0, skip_unavailable = 0, stop;
+    const char *shard_flag = NULL;
+    long shards_flag = 0;
     const struct cli_opt opts[] = {
         {"models", OPT_CONFIG_LIST, "models", "M...", "models (spaces or commas): random_forest svm ..."},
         {"species", OPT_CONFIG_LIST, "species", "S...", "species folders under the data root"},
@@ -48,7 +83,7 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         {"output-dir", OPT_CONFIG, "output_dir", "DIR", "results root"},
         {"run-id", OPT_CONFIG, "run_id", "ID", "run folder name (default: derived from the spec)"},
         {"max-concurrent", OPT_CONFIG, "max_concurrent", "M", "tasks at once (results do not depend on it)"},
-        {"threads", OPT_CONFIG, "threads", "T", "total thread budget (default: all cores)"},
+        {"threads", OPT_CONFIG, "threads", "T", "total thread budget (default: the CPUs this process may use)"},
         {"negatives", OPT_CONFIG, "negatives", "MODE", "auto, folder or others"},
         {"clip-seconds", OPT_CONFIG, "clip_seconds", "S", "clip length after centre crop/pad"},
         {"sample-rate", OPT_CONFIG, "sample_rate", "HZ", "analysis sample rate"},
@@ -67,6 +102,8 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         {"head-cv", OPT_FLAG, &head_cv, NULL, "choose the head's regularisation by inner CV on the training set"},
         {"skip-unavailable", OPT_FLAG, &skip_unavailable, NULL, "skip models with no embedder instead of stopping"},
         {"no-report", OPT_FLAG, &no_report, NULL, "do not draw report/ at the end"},
+        {"shard", OPT_STR, &shard_flag, "I/N", "run only shard I (0-based) of N; `mlac merge` combines the shards"},
+        {"shards", OPT_INT, &shards_flag, "N", "shard count when the index comes from JOB_COMPLETION_INDEX or Slurm (or MLAC_SHARDS)"},
         {NULL, 0, NULL, NULL, NULL},
     };
     config cfg;
@@ -89,6 +126,15 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         goto out;
     }
     run_options opt = {.cancel = &g_cancel};
+    shard_sel shard;
+    if (shard_resolve(shard_flag, shards_flag, env_lookup, &shard, &err)) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    opt.shard_index = shard.index;
+    opt.shard_count = shard.count;
+    if (shard.count)
+        log_info("shard %d/%d (from %s)", shard.index, shard.count, shard.source);
     if (spec_from_config(&cfg, &spec, &err)) {
         rc = cli_fail(&err);
         goto out;
@@ -97,24 +143,25 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
     progress prog;
     progress_init(&prog);
     opt.events = progress_events(&prog);
-    signal(SIGINT, on_sigint);
-    signal(SIGTERM, on_sigint);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
     run_result res;
     int run_rc = runner_run(&spec, &opt, &res, &err);
     progress_finish(&prog);
     if (run_rc) {
         rc = cli_fail(&err);
+        if (run_rc == MLAC_ECANCEL && !g_terminated)
+            rc = 130;
         goto out;
     }
+    if (shard.count)
+        no_report = 1; /* a shard has no tables to draw: merge does */
     if (!no_report && report_write_run(spec.output_dir, spec.run_id, &err)) {
         rc = cli_fail(&err);
         goto out;
     }
-    printf("%s: %zu tasks (%zu already done, %zu run, %zu failed)%s\nresults: %s\n", spec.run_id, res.tasks_total,
-           res.tasks_skipped, res.tasks_run, res.tasks_failed, res.cancelled ? " -- cancelled" : "", res.run_dir);
-    if (!no_report)
-        printf("report:  %s/report/index.html\n", res.run_dir);
-    rc = res.cancelled ? 130 : res.tasks_failed ? 1 : 0;
+    print_result(&spec, &opt, &res, no_report);
+    rc = res.cancelled ? (g_terminated ? EX_TEMPFAIL : 130) : res.tasks_failed ? 1 : 0;
 out:
     if (have_spec)
         spec_release(&spec);

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sysexits.h>
 
 struct cli_command {
     const char *name;
@@ -19,6 +20,7 @@ static const struct cli_command commands[] = {
     {"grid-search", cmd_grid_search, "the same as run-experiment over a full grid (all models by default)"},
     {"splits", cmd_splits, "print the exact training/test clips of every fold (for other tools)"},
     {"report", cmd_report, "draw the plots, HTML report and exports of a run"},
+    {"merge", cmd_merge, "check a sharded run is complete and write its summary, tables and report"},
     {"config", cmd_config, "print the effective configuration and where each value came from"},
     {NULL, NULL, NULL},
 };
@@ -38,7 +40,7 @@ int main(int argc, char **argv)
     memtune_keep_freed_memory();
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
         print_usage(stdout);
-        return argc < 2 ? 2 : 0;
+        return argc < 2 ? EX_USAGE : 0;
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
         printf("mlac %s\n", MLAC_VERSION);
@@ -49,5 +51,5 @@ int main(int argc, char **argv)
             return c->fn(argc - 1, argv + 1);
     fprintf(stderr, "mlac: error: unknown command '%s'\n\n", argv[1]);
     print_usage(stderr);
-    return 2;
+    return EX_USAGE;
 }

@@ -24,7 +24,7 @@ static const config_entry settings[] = {
     {"cv_folds", {"MLAC_CV_FOLDS", "DEFAULT_CV_FOLDS", NULL}, "5", "cross-validation folds", "", 0, ""},
     {"repeats", {"MLAC_REPEATS", NULL, NULL}, "1", "repeats of the whole K-fold split", "", 0, ""},
     {"max_concurrent", {"MLAC_MAX_CONCURRENT", "MAX_WORKERS", NULL}, "1", "tasks run at once", "", 0, ""},
-    {"threads", {"MLAC_THREADS", NULL, NULL}, "0", "total thread budget (0 = all cores)", "", 0, ""},
+    {"threads", {"MLAC_THREADS", NULL, NULL}, "0", "total thread budget (0 = the CPUs this process may use: cgroup quota, affinity, SLURM_CPUS_PER_TASK)", "", 0, ""},
     {"batch_size", {"MLAC_BATCH_SIZE", "BATCH_SIZE", NULL}, "32", "CNN batch size", "", 0, ""},
     {"negatives", {"MLAC_NEGATIVES", NULL, NULL}, "auto", "negatives: auto, folder or others", "", 0, ""},
     {"models", {"MLAC_MODELS", NULL, NULL}, "random_forest,svm", "models of a run", "", 0, ""},

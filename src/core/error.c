@@ -51,7 +51,7 @@ void mlac_err_clear(mlac_err *err)
 const char *mlac_status_name(int code)
 {
     static const char *names[] = {"ok", "invalid", "io", "format", "not-found",
-                                  "no-memory", "cancelled", "unavailable", "internal"};
+                                  "no-memory", "cancelled", "unavailable", "internal", "busy"};
     if (code < 0 || code >= (int)(sizeof names / sizeof names[0]))
         return "unknown";
     return names[code];

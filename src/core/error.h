@@ -19,7 +19,8 @@ enum mlac_status {
     MLAC_ENOMEM,    /* allocation failed or a size limit was hit */
     MLAC_ECANCEL,   /* stopped by the user (Ctrl-C) or a cancel request */
     MLAC_EUNAVAIL,  /* a needed component (embedder, credential) is not configured */
-    MLAC_EINTERNAL  /* a bug: an invariant did not hold */
+    MLAC_EINTERNAL, /* a bug: an invariant did not hold */
+    MLAC_EBUSY      /* another process holds what this one needs (a run's lock): try again later */
 };
 
 typedef struct mlac_err {

@@ -1,5 +1,6 @@
 /* pool.c — pthread fork-join loop with a shared atomic counter (see pool.h). */
 #include "core/pool.h"
+#include "core/cpus.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -62,6 +63,5 @@ void pool_for(int n_threads, size_t n, pool_fn fn, void *ctx)
 
 int pool_cpu_count(void)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
+    return cpus_usable(); /* what the process may use (cgroup quota, affinity, Slurm), not the host's cores */
 }

@@ -12,6 +12,7 @@
 typedef void (*pool_fn)(void *ctx, size_t i, int worker);
 
 void pool_for(int n_threads, size_t n, pool_fn fn, void *ctx);
+/* The default thread count: the CPUs this process may really use (core/cpus.h). */
 int pool_cpu_count(void);
 
 #endif

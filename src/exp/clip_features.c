@@ -33,32 +33,35 @@ static int cmp_path(const void *a, const void *b)
 }
 
 /* Distinct paths of every clip of the chosen species, sorted. */
-static int collect_paths(const dataset *d, const strlist *species, feature_table *t, mlac_err *err)
+static int collect_paths(const dataset *d, const strlist *species, strlist *out, mlac_err *err)
 {
-    size_t total = 0;
-    for (size_t i = 0; i < species->n; i++) {
+    int rc = MLAC_OK;
+    for (size_t i = 0; !rc && i < species->n; i++) {
         const species_data *sp = dataset_find(d, species->items[i]);
-        total += sp ? sp->n_clips : 0;
+        for (size_t k = 0; !rc && sp && k < sp->n_clips; k++)
+            rc = strlist_push(out, sp->clips[k].path, err);
     }
-    t->paths = calloc(total ? total : 1, sizeof *t->paths);
+    strlist_sort(out);
+    size_t w = 0;
+    for (size_t i = 0; i < out->n; i++) {
+        if (w && !strcmp(out->items[i], out->items[w - 1]))
+            free(out->items[i]);
+        else
+            out->items[w++] = out->items[i];
+    }
+    out->n = w;
+    return rc;
+}
+
+/* The table's own copy of the clip paths. */
+static int copy_paths(const strlist *paths, feature_table *t, mlac_err *err)
+{
+    t->paths = calloc(paths->n ? paths->n : 1, sizeof *t->paths);
     if (!t->paths)
         return mlac_errf(err, MLAC_ENOMEM, "out of memory listing clips");
-    for (size_t i = 0; i < species->n; i++) {
-        const species_data *sp = dataset_find(d, species->items[i]);
-        for (size_t k = 0; sp && k < sp->n_clips; k++)
-            t->paths[t->n++] = sp->clips[k].path; /* borrowed until deduplicated below */
-    }
-    qsort(t->paths, t->n, sizeof *t->paths, cmp_path);
-    size_t w = 0;
-    for (size_t i = 0; i < t->n; i++)
-        if (w == 0 || strcmp(t->paths[i], t->paths[w - 1]))
-            t->paths[w++] = t->paths[i];
-    t->n = w;
-    for (size_t i = 0; i < t->n; i++)
-        if (!(t->paths[i] = strdup(t->paths[i]))) {
-            t->n = i;
+    for (t->n = 0; t->n < paths->n; t->n++)
+        if (!(t->paths[t->n] = strdup(paths->items[t->n])))
             return mlac_errf(err, MLAC_ENOMEM, "out of memory listing clips");
-        }
     return MLAC_OK;
 }
 
@@ -153,13 +156,12 @@ static void build_one(void *ctx, size_t i, int worker)
     pthread_mutex_unlock(&job->lock);
 }
 
-static int prepare_table(const dataset *d, const strlist *species, int kind, const feat_params *fp,
-                         feature_table *t, mlac_err *err)
+static int prepare_table(const strlist *paths, int kind, const feat_params *fp, feature_table *t, mlac_err *err)
 {
     memset(t, 0, sizeof *t);
     t->kind = (enum model_input)kind;
     t->dim = feature_input_dim(t->kind, fp);
-    int rc = collect_paths(d, species, t, err);
+    int rc = copy_paths(paths, t, err);
     if (!rc && !(t->rows = malloc((t->n ? t->n : 1) * t->dim * sizeof(float))))
         rc = mlac_errf(err, MLAC_ENOMEM, "out of memory for %zu feature rows", t->n);
     return rc;
@@ -168,6 +170,20 @@ static int prepare_table(const dataset *d, const strlist *species, int kind, con
 int feature_tables_build(store *data, const dataset *d, const strlist *species, unsigned kinds,
                          const feat_params *fp, double clip_seconds, feature_cache *cache, int threads,
                          feature_progress_fn progress, void *progress_ctx, feature_table *out, mlac_err *err)
+{
+    strlist paths;
+    strlist_init(&paths);
+    int rc = collect_paths(d, species, &paths, err);
+    if (!rc)
+        rc = feature_tables_build_clips(data, &paths, kinds, fp, clip_seconds, cache, threads, progress, progress_ctx,
+                                        out, err);
+    strlist_release(&paths);
+    return rc;
+}
+
+int feature_tables_build_clips(store *data, const strlist *paths, unsigned kinds, const feat_params *fp,
+                               double clip_seconds, feature_cache *cache, int threads, feature_progress_fn progress,
+                               void *progress_ctx, feature_table *out, mlac_err *err)
 {
     kinds &= (1u << N_AUDIO_KINDS) - 1;
     if (!kinds)
@@ -183,7 +199,7 @@ int feature_tables_build(store *data, const dataset *d, const strlist *species, 
     int rc = MLAC_OK;
     for (int k = 0; !rc && k < N_AUDIO_KINDS; k++)
         if (kinds & (1u << k)) {
-            rc = prepare_table(d, species, k, fp, &out[k], err);
+            rc = prepare_table(paths, k, fp, &out[k], err);
             job.n = out[k].n;
         }
     if (!rc && !(job.plans = calloc((size_t)threads, sizeof *job.plans)))

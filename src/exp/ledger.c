@@ -74,12 +74,29 @@ int ledger_parse(const char *text, size_t len, const char *name, ledger *l, mlac
     return MLAC_OK;
 }
 
-int ledger_open(store *out, const char *run_id, ledger *l, mlac_err *err)
+void ledger_init(ledger *l, store *out, const char *path)
 {
     memset(l, 0, sizeof *l);
     l->out = out;
-    snprintf(l->path, sizeof l->path, "%s/tasks.jsonl", run_id);
+    snprintf(l->path, sizeof l->path, "%s", path);
     pthread_mutex_init(&l->lock, NULL);
+}
+
+int ledger_insert(ledger *l, json_t *entry, mlac_err *err)
+{
+    return insert(l, entry, err);
+}
+
+int ledger_open(store *out, const char *run_id, ledger *l, mlac_err *err)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/tasks.jsonl", run_id);
+    return ledger_open_path(out, path, l, err);
+}
+
+int ledger_open_path(store *out, const char *path, ledger *l, mlac_err *err)
+{
+    ledger_init(l, out, path);
     int exists = 0;
     int rc = store_exists(out, l->path, &exists, err);
     if (rc || !exists)
@@ -143,5 +160,21 @@ int ledger_append(ledger *l, json_t *entry, mlac_err *err)
     pthread_mutex_unlock(&l->lock);
     free(line);
     free(text);
+    return rc;
+}
+
+int ledger_save(const ledger *l, mlac_err *err)
+{
+    buf b;
+    buf_init(&b, 0);
+    int rc = MLAC_OK;
+    for (size_t i = 0; !rc && i < l->n; i++) {
+        char *text = json_dumps(l->entries[i], JSON_COMPACT | JSON_SORT_KEYS);
+        rc = text ? buf_printf(&b, err, "%s\n", text) : mlac_errf(err, MLAC_ENOMEM, "cannot serialise a task result");
+        free(text);
+    }
+    if (!rc)
+        rc = store_write(l->out, l->path, b.data ? b.data : "", b.len, err);
+    buf_release(&b);
     return rc;
 }

@@ -7,6 +7,7 @@
 #include "exp/clip_features.h"
 #include "exp/folds.h"
 #include "exp/ledger.h"
+#include "exp/shard.h"
 #include "exp/task_exec.h"
 #include "features/feature_cache.h"
 #include "store/store.h"
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Everything the workers share. */
 typedef struct run_state {
@@ -101,10 +103,16 @@ static int prepare_embeddings(run_state *st, feature_cache *cache, mlac_err *err
         return mlac_errf(err, MLAC_ENOMEM, "out of memory for embedding tables");
     for (size_t m = 0; m < n; m++) {
         const struct model_kind *k = model_find(st->spec->models.items[m]);
-        int used = 0;
-        for (size_t i = 0; k && k->input == INPUT_EMBEDDING && i < st->n_todo; i++)
-            used |= st->tasks[st->todo[i]].kind == k;
-        if (!used)
+        strlist used; /* species with tasks of this model to run: only their clips are embedded */
+        strlist_init(&used);
+        for (size_t i = 0; k && k->input == INPUT_EMBEDDING && i < st->n_todo; i++) {
+            const grid_task *t = &st->tasks[st->todo[i]];
+            if (t->kind == k && !strlist_contains(&used, t->sp->name) && strlist_push(&used, t->sp->name, err)) {
+                strlist_release(&used);
+                return MLAC_ENOMEM;
+            }
+        }
+        if (!used.n)
             continue;
         emit_phase(st->opt, "embeddings", 0);
         embed_config ec;
@@ -114,8 +122,8 @@ static int prepare_embeddings(run_state *st, feature_cache *cache, mlac_err *err
         ec.progress_ctx = (void *)st->opt;
         ec.cancel = st->opt->cancel;
         mlac_err e = {0};
-        int rc = embed_table_build(st->in, &st->data, &st->spec->species, k->name, &ec, st->spec->threads,
-                                   &st->emb_tables[m], &e);
+        int rc = embed_table_build(st->in, &st->data, &used, k->name, &ec, st->spec->threads, &st->emb_tables[m], &e);
+        strlist_release(&used);
         if (rc == MLAC_ECANCEL) {
             if (err)
                 *err = e;
@@ -133,6 +141,55 @@ static int prepare_embeddings(run_state *st, feature_cache *cache, mlac_err *err
     return MLAC_OK;
 }
 
+/* Marks the clips of one task (its training set and its test fold) in mark (n_clips,). */
+static int mark_task_clips(const run_state *st, const grid_task *t, unsigned char *mark, size_t *idx, mlac_err *err)
+{
+    int s = species_index(st, t->sp);
+    const int *fold_of = st->fold_of[(size_t)s * (size_t)st->spec->repeats + (size_t)t->repeat];
+    int rc = folds_training_set(t->sp, fold_of, t->fold, t->n, st->spec->seed, t->repeat, idx, err);
+    for (size_t i = 0; !rc && i < 2 * t->n; i++)
+        mark[idx[i]] = 1;
+    size_t n_test = 0;
+    if (!rc)
+        folds_test_set(t->sp, fold_of, t->fold, idx, &n_test);
+    for (size_t i = 0; i < n_test; i++)
+        mark[idx[i]] = 1;
+    return rc;
+}
+
+/* The distinct clips (sorted paths) that the audio-feature tasks to run read. */
+static int touched_clips(const run_state *st, strlist *paths, mlac_err *err)
+{
+    int rc = MLAC_OK;
+    for (size_t s = 0; !rc && s < st->spec->species.n; s++) {
+        const species_data *sp = dataset_find(&st->data, st->spec->species.items[s]);
+        unsigned char *mark = calloc(sp->n_clips ? sp->n_clips : 1, 1);
+        size_t *idx = malloc((sp->n_clips ? sp->n_clips : 1) * sizeof *idx);
+        if (!mark || !idx)
+            rc = mlac_errf(err, MLAC_ENOMEM, "out of memory listing clips");
+        for (size_t i = 0; !rc && i < st->n_todo; i++) {
+            const grid_task *t = &st->tasks[st->todo[i]];
+            if (t->sp == sp && t->kind->input != INPUT_EMBEDDING)
+                rc = mark_task_clips(st, t, mark, idx, err);
+        }
+        for (size_t k = 0; !rc && k < sp->n_clips; k++)
+            if (mark[k])
+                rc = strlist_push(paths, sp->clips[k].path, err);
+        free(mark);
+        free(idx);
+    }
+    strlist_sort(paths);
+    size_t w = 0; /* a clip may be a negative of several species */
+    for (size_t i = 0; i < paths->n; i++) {
+        if (w && !strcmp(paths->items[i], paths->items[w - 1]))
+            free(paths->items[i]);
+        else
+            paths->items[w++] = paths->items[i];
+    }
+    paths->n = w;
+    return rc;
+}
+
 static int prepare_features(run_state *st, mlac_err *err)
 {
     unsigned kinds = 0;
@@ -146,10 +203,14 @@ static int prepare_features(run_state *st, mlac_err *err)
     if (!rc && (kinds & (1u << INPUT_EMBEDDING)))
         rc = prepare_embeddings(st, cache, err);
     if (!rc && audio) {
+        strlist clips;
+        strlist_init(&clips);
         emit_phase(st->opt, "features", 0);
-        rc = feature_tables_build(st->in, &st->data, &st->spec->species, audio, &st->spec->feat,
-                                  st->spec->clip_seconds, cache, st->spec->threads, features_progress,
-                                  (void *)st->opt, st->tables, err);
+        rc = touched_clips(st, &clips, err);
+        if (!rc)
+            rc = feature_tables_build_clips(st->in, &clips, audio, &st->spec->feat, st->spec->clip_seconds, cache,
+                                            st->spec->threads, features_progress, (void *)st->opt, st->tables, err);
+        strlist_release(&clips);
     }
     for (int k = 0; !rc && k <= INPUT_LOGMEL_IMAGE; k++)
         if (audio & (1u << k))
@@ -217,34 +278,65 @@ static void worker(void *ctx, size_t i, int w)
     }
 }
 
-/* spec.json: written on the first run; a resumed run must have the same identity. */
+/* The first field of the run's identity where two spec.json documents differ, or NULL. */
+static const char *spec_difference(const json_t *old, const json_t *now)
+{
+    static const char *keys[] = {"models", "species", "training_sizes", "cv_folds", "repeats", "seed",
+                                 "negatives", "clip_seconds", "features", "data_fingerprint", "model_options", "embedding"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if ((json_object_get(old, keys[i]) || json_object_get(now, keys[i])) && /* "embedding" may be absent */
+            !json_equal(json_object_get(old, keys[i]), json_object_get(now, keys[i])))
+            return keys[i];
+    return NULL;
+}
+
+/* Waits (up to ~10 s) for a lock that is held only for moments, such as the spec's. */
+static int lock_briefly(store *s, const char *path, int *handle, mlac_err *err)
+{
+    for (int tries = 0;; tries++) {
+        int rc = store_lock(s, path, handle, err);
+        if (rc != MLAC_EBUSY || tries == 1000)
+            return rc;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* spec.json: created once by the first process of the run (a single run or any shard), under a
+ * short lock; every later process, and every resume, must have the same identity, or is refused
+ * naming the field that differs. */
 static int write_or_check_spec(run_state *st, mlac_err *err)
 {
-    char path[256];
+    char path[256], lock_path[256];
     snprintf(path, sizeof path, "%s/spec.json", st->spec->run_id);
-    json_t *now = spec_to_json(st->spec, &st->data);
-    int exists = 0, rc = store_exists(st->out, path, &exists, err);
+    snprintf(lock_path, sizeof lock_path, "%s/.spec.lock", st->spec->run_id);
+    int lock = -1, exists = 0;
+    int rc = lock_briefly(st->out, lock_path, &lock, err);
+    if (!rc)
+        rc = store_exists(st->out, path, &exists, err);
+    json_t *now = rc ? NULL : spec_to_json(st->spec, &st->data);
     if (!rc && exists) {
         buf b;
         buf_init(&b, 16u << 20);
+        json_error_t jerr;
         rc = store_read(st->out, path, &b, err);
-        json_t *old = rc ? NULL : json_loadb(b.data, b.len, 0, NULL);
-        static const char *keys[] = {"models", "species", "training_sizes", "cv_folds", "repeats", "seed",
-                                     "negatives", "clip_seconds", "features", "data_fingerprint", "model_options", "embedding"};
-        for (size_t i = 0; !rc && old && i < sizeof keys / sizeof keys[0]; i++)
-            if ((json_object_get(old, keys[i]) || json_object_get(now, keys[i])) && /* "embedding" may be absent */
-                !json_equal(json_object_get(old, keys[i]), json_object_get(now, keys[i])))
-                rc = mlac_errf(err, MLAC_EINVAL, "run '%s' already exists with a different '%s'; choose another "
-                               "--run-id or output folder", st->spec->run_id, keys[i]);
+        json_t *old = rc ? NULL : json_loadb(b.data, b.len, 0, &jerr);
+        const char *diff = old ? spec_difference(old, now) : NULL;
+        if (!rc && !old)
+            rc = mlac_errf(err, MLAC_EFORMAT, "'%s' is not valid JSON (line %d: %s); remove the run folder or choose "
+                           "another --run-id", path, jerr.line, jerr.text);
+        else if (!rc && diff)
+            rc = mlac_errf(err, MLAC_EINVAL, "run '%s' already exists with a different '%s'; choose another "
+                           "--run-id or output folder", st->spec->run_id, diff);
         json_decref(old);
         buf_release(&b);
-    }
-    if (!rc) {
+    } else if (!rc) {
         char *text = json_dumps(now, JSON_INDENT(2) | JSON_SORT_KEYS);
-        rc = store_write_str(st->out, path, text, err);
+        rc = text ? store_write_str(st->out, path, text, err) : mlac_errf(err, MLAC_ENOMEM, "cannot serialise the spec");
         free(text);
     }
     json_decref(now);
+    store_unlock(st->out, lock);
     return rc;
 }
 
@@ -253,7 +345,10 @@ static int select_todo(run_state *st, run_result *res, mlac_err *err)
     st->todo = malloc((st->n_tasks ? st->n_tasks : 1) * sizeof *st->todo);
     if (!st->todo)
         return mlac_errf(err, MLAC_ENOMEM, "out of memory for the task list");
+    res->grid_total = st->n_tasks;
     for (size_t i = 0; i < st->n_tasks; i++) {
+        if (st->opt->shard_count > 0 && shard_of(st->tasks[i].id, st->opt->shard_count) != st->opt->shard_index)
+            continue;
         res->tasks_total++;
         if (ledger_find(&st->led, st->tasks[i].id, 0))
             res->tasks_skipped++;
@@ -275,14 +370,22 @@ static int run_prepare(run_state *st, run_result *res, mlac_err *err)
         return rc;
     spec_derive_run_id(spec, &st->data);
     rc = store_open(spec->output_dir, &st->out, err);
-    char lock_path[256];
+    int sharded = st->opt->shard_count > 0;
+    char lock_path[256], ledger_path[512];
     snprintf(lock_path, sizeof lock_path, "%s/.lock", spec->run_id);
+    snprintf(ledger_path, sizeof ledger_path, "%s/tasks.jsonl", spec->run_id);
+    if (sharded) {
+        shard_lock_path(spec->run_id, st->opt->shard_index, st->opt->shard_count, lock_path, sizeof lock_path);
+        shard_ledger_path(spec->run_id, st->opt->shard_index, st->opt->shard_count, ledger_path, sizeof ledger_path);
+    }
     if (!rc)
         rc = store_lock(st->out, lock_path, &st->run_lock, err);
     if (!rc)
         rc = write_or_check_spec(st, err);
     if (!rc)
-        rc = ledger_open(st->out, spec->run_id, &st->led, err);
+        rc = ledger_open_path(st->out, ledger_path, &st->led, err);
+    if (!rc && sharded) /* the shard's ledger exists from its start, even with no tasks: merge sees it ran */
+        rc = store_append(st->out, ledger_path, "", 0, err);
     if (!rc)
         rc = grid_build(spec, &st->data, &st->tasks, &st->n_tasks, err);
     if (!rc)
@@ -323,6 +426,9 @@ int runner_run(exp_spec *spec, const run_options *opt, run_result *res, mlac_err
 {
     static const run_options no_options;
     memset(res, 0, sizeof *res);
+    if (opt && (opt->shard_count < 0 || (opt->shard_count > 0 && (opt->shard_index < 0 || opt->shard_index >= opt->shard_count))))
+        return mlac_errf(err, MLAC_EINVAL, "shard %d/%d: the index must be in [0, %d)", opt->shard_index,
+                         opt->shard_count, opt->shard_count);
     if (spec->threads < 1)
         spec->threads = pool_cpu_count();
     run_state st = {.spec = spec, .opt = opt ? opt : &no_options, .run_lock = -1};
@@ -346,6 +452,8 @@ int runner_run(exp_spec *spec, const run_options *opt, run_result *res, mlac_err
             *err = st.io_err;
         goto out;
     }
+    if (st.opt->shard_count > 0)
+        goto out; /* a shard only records its tasks: `mlac merge` aggregates the whole run */
     emit_phase(st.opt, "aggregate", 1);
     rc = aggregate_run(st.out, spec->run_id, &st.led, err);
 out:

@@ -4,6 +4,11 @@
  * killed run resumes where it stopped. --max-concurrent tasks run at once; each gets
  * threads / max_concurrent threads. Every task's randomness comes from its coordinates, so
  * results do not depend on concurrency, thread count or order.
+ *
+ * Sharded (shard_count > 0, exp/shard.h): only the tasks of shard shard_index run, into the
+ * shard's own ledger, under the shard's own lock; features are computed for the clips those tasks
+ * touch; nothing is aggregated (`mlac merge` does that once every shard has finished). spec.json is
+ * created once (whoever comes first) and verified by every later process of the run.
  */
 #ifndef MLAC_EXP_RUNNER_H
 #define MLAC_EXP_RUNNER_H
@@ -26,11 +31,14 @@ typedef struct runner_events {
 typedef struct run_options {
     const volatile sig_atomic_t *cancel; /* set by Ctrl-C: no new tasks start */
     runner_events events;
+    int shard_index;                     /* this process's shard, in [0, shard_count) */
+    int shard_count;                     /* 0 = not sharded: every task, tasks.jsonl, aggregates */
 } run_options;
 
 typedef struct run_result {
     char run_dir[4096];     /* where the results are, for messages */
-    size_t tasks_total;     /* tasks of the grid */
+    size_t tasks_total;     /* tasks of the grid (of this shard when sharded) */
+    size_t grid_total;      /* tasks of the whole grid */
     size_t tasks_skipped;   /* already in the ledger */
     size_t tasks_run;
     size_t tasks_failed;

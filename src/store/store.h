@@ -22,7 +22,7 @@ struct store_ops {
     int (*append)(store *s, const char *path, const void *data, size_t n, mlac_err *err);
     int (*exists)(store *s, const char *path, int *exists, mlac_err *err);
     /* Takes an exclusive advisory lock named path, held until unlock (or process exit);
-     * MLAC_EUNAVAIL when another process holds it. NULL when the back end has no locks. */
+     * MLAC_EBUSY when another process holds it. NULL when the back end has no locks. */
     int (*lock)(store *s, const char *path, int *handle, mlac_err *err);
     void (*unlock)(store *s, int handle);
     /* A local filesystem path for the object, or NULL when it has none (remote stores). */

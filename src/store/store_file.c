@@ -88,7 +88,7 @@ static int file_lock(store *s, const char *path, int *handle, mlac_err *err)
         return mlac_errf(err, MLAC_EIO, "cannot open lock '%s': %s", p, strerror(errno));
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         close(fd);
-        return mlac_errf(err, MLAC_EUNAVAIL, "'%s' is locked: another mlac process is writing this run", p);
+        return mlac_errf(err, MLAC_EBUSY, "'%s' is locked: another mlac process is writing this run", p);
     }
     *handle = fd;
     return MLAC_OK;

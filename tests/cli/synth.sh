@@ -73,12 +73,12 @@ check "refusal mentions --force" grep -q -- "--force" "$log"
 check "--force overwrites" "$bin" synth --out "$out1" --per-class 6 --seconds 2 --force
 check "forced rerun is identical" diff <(sums "$out1") <(sums "$tmp/b")
 
-# bad options: usage errors (exit 2) naming the option
+# bad options: permanent errors (64 EX_USAGE for a malformed flag, 78 EX_CONFIG for a bad value) naming the option
 for args in "--per-class 0" "--rate 100" "--species wolf" "--snr-min 9 --snr-max 3" "--seconds abc"; do
     # shellcheck disable=SC2086
     "$bin" synth --out "$tmp/bad" $args >"$log" 2>&1
     rc=$?
-    check "'$args' is a usage error (rc $rc)" test $rc -eq 2
+    check "'$args' is a permanent usage/config error (rc $rc)" test $rc -eq 64 -o $rc -eq 78
     check "'$args' writes nothing" test ! -e "$tmp/bad/README.txt"
 done
 check "unknown species is named" bash -c "'$bin' synth --out '$tmp/bad' --species wolf 2>&1 | grep -q \"'wolf'\""
