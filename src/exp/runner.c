@@ -278,15 +278,36 @@ static void worker(void *ctx, size_t i, int w)
     }
 }
 
-/* The first field of the run's identity where two spec.json documents differ, or NULL. */
-static const char *spec_difference(const json_t *old, const json_t *now)
+static int differs(const json_t *old, const json_t *now, const char *key)
+{
+    return (json_object_get(old, key) || json_object_get(now, key)) && /* "embedding" may be absent */
+           !json_equal(json_object_get(old, key), json_object_get(now, key));
+}
+
+/* The first field of the run's identity where two spec.json documents differ, or NULL: the
+ * known fields first, in this order, then any other field except those that do not change
+ * results (where the run ran, with how many threads, by which version). */
+static const char *spec_difference(json_t *old, json_t *now)
 {
     static const char *keys[] = {"models", "species", "training_sizes", "cv_folds", "repeats", "seed",
                                  "negatives", "clip_seconds", "features", "data_fingerprint", "model_options", "embedding"};
+    static const char *not_identity[] = {"mlac_version", "run_id", "data", "output_dir", "threads",
+                                         "max_concurrent", "cache_dir", "dataset"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if ((json_object_get(old, keys[i]) || json_object_get(now, keys[i])) && /* "embedding" may be absent */
-            !json_equal(json_object_get(old, keys[i]), json_object_get(now, keys[i])))
+        if (differs(old, now, keys[i]))
             return keys[i];
+    json_t *docs[2] = {now, old};
+    for (int d = 0; d < 2; d++) {
+        const char *key;
+        json_t *v;
+        json_object_foreach(docs[d], key, v) {
+            int skip = 0;
+            for (size_t i = 0; i < sizeof not_identity / sizeof not_identity[0]; i++)
+                skip |= !strcmp(key, not_identity[i]);
+            if (!skip && differs(old, now, key))
+                return key;
+        }
+    }
     return NULL;
 }
 

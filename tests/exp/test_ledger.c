@@ -1,4 +1,5 @@
-/* test_ledger.c — tasks.jsonl: append, reload, torn last line, replacement of a failed task. */
+/* test_ledger.c — tasks.jsonl: append, reload, torn last line, replacement of a failed task; a shard's
+ * ledger at its own path; a merged ledger built in memory and saved in id order. */
 #include "core/fsutil.h"
 #include "exp/ledger.h"
 #include "test.h"
@@ -43,6 +44,31 @@ int main(void)
     ledger_release(&l);
     CHECK_OK(ledger_open(s, "run-a", &l, &err), &err);
     CHECK(l.n == 2 && ledger_find(&l, "sp/m/n00010/r0/f0", 0) != NULL);
+    ledger_release(&l);
+
+    /* a shard's ledger lives at its own path; a merged one is built in memory and saved sorted */
+    CHECK_OK(ledger_open_path(s, "run-a/shards/1-of-3.jsonl", &l, &err), &err);
+    CHECK(l.n == 0);
+    CHECK_OK(ledger_append(&l, b, &err), &err);
+    ledger_release(&l);
+    ledger merged;
+    ledger_init(&merged, s, "run-a/merged.jsonl");
+    CHECK_OK(ledger_insert(&merged, b, &err), &err);
+    CHECK_OK(ledger_insert(&merged, a2, &err), &err);
+    CHECK_OK(ledger_insert(&merged, a, &err), &err); /* same id as a2: replaces it */
+    CHECK(merged.n == 2);
+    CHECK_OK(ledger_save(&merged, &err), &err);
+    ledger_release(&merged);
+    buf text;
+    buf_init(&text, 0);
+    snprintf(path, sizeof path, "%s/run-a/merged.jsonl", dir);
+    CHECK_OK(fs_read_file(path, &text, 0, &err), &err);
+    const char *want = "{\"error\":\"boom\",\"status\":\"failed\",\"task_id\":\"sp/m/n00010/r0/f0\"}\n"
+                       "{\"status\":\"ok\",\"task_id\":\"sp/m/n00010/r0/f1\"}\n";
+    CHECK(text.len == strlen(want) && !memcmp(text.data, want, text.len));
+    buf_release(&text);
+    CHECK_OK(ledger_open_path(s, "run-a/shards/1-of-3.jsonl", &l, &err), &err);
+    CHECK(l.n == 1 && ledger_find(&l, "sp/m/n00010/r0/f1", 0) != NULL);
     ledger_release(&l);
     json_decref(a), json_decref(b), json_decref(a2);
     store_free(s);
