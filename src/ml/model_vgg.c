@@ -1,9 +1,9 @@
 /* model_vgg.c — the `vgg` model: the CNN engine's vgg network trained on log-mel images.
- * Everything but the architecture is shared with the other CNNs (src/nn/cnn_model.c: options,
- * training loop, early stopping, save/load); the network itself is built in src/nn/nets.c.
+ * Everything but the architecture is shared with the other CNNs (model_cnn.c: options, save/load;
+ * nn/train.c: training loop, early stopping); the network itself is built in src/nn/nets.c.
  */
 #include "ml/model.h"
-#include "nn/cnn_model.h"
+#include "ml/model_cnn.h"
 #include "nn/nets.h"
 
 extern const struct model_kind model_vgg;

@@ -1,6 +1,7 @@
-/* cnn_model.h — the vgg, mobilenet and resnet models behind the model interface (ml/model.h):
- * training loop, options, validation split with early stopping, save/load. The three model files
- * (src/ml/model_vgg.c, model_mobilenet.c, model_resnet.c) are one-line wrappers around it.
+/* model_cnn.h — the vgg, mobilenet and resnet models behind the model interface (ml/model.h):
+ * the adapter (options, vtable functions, save/load, describe) over the CNN engine's networks
+ * (nn/nets.h) and training loop (nn/train.h). The three model files (model_vgg.c,
+ * model_mobilenet.c, model_resnet.c) are one-line wrappers around it.
  *
  * Input: one S x S log-mel image per row (INPUT_LOGMEL_IMAGE), rows = mel bands.
  * Options (all optional; unknown keys are errors): epochs (10), batch_size (32), lr (1e-3),
@@ -11,8 +12,8 @@
  * mobilenet 0.2), pretrained (a safetensors file with torchvision names: tensors matching by
  * name and shape are loaded before training — transfer learning).
  */
-#ifndef MLAC_NN_CNN_MODEL_H
-#define MLAC_NN_CNN_MODEL_H
+#ifndef MLAC_ML_MODEL_CNN_H
+#define MLAC_ML_MODEL_CNN_H
 
 #include "ml/model.h"
 
