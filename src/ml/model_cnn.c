@@ -22,6 +22,7 @@
 
 typedef struct cnn_opts {
     int epochs, batch_size, input_size, patience, adamw, augment, masks, mask_width;
+    int min_epochs, min_val_per_class;
     double lr, width, val_fraction, weight_decay, mixup, dropout;
     char pretrained[1024];
 } cnn_opts;
@@ -60,7 +61,7 @@ static int opt_int(json_t *v, const char *k, int lo, int hi, int *out, mlac_err 
 static int parse_options(json_t *opts, cnn_opts *o, int arch, mlac_err *err)
 {
     *o = (cnn_opts){.epochs = 10, .batch_size = 32, .patience = 3, .augment = 1, .masks = 2,
-                    .mask_width = -1, .lr = 1e-3, .width = 1.0, .val_fraction = 0.2,
+                    .mask_width = -1, .min_epochs = 3, .min_val_per_class = 10, .lr = 1e-3, .width = 1.0, .val_fraction = 0.2,
                     .weight_decay = -1, .dropout = arch == NN_ARCH_VGG ? 0.5 : 0.2};
     if (!opts || json_is_null(opts))
         return MLAC_OK;
@@ -74,6 +75,8 @@ static int parse_options(json_t *opts, cnn_opts *o, int arch, mlac_err *err)
         else if (!strcmp(k, "batch_size")) rc = opt_int(v, k, 2, 4096, &o->batch_size, err);
         else if (!strcmp(k, "input_size")) rc = opt_int(v, k, 32, 1024, &o->input_size, err);
         else if (!strcmp(k, "patience")) rc = opt_int(v, k, 1, 100000, &o->patience, err);
+        else if (!strcmp(k, "min_epochs")) rc = opt_int(v, k, 1, 100000, &o->min_epochs, err);
+        else if (!strcmp(k, "min_val_per_class")) rc = opt_int(v, k, 1, 100000, &o->min_val_per_class, err);
         else if (!strcmp(k, "masks")) rc = opt_int(v, k, 0, 16, &o->masks, err);
         else if (!strcmp(k, "mask_width")) rc = opt_int(v, k, 0, 1024, &o->mask_width, err);
         else if (!strcmp(k, "lr")) rc = opt_num(v, k, 1e-9, 10, &o->lr, err);
@@ -102,7 +105,7 @@ static int parse_options(json_t *opts, cnn_opts *o, int arch, mlac_err *err)
         } else {
             rc = mlac_errf(err, MLAC_EINVAL,
                            "%s has no option '%s' (known: epochs, batch_size, lr, input_size, width, "
-                           "patience, val_fraction, optimizer, weight_decay, mixup, augment, masks, "
+                           "patience, min_epochs, val_fraction, min_val_per_class, optimizer, weight_decay, mixup, augment, masks, "
                            "mask_width, dropout, pretrained)", nn_arch_name(arch), k);
         }
         if (rc)
@@ -202,7 +205,8 @@ static int load_pretrained(cnn_model *m, mlac_err *err)
 static void train_opts(const cnn_opts *c, nn_train_opts *o)
 {
     *o = (nn_train_opts){.epochs = c->epochs, .batch_size = c->batch_size, .patience = c->patience,
-                         .val_fraction = c->val_fraction, .lr = c->lr, .adamw = c->adamw,
+                         .val_fraction = c->val_fraction, .min_val_per_class = c->min_val_per_class,
+                         .min_epochs = c->min_epochs, .lr = c->lr, .adamw = c->adamw,
                          .weight_decay = c->weight_decay, .mixup = c->mixup, .augment = c->augment,
                          .masks = c->masks, .mask_width = c->mask_width};
 }
@@ -368,6 +372,11 @@ void cnn_model_describe(model *mb, json_t *out)
     json_object_set_new(out, "best_epoch", json_integer(m->log.best_epoch));
     if (isfinite(m->log.best_auc))
         json_object_set_new(out, "best_val_auc", json_real(m->log.best_auc));
+    static const char *const sel[] = {"validation", "last (no validation split)",
+                                      "last (validation too small: all clips trained)"};
+    if (m->log.n_epochs)
+        json_object_set_new(out, "epoch_selection", json_string(sel[m->log.selection]));
+    json_object_set_new(out, "n_val", json_integer((json_int_t)m->log.n_val));
     json_object_set_new(out, "input_size", json_integer(m->size));
     json_object_set_new(out, "batch_size", json_integer(m->o.batch_size));
     json_object_set_new(out, "lr", json_real(m->o.lr));

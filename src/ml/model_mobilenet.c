@@ -15,7 +15,7 @@ static int mobilenet_create(const model_config *cfg, model **out, mlac_err *err)
 
 const struct model_kind model_mobilenet = {
     .name = "mobilenet",
-    .description = "mobilenet: MobileNetV2 (torchvision structure, width multiplier), one input channel, one logit, on log-mel images",
+    .description = "mobilenet: MobileNetV2 (torchvision structure, width multiplier), one input channel, one logit, on log-mel images; early stopping only with >= 10 validation clips per class (else all clips, all epochs)",
     .input = INPUT_LOGMEL_IMAGE,
     .create = mobilenet_create,
     .fit = cnn_model_fit,

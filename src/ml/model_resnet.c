@@ -15,7 +15,7 @@ static int resnet_create(const model_config *cfg, model **out, mlac_err *err)
 
 const struct model_kind model_resnet = {
     .name = "resnet",
-    .description = "resnet: ResNet-18 (torchvision structure), one input channel, one logit, on log-mel images",
+    .description = "resnet: ResNet-18 (torchvision structure), one input channel, one logit, on log-mel images; early stopping only with >= 10 validation clips per class (else all clips, all epochs)",
     .input = INPUT_LOGMEL_IMAGE,
     .create = resnet_create,
     .fit = cnn_model_fit,

@@ -3,10 +3,11 @@
  * A stratified validation split (val_fraction of each class, from r) is held out; every epoch
  * shuffles the training clips, runs mini-batches (augmentation, optional mixup, forward, binary
  * cross-entropy, backward, Adam(W) step; a last batch of one image is skipped: batch norm cannot
- * normalise it), then measures the validation ROC-AUC (stats' metric_roc_auc). The best epoch's
- * weights are kept; training stops after `patience` epochs without improvement and the best
- * weights are restored. Without validation every epoch counts as the best so far (the last
- * epoch's weights are kept).
+ * normalise it), then measures the validation ROC-AUC (stats' metric_roc_auc). From epoch
+ * min_epochs on, the best epoch's weights are kept; training stops after `patience` epochs
+ * without improvement and the best weights are restored. Without validation (none asked, or
+ * fewer than min_val_per_class clips of a class would be held out) all clips train for the
+ * asked epochs and the last epoch's weights are kept.
  */
 #include "nn/train.h"
 #include "core/timeutil.h"
@@ -41,37 +42,40 @@ void nn_train_log_release(nn_train_log *log)
     memset(log, 0, sizeof *log);
 }
 
-/* val (n,) 1 = validation: val_fraction of each class; none at all when a class would have no
- * validation or no training clip, or the validation set would miss a class. */
+/* val (n,) 1 = validation: val_fraction of each class; none at all (*sel says why) when a class
+ * would have fewer than min_val_per_class validation clips or no training clip left. */
 static int split_validation(const nn_train_opts *o, const int *y, size_t n, int *val, rng *r,
-                            size_t *n_val)
+                            size_t *n_val, int *sel)
 {
     *n_val = 0;
     memset(val, 0, n * sizeof(int));
+    *sel = NN_SELECT_LAST_NO_SPLIT;
     if (o->val_fraction <= 0)
         return MLAC_OK;
+    size_t count[2] = {0, 0}, take[2];
+    for (size_t i = 0; i < n; i++)
+        count[y[i] != 0]++;
+    *sel = NN_SELECT_LAST_SMALL_VAL;
+    for (int c = 0; c < 2; c++) {
+        take[c] = (size_t)llround(o->val_fraction * (double)count[c]);
+        if (take[c] < 1 || take[c] < (size_t)o->min_val_per_class || count[c] - take[c] < 1)
+            return MLAC_OK;
+    }
     size_t *cls = malloc(n * sizeof(size_t));
     if (!cls)
         return MLAC_ENOMEM;
-    size_t take[2];
     for (int c = 0; c < 2; c++) {
         size_t k = 0;
         for (size_t i = 0; i < n; i++)
             if (y[i] == c)
                 cls[k++] = i;
-        take[c] = (size_t)llround(o->val_fraction * (double)k);
-        if (take[c] < 1 || k - take[c] < 1) /* too few of this class: no validation at all */
-            take[c] = 0;
         rng_shuffle_idx(r, cls, k);
         for (size_t i = 0; i < take[c]; i++)
             val[cls[i]] = 1;
         *n_val += take[c];
     }
     free(cls);
-    if (!take[0] || !take[1]) { /* a usable validation set needs both classes */
-        memset(val, 0, n * sizeof(int));
-        *n_val = 0;
-    }
+    *sel = NN_SELECT_VALIDATION;
     return MLAC_OK;
 }
 
@@ -155,7 +159,7 @@ int nn_train(nn_net *net, const nn_train_opts *o, const float *xs, const int *y,
     tb.tmp = malloc(per * sizeof(float));
     log->epochs = calloc((size_t)o->epochs, sizeof *log->epochs);
     if (!val || !tr || !best || !logit || !tb.batch || !tb.yb || !tb.dl || !tb.tmp || !log->epochs ||
-        split_validation(o, y, n, val, r, &n_val) ||
+        split_validation(o, y, n, val, r, &n_val, &log->selection) ||
         !(xv = malloc((n_val ? n_val : 1) * per * sizeof(float))) ||
         !(yv = malloc((n_val ? n_val : 1) * sizeof(int)))) {
         rc = mlac_errf(err, MLAC_ENOMEM, "out of memory for %zu training images", n);
@@ -175,7 +179,7 @@ int nn_train(nn_net *net, const nn_train_opts *o, const float *xs, const int *y,
     opt.lr = o->lr;
     if (o->weight_decay >= 0)
         opt.weight_decay = o->weight_decay;
-    int stale = 0;
+    int stale = 0, first = o->min_epochs < 1 ? 1 : o->min_epochs > o->epochs ? o->epochs : o->min_epochs;
     for (int ep = 1; ep <= o->epochs; ep++) {
         double t0 = time_now(), loss = NAN, vauc = NAN;
         rng_shuffle_idx(r, tr, n_tr);
@@ -187,6 +191,8 @@ int nn_train(nn_net *net, const nn_train_opts *o, const float *xs, const int *y,
             vauc = metric_roc_auc(logit, yv, n_val);
         }
         log->epochs[log->n_epochs++] = (nn_epoch_log){ep, loss, vauc, time_now() - t0};
+        if (n_val && ep < first)
+            continue; /* too early to be selected, and no count towards patience */
         if (!n_val || (log->best_epoch == 0 || vauc > log->best_auc)) {
             log->best_auc = vauc;
             log->best_epoch = ep;

@@ -18,6 +18,7 @@ for m in vgg mobilenet resnet; do
   check "$m records its epochs" grep -q "\"model\":\"$m\".*\"history\":\[{\"epoch\":1" "$TMP/a/r/tasks.jsonl"
 done
 check "options reach the model" grep -q '"input_size":32' "$TMP/a/r/tasks.jsonl"
+check "small n: no early stopping, the chosen epoch recorded" grep -q '"best_epoch":2,.*"epoch_selection":"last (validation too small' "$TMP/a/r/tasks.jsonl"
 check "report has the training-progress chart" grep -q "Training progress per epoch" "$TMP/a/r/report/index.html"
 check "report draws the CNNs" grep -q "mobilenet" "$TMP/a/r/report/coyote_roc_auc.svg"
 check "same seed, same CNN results" grid --output-dir "$TMP/b" --run-id r --no-report

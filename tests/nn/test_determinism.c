@@ -92,9 +92,10 @@ static void test_kind(const struct model_kind *k, const char *opts)
 
 int main(void)
 {
-    /* val_fraction 0.25 keeps a validation split (and its AUC in the history) at this size */
-    test_kind(&model_vgg, "{\"epochs\": 4, \"batch_size\": 8, \"val_fraction\": 0.25}");
-    test_kind(&model_mobilenet, "{\"epochs\": 3, \"batch_size\": 8, \"width\": 0.5, \"val_fraction\": 0.25}");
-    test_kind(&model_resnet, "{\"epochs\": 3, \"batch_size\": 8, \"val_fraction\": 0.25}");
+    /* val_fraction 0.25 and min_val_per_class 3 keep a validation split (and its AUC in the
+     * history) at this size */
+    test_kind(&model_vgg, "{\"epochs\": 4, \"batch_size\": 8, \"val_fraction\": 0.25, \"min_val_per_class\": 3}");
+    test_kind(&model_mobilenet, "{\"epochs\": 3, \"batch_size\": 8, \"width\": 0.5, \"val_fraction\": 0.25, \"min_val_per_class\": 3}");
+    test_kind(&model_resnet, "{\"epochs\": 3, \"batch_size\": 8, \"val_fraction\": 0.25, \"min_val_per_class\": 3}");
     TEST_MAIN_END();
 }
