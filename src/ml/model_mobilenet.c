@@ -1,9 +1,9 @@
 /* model_mobilenet.c — the `mobilenet` model: the CNN engine's mobilenet network trained on log-mel images.
- * Everything but the architecture is shared with the other CNNs (src/nn/cnn_model.c: options,
- * training loop, early stopping, save/load); the network itself is built in src/nn/nets.c.
+ * Everything but the architecture is shared with the other CNNs (model_cnn.c: options, save/load;
+ * nn/train.c: training loop, early stopping); the network itself is built in src/nn/nets.c.
  */
 #include "ml/model.h"
-#include "nn/cnn_model.h"
+#include "ml/model_cnn.h"
 #include "nn/nets.h"
 
 extern const struct model_kind model_mobilenet;
@@ -15,7 +15,7 @@ static int mobilenet_create(const model_config *cfg, model **out, mlac_err *err)
 
 const struct model_kind model_mobilenet = {
     .name = "mobilenet",
-    .description = "mobilenet: MobileNetV2 (torchvision structure, width multiplier), one input channel, one logit, on log-mel images",
+    .description = "mobilenet: MobileNetV2 (torchvision structure, width multiplier), one input channel, one logit, on log-mel images; early stopping only with >= 10 validation clips per class (else all clips, all epochs)",
     .input = INPUT_LOGMEL_IMAGE,
     .create = mobilenet_create,
     .fit = cnn_model_fit,

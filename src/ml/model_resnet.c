@@ -1,9 +1,9 @@
 /* model_resnet.c — the `resnet` model: the CNN engine's resnet network trained on log-mel images.
- * Everything but the architecture is shared with the other CNNs (src/nn/cnn_model.c: options,
- * training loop, early stopping, save/load); the network itself is built in src/nn/nets.c.
+ * Everything but the architecture is shared with the other CNNs (model_cnn.c: options, save/load;
+ * nn/train.c: training loop, early stopping); the network itself is built in src/nn/nets.c.
  */
 #include "ml/model.h"
-#include "nn/cnn_model.h"
+#include "ml/model_cnn.h"
 #include "nn/nets.h"
 
 extern const struct model_kind model_resnet;
@@ -15,7 +15,7 @@ static int resnet_create(const model_config *cfg, model **out, mlac_err *err)
 
 const struct model_kind model_resnet = {
     .name = "resnet",
-    .description = "resnet: ResNet-18 (torchvision structure), one input channel, one logit, on log-mel images",
+    .description = "resnet: ResNet-18 (torchvision structure), one input channel, one logit, on log-mel images; early stopping only with >= 10 validation clips per class (else all clips, all epochs)",
     .input = INPUT_LOGMEL_IMAGE,
     .create = resnet_create,
     .fit = cnn_model_fit,

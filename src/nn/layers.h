@@ -9,7 +9,8 @@
  * batchnorm_blocked.c; whole networks in net_fast.c) and are tested against the naive ones. The
  * naive kernels' batch reductions (batch-norm statistics, weight and bias gradients) and the
  * blocked batch norm's are accumulated in double in a fixed order, so they never depend on the
- * thread count (oneDNN's convolutions may: their summation order follows the threads).
+ * thread count (nor do the fast path's convolution weight gradients: net_fast.c sums fixed
+ * slices of the batch, each computed on one thread, in slice order).
  *
  * Reference semantics: torch.nn.Conv2d (zero padding, groups), BatchNorm2d (biased variance for
  * normalisation, unbiased for the running variance, running = (1 - momentum) * running +

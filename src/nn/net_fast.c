@@ -7,6 +7,12 @@
  * and add (net->ginit tracks which), so gradient buffers never need zeroing.
  * Batch norm runs batchnorm_blocked.c (double sums, thread-count independent) rather than
  * oneDNN's, whose float statistics drift from PyTorch's on small batches.
+ * Weight gradients never depend on the thread count: oneDNN splits a backward-weights sum over
+ * the threads it sees when the primitive is made, so the minibatch of n is cut into ns slices
+ * (the largest divisor of n up to NN_WGRAD_SLICES, whatever the thread count), each slice's
+ * gradient is computed by a primitive made for one thread, the slices run in parallel on the
+ * team (each with its own memory objects, stream, scratchpad and gradient buffer), and their
+ * gradients are summed in slice order.
  * Reference: oneDNN 2.6 C API (convolution, pooling, reorder with a sum post-op for adding
  * weight gradients into the plain parameter-gradient block).
  */
@@ -18,13 +24,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Weight-gradient slices per minibatch: fixed, so the sums never follow the thread count. */
+#define NN_WGRAD_SLICES 4
+
+/* A weight-gradient slice's memory objects. */
+enum { W_SRC, W_DDST, W_DW, W_DB, W_SP, W_COUNT };
+
 enum { M_SRC, M_DST, M_WP, M_WF, M_WB, M_BIAS, M_DSRC, M_DDST, M_DW, M_DWP, M_DB, M_WS, M_SP0, M_SP1,
        M_SP2, M_COUNT };
 
 typedef struct fast_op {
     dnnl_primitive_t fwd;     /* conv forward; pool forward training */
     dnnl_primitive_t bwd;     /* conv backward data (lazy); pool backward */
-    dnnl_primitive_t bwd_w;   /* conv backward weights */
+    dnnl_primitive_t bwd_w;   /* conv backward weights, one thread, for a slice of n / ns */
     dnnl_primitive_t r_wf, r_wb, r_dw; /* weight reorders: plain -> fwd, plain -> bwd, dw += */
     dnnl_memory_desc_t md[M_COUNT];
     dnnl_memory_t mem[M_COUNT];
@@ -33,6 +45,9 @@ typedef struct fast_op {
     int wb_from;              /* backward-data weights: M_WF, M_WP (plain params) or M_WB */
     size_t sp[3];             /* scratchpad bytes of fwd, bwd, bwd_w (in net->dnnl_scratch) */
     int wino[3];              /* conv fwd, bwd data, bwd weights run Winograd */
+    int ns;                   /* weight-gradient slices of the batch */
+    dnnl_memory_desc_t wmd[W_COUNT];                  /* a slice's tensors */
+    dnnl_memory_t wmem[NN_WGRAD_SLICES][W_COUNT];     /* per slice */
 } fast_op;
 
 typedef struct nn_fast {
@@ -41,6 +56,12 @@ typedef struct nn_fast {
     int n_ops;
     dnnl_stream_t stream;
     fast_op *ops;             /* (n_ops,) */
+    int ns;                   /* weight-gradient slices (the largest divisor of n <= 4) */
+    dnnl_stream_t wstream[NN_WGRAD_SLICES]; /* one per slice */
+    float *wdw;               /* (ns, wdw_len) per-slice blocked weight gradients */
+    float *wdb;               /* (ns, wdb_len) per-slice bias gradients */
+    char *wsp;                /* (ns, wsp_len) per-slice scratchpads */
+    size_t wdw_len, wdb_len, wsp_len;
     struct nn_fast *next;
 } nn_fast;
 
@@ -77,9 +98,12 @@ static void op_free(fast_op *o)
     for (int i = 0; i < M_COUNT; i++)
         if (o->mem[i])
             dnnl_memory_destroy(o->mem[i]);
+    for (int j = 0; j < NN_WGRAD_SLICES; j++)
+        for (int i = 0; i < W_COUNT; i++)
+            if (o->wmem[j][i])
+                dnnl_memory_destroy(o->wmem[j][i]);
     free(o->wf);
     free(o->wb);
-    free(o->dw);
     free(o->ws);
 }
 
@@ -92,6 +116,12 @@ void nn_fast_free(nn_fast *f)
         free(f->ops);
         if (f->stream)
             dnnl_stream_destroy(f->stream);
+        for (int j = 0; j < NN_WGRAD_SLICES; j++)
+            if (f->wstream[j])
+                dnnl_stream_destroy(f->wstream[j]);
+        free(f->wdw);
+        free(f->wdb);
+        free(f->wsp);
         free(f);
         f = next;
     }
@@ -185,23 +215,20 @@ static void pads(const nn_conv_geom *g, dnnl_dims_t strides, dnnl_dims_t pl, dnn
     pr[1] = (g->ow - 1) * g->stride + g->s - g->w - g->pad;
 }
 
-static dnnl_status_t conv_desc(dnnl_convolution_desc_t *cd, int kind, fast_op *o,
-                               const nn_conv_geom *g, int bias, dnnl_alg_kind_t alg)
+static dnnl_status_t conv_desc(dnnl_convolution_desc_t *cd, int kind, const dnnl_memory_desc_t *src,
+                               const dnnl_memory_desc_t *dst, const dnnl_memory_desc_t *b,
+                               const nn_conv_geom *g, dnnl_alg_kind_t alg)
 {
     dnnl_dims_t st_, pl, pr;
     dnnl_memory_desc_t w;
     pads(g, st_, pl, pr);
     conv_w_md(&w, g, 1);
     if (kind == 0)
-        return dnnl_convolution_forward_desc_init(cd, dnnl_forward_training, alg, &o->md[M_SRC],
-                                                  &w, bias ? &o->md[M_BIAS] : NULL,
-                                                  &o->md[M_DST], st_, pl, pr);
+        return dnnl_convolution_forward_desc_init(cd, dnnl_forward_training, alg, src, &w, b, dst,
+                                                  st_, pl, pr);
     if (kind == 1)
-        return dnnl_convolution_backward_data_desc_init(cd, alg, &o->md[M_SRC], &w,
-                                                        &o->md[M_DST], st_, pl, pr);
-    return dnnl_convolution_backward_weights_desc_init(cd, alg, &o->md[M_SRC], &w,
-                                                       bias ? &o->md[M_BIAS] : NULL,
-                                                       &o->md[M_DST], st_, pl, pr);
+        return dnnl_convolution_backward_data_desc_init(cd, alg, src, &w, dst, st_, pl, pr);
+    return dnnl_convolution_backward_weights_desc_init(cd, alg, src, &w, b, dst, st_, pl, pr);
 }
 
 /* Winograd F(4x4, 3x3) is tried for 3x3 stride-1 convolutions of >= 16 channels unless the
@@ -219,10 +246,12 @@ static int is_winograd(const_dnnl_primitive_desc_t pd)
            impl && strstr(impl, "wino") != NULL;
 }
 
-/* The primitive descriptor of pass `kind` (0 forward, 1 backward data, 2 backward weights):
- * Winograd when wanted and oneDNN implements it (*wino = 1), else direct. */
-static dnnl_status_t conv_pd(dnnl_primitive_desc_t *out, int kind, fast_op *o,
-                             const nn_conv_geom *g, int bias, int want_wino, int *wino)
+/* The primitive descriptor of pass `kind` (0 forward, 1 backward data, 2 backward weights)
+ * over src/dst (bias: its descriptor or NULL): Winograd when wanted and oneDNN implements it
+ * (*wino = 1), else direct. */
+static dnnl_status_t conv_pd(dnnl_primitive_desc_t *out, int kind, const dnnl_memory_desc_t *src,
+                             const dnnl_memory_desc_t *dst, const dnnl_memory_desc_t *bias,
+                             const nn_conv_geom *g, int want_wino, int *wino)
 {
     dnnl_status_t st = dnnl_unimplemented;
     *out = NULL;
@@ -230,10 +259,10 @@ static dnnl_status_t conv_pd(dnnl_primitive_desc_t *out, int kind, fast_op *o,
         dnnl_alg_kind_t alg = a == 0 ? dnnl_convolution_winograd : dnnl_convolution_direct;
         dnnl_convolution_desc_t cd;
         dnnl_primitive_desc_t hint = NULL;
-        if (kind != 0 && (st = conv_desc(&cd, 0, o, g, bias, alg)) == dnnl_success)
+        if (kind != 0 && (st = conv_desc(&cd, 0, src, dst, bias, g, alg)) == dnnl_success)
             st = dnnl_primitive_desc_create(&hint, &cd, sp_attr, engine, NULL);
         if (kind == 0 || st == dnnl_success)
-            st = conv_desc(&cd, kind, o, g, kind == 1 ? 0 : bias, alg);
+            st = conv_desc(&cd, kind, src, dst, kind == 1 ? NULL : bias, g, alg);
         if (st == dnnl_success)
             st = dnnl_primitive_desc_create(out, &cd, sp_attr, engine, hint);
         if (hint)
@@ -250,7 +279,7 @@ static dnnl_status_t conv_pd(dnnl_primitive_desc_t *out, int kind, fast_op *o,
     return st;
 }
 
-static dnnl_status_t plan_conv(fast_op *o, const nn_net *net, const nn_op *op, int n)
+static dnnl_status_t plan_conv(fast_op *o, const nn_net *net, const nn_op *op, int n, int ns)
 {
     nn_conv_geom g = op->g;
     g.n = n;
@@ -263,7 +292,8 @@ static dnnl_status_t plan_conv(fast_op *o, const nn_net *net, const nn_op *op, i
     o->md[M_DWP] = o->md[M_WP], o->md[M_DB] = o->md[M_BIAS];
     o->md[M_DSRC] = o->md[M_SRC], o->md[M_DDST] = o->md[M_DST];
     int ww = want_winograd(net, &g);
-    TRY(conv_pd(&fpd, 0, o, &g, op->p_b >= 0, ww, &o->wino[0]));
+    const dnnl_memory_desc_t *bias = op->p_b >= 0 ? &o->md[M_BIAS] : NULL;
+    TRY(conv_pd(&fpd, 0, &o->md[M_SRC], &o->md[M_DST], bias, &g, ww, &o->wino[0]));
     TRY(dnnl_primitive_create(&o->fwd, fpd));
     note_sp(o, 0, fpd);
     o->md[M_WF] = *q(fpd, dnnl_query_weights_md);
@@ -274,23 +304,29 @@ static dnnl_status_t plan_conv(fast_op *o, const nn_net *net, const nn_op *op, i
         }
         TRY(make_reorder(&o->r_wf, &o->md[M_WP], &o->md[M_WF], 0));
     }
-    /* The weight gradient sums over the minibatch; oneDNN splits that sum over the threads it
-     * sees when the primitive is made, so its rounding would depend on the thread count. It is
-     * made (and run) on one thread: results are the same for any thread budget. */
+    /* The weight gradient of a slice of the batch, made for one thread (see the top) */
+    o->ns = ns;
+    g.n = n / ns;
+    TRY(act_md(&o->wmd[W_SRC], &net->slots[op->in], g.n));
+    TRY(act_md(&o->wmd[W_DDST], &net->slots[op->out], g.n));
+    o->wmd[W_DB] = o->md[M_BIAS];
     int team = omp_get_max_threads();
     omp_set_num_threads(1);
-    st = conv_pd(&pd, 2, o, &g, op->p_b >= 0, ww, &o->wino[2]);
+    st = conv_pd(&pd, 2, &o->wmd[W_SRC], &o->wmd[W_DDST], bias, &g, ww, &o->wino[2]);
     if (st == dnnl_success)
         st = dnnl_primitive_create(&o->bwd_w, pd);
     omp_set_num_threads(team);
     if (st != dnnl_success)
         goto out;
-    note_sp(o, 2, pd);
-    o->md[M_DW] = *q(pd, dnnl_query_diff_weights_md);
-    if (!(o->dw = alloc_md(&o->md[M_DW]))) {
-        st = dnnl_out_of_memory;
-        goto out;
-    }
+    const dnnl_memory_desc_t *spmd = q(pd, dnnl_query_scratchpad_md);
+    o->sp[2] = spmd ? dnnl_memory_desc_get_size(spmd) : 0;
+    if (o->sp[2])
+        o->wmd[W_SP] = *spmd;
+    o->wmd[W_DW] = o->md[M_DW] = *q(pd, dnnl_query_diff_weights_md);
+    for (int j = 0; j < ns; j++)
+        for (int i = 0; i < W_COUNT; i++)
+            if ((i != W_SP || o->sp[2]) && (i != W_DB || bias))
+                TRY(dnnl_memory_create(&o->wmem[j][i], &o->wmd[i], engine, DNNL_MEMORY_NONE));
     TRY(make_reorder(&o->r_dw, &o->md[M_DW], &o->md[M_WP], 1));
 out:
     if (pd)
@@ -308,7 +344,7 @@ static dnnl_status_t plan_conv_bwd_data(fast_op *o, const nn_net *net, const nn_
     g.n = n;
     dnnl_status_t st;
     dnnl_primitive_desc_t pd = NULL;
-    TRY(conv_pd(&pd, 1, o, &g, 0, want_winograd(net, &g), &o->wino[1]));
+    TRY(conv_pd(&pd, 1, &o->md[M_SRC], &o->md[M_DST], NULL, &g, want_winograd(net, &g), &o->wino[1]));
     TRY(dnnl_primitive_create(&o->bwd, pd));
     note_sp(o, 1, pd);
     o->md[M_WB] = *q(pd, dnnl_query_weights_md);
@@ -371,7 +407,7 @@ out:
 /* Grows the network's scratchpad to fit every primitive of o (at planning time only). */
 static int grow_scratch(nn_net *net, const fast_op *o)
 {
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < 2; k++) /* bwd_w: per-slice scratchpads, see grow_slices */
         if (o->sp[k] > net->dnnl_scratch_len) {
             size_t len = (o->sp[k] + 4095) & ~(size_t)4095;
             void *p = aligned_alloc(64, len);
@@ -382,6 +418,36 @@ static int grow_scratch(nn_net *net, const fast_op *o)
             net->dnnl_scratch_len = len;
         }
     return 0;
+}
+
+/* The weight-gradient slices of a batch of n: its largest divisor up to NN_WGRAD_SLICES (so
+ * every slice has the same size and one primitive serves them all). */
+static int wgrad_slices(int n)
+{
+    int ns = n < NN_WGRAD_SLICES ? n : NN_WGRAD_SLICES;
+    while (n % ns)
+        ns--;
+    return ns;
+}
+
+/* The per-slice gradient buffers and scratchpads, sized for the largest convolution. */
+static int alloc_slices(nn_fast *f)
+{
+    size_t dw = 16, db = 16, sp = 64;
+    for (int i = 0; i < f->n_ops; i++) {
+        const fast_op *o = &f->ops[i];
+        if (!o->bwd_w)
+            continue;
+        size_t a = (dnnl_memory_desc_get_size(&o->wmd[W_DW]) / sizeof(float) + 15) & ~(size_t)15;
+        size_t b = ((size_t)o->wmd[W_DB].dims[0] + 15) & ~(size_t)15;
+        size_t c = (o->sp[2] + 63) & ~(size_t)63;
+        dw = a > dw ? a : dw, db = b > db ? b : db, sp = c > sp ? c : sp;
+    }
+    f->wdw_len = dw, f->wdb_len = db, f->wsp_len = sp;
+    f->wdw = aligned_alloc(64, (size_t)f->ns * dw * sizeof(float));
+    f->wdb = aligned_alloc(64, (size_t)f->ns * db * sizeof(float));
+    f->wsp = aligned_alloc(64, (size_t)f->ns * sp);
+    return f->wdw && f->wdb && f->wsp ? 0 : -1;
 }
 
 static nn_fast *fast_get(nn_net *net, int n, mlac_err *err)
@@ -404,12 +470,15 @@ static nn_fast *fast_get(nn_net *net, int n, mlac_err *err)
         return NULL;
     }
     f->n = n, f->n_ops = net->n_ops, f->net = net;
+    f->ns = wgrad_slices(n);
     dnnl_status_t st = dnnl_stream_create(&f->stream, engine, dnnl_stream_default_flags);
+    for (int j = 0; j < f->ns && st == dnnl_success; j++)
+        st = dnnl_stream_create(&f->wstream[j], engine, dnnl_stream_default_flags);
     int bad = -1;
     for (int i = 0; i < net->n_ops && st == dnnl_success; i++) {
         const nn_op *op = &net->ops[i];
         if (op->kind == NN_CONV)
-            st = plan_conv(&f->ops[i], net, op, n);
+            st = plan_conv(&f->ops[i], net, op, n, f->ns);
         else if (op->kind == NN_MAXPOOL)
             st = plan_pool(&f->ops[i], net, op, n);
         if (st == dnnl_success && grow_scratch(net, &f->ops[i]))
@@ -417,6 +486,8 @@ static nn_fast *fast_get(nn_net *net, int n, mlac_err *err)
         if (st != dnnl_success)
             bad = i;
     }
+    if (st == dnnl_success && alloc_slices(f))
+        st = dnnl_out_of_memory;
     if (st != dnnl_success) {
         nn_fast_free(f);
         mlac_errf(err, MLAC_EINTERNAL, "oneDNN cannot plan layer %d of a network for batch %d: "
@@ -632,6 +703,59 @@ static float *grad_acc(nn_net *net, int s, int n)
     return DACT(s);
 }
 
+/* One slice's weight (and bias) gradient into its own buffers, on the calling thread. */
+static dnnl_status_t wgrad_slice(nn_fast *f, fast_op *o, const nn_op *op, const float *dy, int j)
+{
+    nn_net *net = f->net;
+    size_t nb = (size_t)(f->n / o->ns);
+    void *ptr[W_COUNT] = {ACT(op->in) + j * nb * net->slots[op->in].len,
+                          (void *)(dy + j * nb * net->slots[op->out].len),
+                          f->wdw + j * f->wdw_len, f->wdb + j * f->wdb_len, f->wsp + j * f->wsp_len};
+    int args[W_COUNT] = {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS,
+                         DNNL_ARG_DIFF_BIAS, DNNL_ARG_SCRATCHPAD};
+    dnnl_exec_arg_t ea[W_COUNT];
+    int na = 0;
+    dnnl_status_t st = dnnl_success;
+    for (int i = 0; i < W_COUNT && st == dnnl_success; i++) {
+        if (!o->wmem[j][i])
+            continue;
+        st = dnnl_memory_set_data_handle(o->wmem[j][i], ptr[i]);
+        ea[na].arg = args[i], ea[na++].memory = o->wmem[j][i];
+    }
+    if (st == dnnl_success)
+        st = dnnl_primitive_execute(o->bwd_w, f->wstream[j], na, ea);
+    if (st == dnnl_success)
+        st = dnnl_stream_wait(f->wstream[j]);
+    return st;
+}
+
+/* The convolution's weight gradient of the batch into slice 0's buffers (f->wdw, f->wdb): the
+ * slices run in parallel, each on one thread, and are summed in slice order — the same
+ * floating-point operations for any thread count. */
+static int conv_wgrad(nn_fast *f, fast_op *o, const nn_op *op, const float *dy, mlac_err *err)
+{
+    int ns = o->ns, failed = 0;
+#pragma omp parallel for schedule(static, 1) reduction(| : failed)
+    for (int j = 0; j < ns; j++)
+        failed |= wgrad_slice(f, o, op, dy, j) != dnnl_success;
+    if (failed)
+        return mlac_errf(err, MLAC_EINTERNAL, "oneDNN backward-weights primitive failed");
+    size_t len = dnnl_memory_desc_get_size(&o->wmd[W_DW]) / sizeof(float);
+    float *dw = f->wdw;
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < len; i++) {
+        float acc = dw[i];
+        for (int j = 1; j < ns; j++)
+            acc += dw[(size_t)j * f->wdw_len + i];
+        dw[i] = acc;
+    }
+    if (op->p_b >= 0)
+        for (int k = 0; k < op->g.k; k++)
+            for (int j = 1; j < ns; j++)
+                f->wdb[k] += f->wdb[(size_t)j * f->wdb_len + k];
+    return MLAC_OK;
+}
+
 int nn_fast_backward(nn_net *net, const float *dout, int n, mlac_err *err)
 {
     nn_fast *f = fast_get(net, n, err);
@@ -650,20 +774,12 @@ int nn_fast_backward(nn_net *net, const float *dout, int n, mlac_err *err)
         float *dy = grad_acc(net, op->out, n); /* zero if no consumer wrote it (dead branch) */
         switch (op->kind) {
         case NN_CONV: {
-            arg a[] = {{DNNL_ARG_SRC, M_SRC, ACT(op->in)}, {DNNL_ARG_DIFF_DST, M_DDST, dy},
-                       {DNNL_ARG_DIFF_WEIGHTS, M_DW, o->dw},
-                       {DNNL_ARG_DIFF_BIAS, M_DB, net->scratch_small}};
-            /* made for one thread (plan_conv): run it on one */
-            int team = omp_get_max_threads();
-            omp_set_num_threads(1);
-            rc = exec(f, o, o->bwd_w, a, op->p_b >= 0 ? 4 : 3, err);
-            omp_set_num_threads(team);
-            if (rc)
+            if ((rc = conv_wgrad(f, o, op, dy, err)))
                 break;
-            if ((rc = reorder(f, o, o->r_dw, M_DW, o->dw, M_DWP, GRD(op->p_w), err)))
+            if ((rc = reorder(f, o, o->r_dw, M_DW, f->wdw, M_DWP, GRD(op->p_w), err)))
                 break;
             if (op->p_b >= 0)
-                add_into(GRD(op->p_b), net->scratch_small, (size_t)op->g.k);
+                add_into(GRD(op->p_b), f->wdb, (size_t)op->g.k);
             if (!want)
                 break;
             if (!o->bwd) {

@@ -150,8 +150,8 @@ static void test_errors(void)
 int main(void)
 {
     test_errors();
-    test_kind(&model_vgg, "{\"epochs\": 6, \"batch_size\": 8}", 0.8);
-    test_kind(&model_mobilenet, "{\"epochs\": 2, \"batch_size\": 8, \"width\": 0.5, \"mixup\": 0.4}", 0);
-    test_kind(&model_resnet, "{\"epochs\": 2, \"batch_size\": 16, \"input_size\": 40, \"optimizer\": \"adamw\"}", 0);
+    test_kind(&model_vgg, "{\"epochs\": 6, \"batch_size\": 8, \"min_val_per_class\": 4}", 0.8);
+    test_kind(&model_mobilenet, "{\"epochs\": 2, \"batch_size\": 8, \"width\": 0.5, \"mixup\": 0.4, \"min_val_per_class\": 4}", 0);
+    test_kind(&model_resnet, "{\"epochs\": 2, \"batch_size\": 16, \"input_size\": 40, \"optimizer\": \"adamw\", \"min_val_per_class\": 4}", 0);
     TEST_MAIN_END();
 }

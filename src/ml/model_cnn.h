@@ -1,18 +1,21 @@
-/* cnn_model.h — the vgg, mobilenet and resnet models behind the model interface (ml/model.h):
- * training loop, options, validation split with early stopping, save/load. The three model files
- * (src/ml/model_vgg.c, model_mobilenet.c, model_resnet.c) are one-line wrappers around it.
+/* model_cnn.h — the vgg, mobilenet and resnet models behind the model interface (ml/model.h):
+ * the adapter (options, vtable functions, save/load, describe) over the CNN engine's networks
+ * (nn/nets.h) and training loop (nn/train.h). The three model files (model_vgg.c,
+ * model_mobilenet.c, model_resnet.c) are one-line wrappers around it.
  *
  * Input: one S x S log-mel image per row (INPUT_LOGMEL_IMAGE), rows = mel bands.
  * Options (all optional; unknown keys are errors): epochs (10), batch_size (32), lr (1e-3),
  * input_size (S: the images are resized bilinearly when it differs), width (mobilenet, 1.0),
  * patience (3 epochs without a better validation AUC), val_fraction (0.2, stratified; 0 = none),
- * optimizer ("adam" or "adamw"), weight_decay (0 / AdamW 1e-2), mixup (Beta alpha, 0 = off),
+ * min_val_per_class (10: a validation set with fewer clips of a class is not used — no early
+ * stopping, every clip trains for the asked epochs, the last epoch is kept), min_epochs (3:
+ * early stopping selects no earlier epoch), optimizer ("adam" or "adamw"), weight_decay (0 / AdamW 1e-2), mixup (Beta alpha, 0 = off),
  * augment (true), masks (2 SpecAugment masks per axis), mask_width (S/8), dropout (vgg 0.5,
  * mobilenet 0.2), pretrained (a safetensors file with torchvision names: tensors matching by
  * name and shape are loaded before training — transfer learning).
  */
-#ifndef MLAC_NN_CNN_MODEL_H
-#define MLAC_NN_CNN_MODEL_H
+#ifndef MLAC_ML_MODEL_CNN_H
+#define MLAC_ML_MODEL_CNN_H
 
 #include "ml/model.h"
 

@@ -1,24 +1,19 @@
-/* cnn_model.c — training and scoring vgg / mobilenet / resnet on log-mel images (see
- * cnn_model.h).
+/* model_cnn.c — vgg, mobilenet and resnet behind the model interface (see model_cnn.h):
+ * options, input preparation, initialisation or pretrained weights, save/load and the task's
+ * description. The training loop itself is nn/train.c, the networks nn/nets.c.
  *
- * fit: images are standardised per image (and resized when input_size differs from S); a
- * stratified validation split (val_fraction of each class, seeded) is held out; the network is
- * initialised from the seed (or loads pretrained weights by name and shape), then trained with
- * Adam(W) on shuffled mini-batches (a last batch of one image is skipped: batch norm cannot
- * normalise it), with augmentation and optional mixup; after every epoch the validation AUC is
- * measured and the best weights kept; training stops after `patience` epochs without
- * improvement and the best weights are restored. Everything random draws from one rng seeded
- * with cfg.seed, so a run is reproducible for a seed and a thread count. The oneDNN
- * backward-weights reduction may split work by thread count, so results can differ in the last
- * bits between thread counts (the rest of the engine is thread-count independent).
+ * fit: images are standardised per image (and resized when input_size differs from S); the
+ * network is initialised from the seed (or loads pretrained weights by name and shape), then
+ * trained by nn_train. Everything random draws from one rng seeded with cfg.seed in a fixed
+ * order (initialisation, validation split, shuffles, augmentation, dropout), so a run is
+ * reproducible for a seed.
  */
-#include "nn/cnn_model.h"
+#include "ml/model_cnn.h"
 #include "core/fsutil.h"
-#include "core/timeutil.h"
-#include "nn/adam.h"
 #include "nn/augment.h"
 #include "nn/nets.h"
 #include "nn/safetensors.h"
+#include "nn/train.h"
 
 #include <math.h>
 #include <omp.h>
@@ -27,6 +22,7 @@
 
 typedef struct cnn_opts {
     int epochs, batch_size, input_size, patience, adamw, augment, masks, mask_width;
+    int min_epochs, min_val_per_class;
     double lr, width, val_fraction, weight_decay, mixup, dropout;
     char pretrained[1024];
 } cnn_opts;
@@ -40,9 +36,8 @@ typedef struct cnn_model {
     nn_net *net;           /* NULL until fit or load */
     int image_size;        /* S of the rows seen in fit */
     int size;              /* network input size */
-    json_t *history;       /* [{"epoch", "loss", "val_auc", "seconds"}] */
-    int epochs_run, best_epoch, n_pretrained;
-    double best_auc;
+    nn_train_log log;      /* epochs run, the best one, validation size */
+    int n_pretrained;
 } cnn_model;
 
 /* ---- options ----------------------------------------------------------------------------- */
@@ -66,7 +61,7 @@ static int opt_int(json_t *v, const char *k, int lo, int hi, int *out, mlac_err 
 static int parse_options(json_t *opts, cnn_opts *o, int arch, mlac_err *err)
 {
     *o = (cnn_opts){.epochs = 10, .batch_size = 32, .patience = 3, .augment = 1, .masks = 2,
-                    .mask_width = -1, .lr = 1e-3, .width = 1.0, .val_fraction = 0.2,
+                    .mask_width = -1, .min_epochs = 3, .min_val_per_class = 10, .lr = 1e-3, .width = 1.0, .val_fraction = 0.2,
                     .weight_decay = -1, .dropout = arch == NN_ARCH_VGG ? 0.5 : 0.2};
     if (!opts || json_is_null(opts))
         return MLAC_OK;
@@ -80,6 +75,8 @@ static int parse_options(json_t *opts, cnn_opts *o, int arch, mlac_err *err)
         else if (!strcmp(k, "batch_size")) rc = opt_int(v, k, 2, 4096, &o->batch_size, err);
         else if (!strcmp(k, "input_size")) rc = opt_int(v, k, 32, 1024, &o->input_size, err);
         else if (!strcmp(k, "patience")) rc = opt_int(v, k, 1, 100000, &o->patience, err);
+        else if (!strcmp(k, "min_epochs")) rc = opt_int(v, k, 1, 100000, &o->min_epochs, err);
+        else if (!strcmp(k, "min_val_per_class")) rc = opt_int(v, k, 1, 100000, &o->min_val_per_class, err);
         else if (!strcmp(k, "masks")) rc = opt_int(v, k, 0, 16, &o->masks, err);
         else if (!strcmp(k, "mask_width")) rc = opt_int(v, k, 0, 1024, &o->mask_width, err);
         else if (!strcmp(k, "lr")) rc = opt_num(v, k, 1e-9, 10, &o->lr, err);
@@ -108,7 +105,7 @@ static int parse_options(json_t *opts, cnn_opts *o, int arch, mlac_err *err)
         } else {
             rc = mlac_errf(err, MLAC_EINVAL,
                            "%s has no option '%s' (known: epochs, batch_size, lr, input_size, width, "
-                           "patience, val_fraction, optimizer, weight_decay, mixup, augment, masks, "
+                           "patience, min_epochs, val_fraction, min_val_per_class, optimizer, weight_decay, mixup, augment, masks, "
                            "mask_width, dropout, pretrained)", nn_arch_name(arch), k);
         }
         if (rc)
@@ -129,8 +126,6 @@ int cnn_model_create(const struct model_kind *kind, int arch, const model_config
     m->seed = cfg->seed;
     m->n_threads = cfg->n_threads > 0 ? cfg->n_threads : 1;
     int rc = parse_options(cfg->options, &m->o, arch, err);
-    if (!rc && !(m->history = json_array()))
-        rc = mlac_errf(err, MLAC_ENOMEM, "out of memory creating %s", kind->name);
     if (rc) {
         cnn_model_free(&m->base);
         return rc;
@@ -145,7 +140,7 @@ void cnn_model_free(model *mb)
     if (!m)
         return;
     nn_net_free(m->net);
-    json_decref(m->history);
+    nn_train_log_release(&m->log);
     free(m);
 }
 
@@ -173,38 +168,6 @@ static void prepare(const cnn_model *m, float *dst, const float *row, float *tmp
         nn_resize_bilinear(dst, m->size, tmp, s);
     }
     nn_standardize_image(dst, m->size);
-}
-
-/* Mann-Whitney AUC with ties counted 1/2; -1 when a class is missing. */
-static double auc(const double *score, const int *y, size_t n)
-{
-    double pos = 0, neg = 0, wins = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!y[i])
-            continue;
-        for (size_t j = 0; j < n; j++)
-            if (!y[j])
-                wins += score[i] > score[j] ? 1.0 : score[i] == score[j] ? 0.5 : 0.0;
-    }
-    for (size_t i = 0; i < n; i++)
-        pos += y[i] != 0, neg += y[i] == 0;
-    return pos > 0 && neg > 0 ? wins / (pos * neg) : -1;
-}
-
-/* Logits of the prepared images xs (n, size*size), in batches. */
-static int predict(cnn_model *m, const float *xs, size_t n, double *logit, mlac_err *err)
-{
-    size_t per = (size_t)m->size * m->size;
-    for (size_t b = 0; b < n; b += (size_t)m->o.batch_size) {
-        int nb = (int)(n - b < (size_t)m->o.batch_size ? n - b : (size_t)m->o.batch_size);
-        int rc = nn_forward(m->net, xs + b * per, nb, 0, NULL, err);
-        if (rc)
-            return rc;
-        const float *out = nn_output(m->net);
-        for (int i = 0; i < nb; i++)
-            logit[b + (size_t)i] = out[i];
-    }
-    return MLAC_OK;
 }
 
 static int build_net(cnn_model *m, mlac_err *err)
@@ -239,104 +202,20 @@ static int load_pretrained(cnn_model *m, mlac_err *err)
 
 /* ---- fit --------------------------------------------------------------------------------- */
 
-typedef struct fit_buffers {
-    float *xs;     /* (n, size*size) prepared images */
-    float *batch;  /* (B, size*size) */
-    float *yb;     /* (B,) targets */
-    float *dl;     /* (B,) */
-    float *tmp;    /* (max(S, size)^2) */
-    size_t *idx;   /* (n,) */
-    int *val;      /* (n,) 1 = validation */
-    double *logit; /* (n,) */
-    float *best;   /* (n_floats,) best parameters */
-} fit_buffers;
-
-static void split_validation(cnn_model *m, const int *y, size_t n, int *val, rng *r, size_t *n_val)
+static void train_opts(const cnn_opts *c, nn_train_opts *o)
 {
-    *n_val = 0;
-    memset(val, 0, n * sizeof(int));
-    if (m->o.val_fraction <= 0)
-        return;
-    size_t *cls = malloc(n * sizeof(size_t));
-    if (!cls)
-        return;
-    for (int c = 0; c < 2; c++) {
-        size_t k = 0;
-        for (size_t i = 0; i < n; i++)
-            if (y[i] == c)
-                cls[k++] = i;
-        size_t take = (size_t)llround(m->o.val_fraction * (double)k);
-        if (take < 1 || k - take < 1) /* too few of this class: no validation at all */
-            take = 0;
-        rng_shuffle_idx(r, cls, k);
-        for (size_t i = 0; i < take; i++)
-            val[cls[i]] = 1;
-        *n_val += take;
-    }
-    free(cls);
-    /* a usable validation set needs both classes */
-    int has[2] = {0, 0};
-    for (size_t i = 0; i < n; i++)
-        if (val[i])
-            has[y[i]] = 1;
-    if (!has[0] || !has[1]) {
-        memset(val, 0, n * sizeof(int));
-        *n_val = 0;
-    }
-}
-
-static int train_epoch(cnn_model *m, fit_buffers *fb, const int *y, const size_t *tr, size_t n_tr,
-                       nn_adam *opt, rng *r, double *loss_out, mlac_err *err)
-{
-    size_t per = (size_t)m->size * m->size;
-    int B = m->o.batch_size, mw = m->o.mask_width >= 0 ? m->o.mask_width : m->size / 8;
-    double loss_sum = 0;
-    size_t seen = 0;
-    for (size_t b = 0; b + 1 < n_tr; b += (size_t)B) {
-        int nb = (int)(n_tr - b < (size_t)B ? n_tr - b : (size_t)B);
-        for (int i = 0; i < nb; i++) {
-            float *img = fb->batch + (size_t)i * per;
-            memcpy(img, fb->xs + tr[b + (size_t)i] * per, per * sizeof(float));
-            if (m->o.augment)
-                nn_augment_image(img, fb->tmp, m->size, m->o.masks, mw, r);
-            fb->yb[i] = (float)y[tr[b + (size_t)i]];
-        }
-        if (m->o.mixup > 0) { /* mix each image with the next one in the batch */
-            double lam = nn_beta_sample(r, m->o.mixup);
-            memcpy(fb->tmp, fb->batch, per * sizeof(float));
-            float y0 = fb->yb[0];
-            for (int i = 0; i < nb; i++) {
-                float *a = fb->batch + (size_t)i * per;
-                const float *o = i + 1 < nb ? a + per : fb->tmp;
-                for (size_t j = 0; j < per; j++)
-                    a[j] = (float)(lam * a[j] + (1 - lam) * o[j]);
-                fb->yb[i] = (float)(lam * fb->yb[i] + (1 - lam) * (i + 1 < nb ? fb->yb[i + 1] : y0));
-            }
-        }
-        int rc = nn_forward(m->net, fb->batch, nb, 1, r, err);
-        if (rc)
-            return rc;
-        double l = bce_logits_forward_backward(fb->dl, nn_output(m->net), fb->yb, nb);
-        if (!isfinite(l))
-            return mlac_errf(err, MLAC_EINTERNAL, "%s training diverged (loss %g)",
-                             nn_arch_name(m->arch), l);
-        nn_zero_grad(m->net);
-        if ((rc = nn_backward(m->net, fb->dl, nb, err)))
-            return rc;
-        nn_adam_step(opt, m->net);
-        loss_sum += l * nb;
-        seen += (size_t)nb;
-    }
-    *loss_out = seen ? loss_sum / (double)seen : NAN;
-    return MLAC_OK;
+    *o = (nn_train_opts){.epochs = c->epochs, .batch_size = c->batch_size, .patience = c->patience,
+                         .val_fraction = c->val_fraction, .min_val_per_class = c->min_val_per_class,
+                         .min_epochs = c->min_epochs, .lr = c->lr, .adamw = c->adamw,
+                         .weight_decay = c->weight_decay, .mixup = c->mixup, .augment = c->augment,
+                         .masks = c->masks, .mask_width = c->mask_width};
 }
 
 int cnn_model_fit(model *mb, const float *x, const int *y, size_t n, size_t dim, mlac_err *err)
 {
     cnn_model *m = (cnn_model *)mb;
     const char *name = mb->kind->name;
-    fit_buffers fb = {0};
-    nn_adam opt = {0};
+    float *xs = NULL, *tmp = NULL;
     int rc = image_side(dim, &m->image_size, name, err);
     if (rc)
         return rc;
@@ -354,83 +233,23 @@ int cnn_model_fit(model *mb, const float *x, const int *y, size_t n, size_t dim,
     nn_net_init_params(m->net, &r);
     if (m->o.pretrained[0] && (rc = load_pretrained(m, err)))
         return rc;
-    size_t per = (size_t)m->size * m->size, big = (size_t)(m->size > m->image_size ? m->size : m->image_size);
-    int B = m->o.batch_size;
-    fb.xs = malloc(n * per * sizeof(float));
-    fb.batch = malloc((size_t)B * per * sizeof(float));
-    fb.yb = malloc((size_t)B * sizeof(float));
-    fb.dl = malloc((size_t)B * sizeof(float));
-    fb.tmp = malloc(big * big * sizeof(float));
-    fb.idx = malloc(n * sizeof(size_t));
-    fb.val = malloc(n * sizeof(int));
-    fb.logit = malloc(n * sizeof(double));
-    fb.best = malloc(m->net->n_floats * sizeof(float));
-    if (!fb.xs || !fb.batch || !fb.yb || !fb.dl || !fb.tmp || !fb.idx || !fb.val || !fb.logit || !fb.best) {
+    size_t per = (size_t)m->size * m->size;
+    size_t big = (size_t)(m->size > m->image_size ? m->size : m->image_size);
+    xs = malloc(n * per * sizeof(float));
+    tmp = malloc(big * big * sizeof(float));
+    if (!xs || !tmp) {
         rc = mlac_errf(err, MLAC_ENOMEM, "%s: out of memory for %zu training images", name, n);
         goto out;
     }
     for (size_t i = 0; i < n; i++)
-        prepare(m, fb.xs + i * per, x + i * dim, fb.tmp);
-    size_t n_val = 0;
-    split_validation(m, y, n, fb.val, &r, &n_val);
-    /* validation images first (packed), then the training indices */
-    float *xv = malloc((n_val ? n_val : 1) * per * sizeof(float));
-    int *yv = malloc((n_val ? n_val : 1) * sizeof(int));
-    size_t *tr = fb.idx, n_tr = 0, k = 0;
-    if (!xv || !yv) {
-        free(xv), free(yv);
-        rc = mlac_errf(err, MLAC_ENOMEM, "%s: out of memory", name);
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (fb.val[i]) {
-            memcpy(xv + k * per, fb.xs + i * per, per * sizeof(float));
-            yv[k++] = y[i];
-        } else {
-            tr[n_tr++] = i;
-        }
-    }
-    if ((rc = nn_adam_init(&opt, m->net, m->o.adamw, err)))
-        goto out_val;
-    opt.lr = m->o.lr;
-    if (m->o.weight_decay >= 0)
-        opt.weight_decay = m->o.weight_decay;
-    m->best_auc = -1;
-    m->best_epoch = 0;
-    json_array_clear(m->history);
-    int stale = 0;
-    for (int ep = 1; ep <= m->o.epochs; ep++) {
-        double t0 = time_now(), loss = NAN, vauc = -1;
-        rng_shuffle_idx(&r, tr, n_tr);
-        if ((rc = train_epoch(m, &fb, y, tr, n_tr, &opt, &r, &loss, err)))
-            goto out_val;
-        if (n_val) {
-            if ((rc = predict(m, xv, n_val, fb.logit, err)))
-                goto out_val;
-            vauc = auc(fb.logit, yv, n_val);
-        }
-        m->epochs_run = ep;
-        json_array_append_new(m->history,
-                              json_pack("{s:i, s:f, s:o, s:f}", "epoch", ep, "loss", isfinite(loss) ? loss : 0.0,
-                                        "val_auc", vauc >= 0 ? json_real(vauc) : json_null(),
-                                        "seconds", time_now() - t0));
-        if (!n_val || vauc > m->best_auc) {
-            m->best_auc = vauc;
-            m->best_epoch = ep;
-            memcpy(fb.best, m->net->params, m->net->n_floats * sizeof(float));
-            stale = 0;
-        } else if (++stale >= m->o.patience) {
-            break;
-        }
-    }
-    memcpy(m->net->params, fb.best, m->net->n_floats * sizeof(float));
-out_val:
-    free(xv);
-    free(yv);
+        prepare(m, xs + i * per, x + i * dim, tmp);
+    nn_train_opts to;
+    train_opts(&m->o, &to);
+    nn_train_log_release(&m->log);
+    rc = nn_train(m->net, &to, xs, y, n, &r, &m->log, err);
 out:
-    nn_adam_release(&opt);
-    free(fb.xs), free(fb.batch), free(fb.yb), free(fb.dl), free(fb.tmp), free(fb.idx), free(fb.val);
-    free(fb.logit), free(fb.best);
+    free(xs);
+    free(tmp);
     if (rc)
         mlac_err_prefix(err, "training %s: ", name);
     return rc;
@@ -461,7 +280,7 @@ int cnn_model_score(model *mb, const float *x, size_t n, size_t dim, double *pro
         size_t nb = n - b < B ? n - b : B;
         for (size_t i = 0; i < nb; i++)
             prepare(m, xs + i * per, x + (b + i) * dim, tmp);
-        rc = predict(m, xs, nb, lg + b, err);
+        rc = nn_predict_logits(m->net, xs, nb, m->o.batch_size, lg + b, err);
     }
     for (size_t i = 0; i < n && !rc; i++) {
         if (score_out)
@@ -532,14 +351,32 @@ out:
     return rc;
 }
 
+static json_t *history_json(const nn_train_log *log)
+{
+    json_t *h = json_array();
+    for (int i = 0; h && i < log->n_epochs; i++) {
+        const nn_epoch_log *e = &log->epochs[i];
+        json_array_append_new(h, json_pack("{s:i, s:f, s:o, s:f}", "epoch", e->epoch, "loss",
+                                           isfinite(e->loss) ? e->loss : 0.0, "val_auc",
+                                           isfinite(e->val_auc) ? json_real(e->val_auc) : json_null(),
+                                           "seconds", e->seconds));
+    }
+    return h;
+}
+
 void cnn_model_describe(model *mb, json_t *out)
 {
     cnn_model *m = (cnn_model *)mb;
-    json_object_set(out, "history", m->history);
-    json_object_set_new(out, "epochs_run", json_integer(m->epochs_run));
-    json_object_set_new(out, "best_epoch", json_integer(m->best_epoch));
-    if (m->best_auc >= 0)
-        json_object_set_new(out, "best_val_auc", json_real(m->best_auc));
+    json_object_set_new(out, "history", history_json(&m->log));
+    json_object_set_new(out, "epochs_run", json_integer(m->log.n_epochs));
+    json_object_set_new(out, "best_epoch", json_integer(m->log.best_epoch));
+    if (isfinite(m->log.best_auc))
+        json_object_set_new(out, "best_val_auc", json_real(m->log.best_auc));
+    static const char *const sel[] = {"validation", "last (no validation split)",
+                                      "last (validation too small: all clips trained)"};
+    if (m->log.n_epochs)
+        json_object_set_new(out, "epoch_selection", json_string(sel[m->log.selection]));
+    json_object_set_new(out, "n_val", json_integer((json_int_t)m->log.n_val));
     json_object_set_new(out, "input_size", json_integer(m->size));
     json_object_set_new(out, "batch_size", json_integer(m->o.batch_size));
     json_object_set_new(out, "lr", json_real(m->o.lr));
