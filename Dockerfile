@@ -37,9 +37,10 @@ ENV MLAC_DATA=/data \
     MLAC_LOG_FORMAT=json
 WORKDIR /home/mlac
 USER 10001:10001
-# Until `mlac serve` exists the health check proves the binary and its libraries load; then it
-# becomes: HEALTHCHECK CMD ["mlac", "serve-check", "http://127.0.0.1:8080/healthz"] (or curl) and
-# EXPOSE 8080.
+# One image for batch runs and the service: the health check proves the binary and its libraries
+# load (right for both); `mlac serve` is probed on /healthz and /readyz by its Kubernetes
+# Deployment (k8s/base/serve.yaml), where it listens on 8080.
+EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 CMD ["mlac", "--version"]
 ENTRYPOINT ["mlac"]
 CMD ["--help"]

@@ -33,6 +33,11 @@ for tree in base overlays/local overlays/gke; do
   check "$tree: types, enums, quantities" node "$HERE/k8s-types.mjs" "$TMP/$name.yaml"
   check "$tree: no unknown fields" node "$HERE/k8s-fields.mjs" "$TMP/$name.yaml"
 done
+# the service: a Deployment whose probes are /healthz and /readyz, its Service, and the queue on a PVC
+check "the service: Deployment with /healthz liveness and /readyz readiness" bash -c \
+  "grep -A40 'name: mlac-serve\$' '$TMP/local.yaml' | grep -q 'path: /healthz' && grep -q 'path: /readyz' '$TMP/local.yaml'"
+check "the service: a Service on 8080 and the state claim" bash -c \
+  "grep -q 'kind: Service\$' '$TMP/local.yaml' && grep -q 'claimName: mlac-serve-state' '$TMP/local.yaml'"
 check "gke: gs:// data and results" grep -q 'MLAC_OUTPUT_DIR: gs://' "$TMP/gke.yaml"
 check "gke: 16 shards" grep -q 'completions: 16' "$TMP/gke.yaml"
 check "local: hostPath data" grep -q 'path: /srv/mlac/data' "$TMP/local.yaml"
