@@ -51,6 +51,12 @@ local_run=$(ls "$TMP/results")
 
 # the gs:// run, killed with SIGKILL mid-grid
 export MLAC_CACHE_DIR=$TMP/cache-gs
+# every upload of this run stalls 0.4 s (the server's fault injection), so the kill lands mid-grid
+# however fast the machine is
+stalls=$(printf '"stall-for-0.4s",%.0s' $(seq 300))
+slow_id=$(curl -s -X POST "$BASE/retry_test" -H 'Content-Type: application/json' \
+  -d "{\"instructions\":{\"storage.objects.insert\":[${stalls%,}]},\"global\":true}" |
+  sed -E 's/.*"id":"([^"]*)".*/\1/')
 "$MLAC" run-experiment "${SPEC[@]}" --data gs://bkt/data --output-dir gs://bkt/results >"$TMP/run1.out" 2>&1 &
 run_pid=$!
 parts=0
@@ -62,6 +68,7 @@ for _ in $(seq 600); do
 done
 kill -9 $run_pid 2>/dev/null
 wait $run_pid 2>/dev/null
+curl -s -X DELETE "$BASE/retry_test/$slow_id" >/dev/null
 done_before=$(objects results/ | grep -c 'tasks.jsonl.parts/' || true)
 check "killed mid-grid ($done_before of 54 tasks in the bucket)" test "$done_before" -ge 1 -a "$done_before" -lt 54
 gs_run=$(objects results/ | grep -m1 -o '^results/run-[0-9a-f]*' | sed 's|results/||')
