@@ -188,11 +188,15 @@ check "the kill came before the shard's end ($killed_at of $shard_tasks)" test "
 "$MLAC" "${BIG[@]}" --output-dir "$TMP/kill" --shard 1/2 > /dev/null 2>&1 &
 pid=$!
 for _ in $(seq 1 500); do [ "$(cat "$TMP/kill/k/shards/1-of-2.jsonl" 2>/dev/null | wc -l)" -ge 5 ] && break; sleep 0.02; done
+# frozen (SIGSTOP) while it holds the shard's lock, so neither check races the shard's end on a
+# fast machine
+kill -STOP $pid
 "$MLAC" "${BIG[@]}" --output-dir "$TMP/kill" --shard 1/2 > "$TMP/lock.log" 2>&1
 rc=$?
 check "a second process of one shard is refused with 75 (rc $rc)" test $rc -eq 75
 check "the refusal says the shard is locked" grep -q "locked: another mlac process" "$TMP/lock.log"
 kill -TERM $pid
+kill -CONT $pid
 wait $pid
 rc=$?
 check "SIGTERM exits 75, worth a retry (rc $rc)" test $rc -eq 75
