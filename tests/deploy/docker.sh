@@ -3,7 +3,8 @@
 # the local Debian base, `docker build` of the Dockerfile; in the image `mlac synth` + a 24-task
 # grid run as the non-root user into a mounted folder give a summary.json identical to a host run;
 # the image runs as uid 10001, has no -march=native build, passes its HEALTHCHECK; setup-docker.sh
-# + docker-compose run the demo service; the image size is reported.
+# + docker-compose run the demo service, and the serve service becomes healthy; the image size is
+# reported.
 set -u
 # shellcheck source=../cli/lib/testlib.sh
 . "$(dirname "$0")/../cli/lib/testlib.sh"
@@ -78,6 +79,29 @@ check "demo: written by the image's user" test "$(stat -c %u "$TMP/tree/results/
 check "demo: .env written from .env.example" grep -q '^GCP_PROJECT_ID=' "$TMP/tree/.env"
 check "compose: the mlac service answers" bash -c \
   "cd '$TMP/tree' && env ${compose_env[*]} docker-compose run --rm mlac --version | grep -q '^mlac '"
+
+# the service through Compose: healthy by its health check, /healthz answers, the API wants the token
+serve_port=""
+for p in $(seq 18080 18180); do (: < "/dev/tcp/127.0.0.1/$p") 2>/dev/null || { serve_port=$p; break; }; done
+serve_env=("${compose_env[@]}" MLAC_SERVE_PORT="$serve_port" MLAC_API_TOKEN=compose-test-token)
+check "compose: serve starts" bash -c "cd '$TMP/tree' && env ${serve_env[*]} docker-compose up -d --no-build serve"
+serve_healthy() {
+  local s=""
+  for _ in $(seq 60); do
+    s=$("$DOCKER" inspect -f '{{.State.Health.Status}}' "mlactest$$_serve_1" 2>/dev/null)
+    [ "$s" = healthy ] && return 0
+    sleep 1
+  done
+  echo "health: $s"
+  return 1
+}
+check "compose: serve becomes healthy" serve_healthy
+check "compose: serve /healthz" bash -c "curl -sf http://127.0.0.1:$serve_port/healthz | grep -q ok"
+check "compose: the API refuses a request without the token" \
+  test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$serve_port/v1/experiments")" = 401
+check "compose: the API answers with the token" bash -c \
+  "curl -sf -H 'Authorization: Bearer compose-test-token' http://127.0.0.1:$serve_port/v1/experiments | grep -q experiments"
+(cd "$TMP/tree" && env "${serve_env[@]}" docker-compose stop serve >/dev/null 2>&1)
 
 echo "image size: $("$DOCKER" image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "%.0f MB", $1 / 1e6}')"
 finish
