@@ -57,7 +57,11 @@ static char *pem_of(EVP_PKEY *k, int private_part)
         PEM_write_bio_PUBKEY(bio, k);
     char *d;
     long n = BIO_get_mem_data(bio, &d);
-    char *out = strndup(d, (size_t)n);
+    char *out = malloc((size_t)n + 1); /* the BIO's bytes carry no NUL: not a C string for strndup */
+    if (out) {
+        memcpy(out, d, (size_t)n);
+        out[n] = '\0';
+    }
     BIO_free(bio);
     return out;
 }

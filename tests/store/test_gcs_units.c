@@ -185,7 +185,11 @@ static void test_jwt(void)
     PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL);
     char *pem_data;
     long pem_len = BIO_get_mem_data(bio, &pem_data);
-    char *pem = strndup(pem_data, (size_t)pem_len);
+    char *pem = malloc((size_t)pem_len + 1); /* the BIO's bytes carry no NUL: not a C string for strndup */
+    if (pem) {
+        memcpy(pem, pem_data, (size_t)pem_len);
+        pem[pem_len] = '\0';
+    }
     BIO_free(bio);
     buf jwt;
     buf_init(&jwt, 0);
