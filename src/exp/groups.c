@@ -330,7 +330,7 @@ static int index_groups(const group_settings *g, species_data *sp, mlac_err *err
     sp->n_groups = (size_t)(gid + 1);
     int rc = MLAC_OK;
     if (sp->n_groups < 2) {
-        char how[GROUPS_MAX_PATTERN + 16];
+        char how[GROUPS_MAX_PATTERN + 4200]; /* "re:" + a pattern, or "file:" + a path */
         groups_describe(g, how, sizeof how);
         rc = mlac_errf(err, MLAC_EINVAL, "group_by %s: all %zu clips of species '%s' are in one group '%s'; grouped "
                        "folds need groups on both sides of every split", how, sp->n_clips, sp->name,

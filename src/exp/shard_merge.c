@@ -74,7 +74,7 @@ static int spec_from_json(const json_t *doc, const char *data_override, exp_spec
     memset(spec, 0, sizeof *spec);
     strlist_init(&spec->models);
     strlist_init(&spec->species);
-    long v;
+    long v = 0;
     int rc = strings_of(json_object_get(doc, "models"), "models", &spec->models, err);
     if (!rc)
         rc = strings_of(json_object_get(doc, "species"), "species", &spec->species, err);
