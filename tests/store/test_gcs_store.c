@@ -52,7 +52,7 @@ static void test_verbs(void)
         return;
     mlac_err err = {0};
     CHECK(!strcmp(s->root, "gs://bkt/root"));
-    const char *names[] = {"a.txt", "dir/b c.wav", "dir/sub/#hash?q=1&x.wav", "\xc3\xbcnic\xc3\xb8" "de/\xe6\x97\xa5.wav",
+    const char *names[] = {"a.txt", "dir/b c.wav", "dir/sub/#hash?q=1&x.wav", "\u00fcnic\u00f8de/\u65e5.wav",
                            "x%2Fy"};
     for (int i = 0; i < 5; i++)
         CHECK_MSG(store_write_str(s, names[i], names[i], &err) == 0, "%s: %s", names[i], err.msg);
