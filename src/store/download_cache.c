@@ -162,7 +162,11 @@ int download_cache_get(download_cache *c, const char *bucket, const char *object
     if (md5 && *md5)
         download_cache_md5_b64(out->data + start, n, got);
     if ((size >= 0 && (long long)n != size) || (md5 && *md5 && strcmp(got, md5))) {
-        unlink(p); /* torn or foreign: drop it and download again */
+        if (unlink(p) == 0) { /* torn or foreign: drop it and download again */
+            pthread_mutex_lock(&c->lock);
+            c->total -= (long long)n;
+            pthread_mutex_unlock(&c->lock);
+        }
         out->len = start;
         if (out->data)
             out->data[start] = '\0';

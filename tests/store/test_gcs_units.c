@@ -252,7 +252,8 @@ static void test_download_cache(void)
     snprintf(sub, sizeof sub, "%s/c", dir);
     download_cache *c;
     mlac_err err = {0};
-    CHECK(download_cache_open(sub, 10000, &c, &err) == 0);
+    /* 11500 bytes: four 3000-byte entries overflow it, and evicting to 80% (9200) takes exactly one */
+    CHECK(download_cache_open(sub, 11500, &c, &err) == 0);
     char data[3000];
     for (int i = 0; i < 3000; i++)
         data[i] = (char)(i * 7);
@@ -273,20 +274,21 @@ static void test_download_cache(void)
     CHECK(download_cache_get(c, "b", "o1", 1, 3000, "AAAAAAAAAAAAAAAAAAAAAA==", &b, &found, &err) == 0 && found == 0);
     CHECK(b.len == 0);
     CHECK(download_cache_get(c, "b", "o1", 1, 3000, md5, &b, &found, &err) == 0 && found == 0);
-    /* LRU: 3000-byte entries under a 10000-byte bound; o2 is touched, so o3 goes before it */
+    /* LRU: o2 is touched after o3 is written, so o3 is the oldest and the only one to go */
     CHECK(download_cache_put(c, "b", "o2", 1, data, sizeof data, &err) == 0);
     sleep(1); /* mtime granularity is fine, but keep the order unambiguous */
     CHECK(download_cache_put(c, "b", "o3", 1, data, sizeof data, &err) == 0);
     sleep(1);
     CHECK(download_cache_get(c, "b", "o2", 1, 3000, md5, &b, &found, &err) == 0 && found == 1);
     CHECK(download_cache_put(c, "b", "o4", 1, data, sizeof data, &err) == 0);
-    CHECK(download_cache_put(c, "b", "o5", 1, data, sizeof data, &err) == 0); /* 12000 > 10000: evict to 8000 */
-    int f2, f3, f5;
+    CHECK(download_cache_put(c, "b", "o5", 1, data, sizeof data, &err) == 0); /* 12000 > 11500: evict to 9200 */
+    int f2, f3, f4, f5;
     b.len = 0;
     download_cache_get(c, "b", "o2", 1, 3000, md5, &b, &f2, &err);
     download_cache_get(c, "b", "o3", 1, 3000, md5, &b, &f3, &err);
+    download_cache_get(c, "b", "o4", 1, 3000, md5, &b, &f4, &err);
     download_cache_get(c, "b", "o5", 1, 3000, md5, &b, &f5, &err);
-    CHECK_MSG(f3 == 0 && f2 == 1 && f5 == 1, "o2 %d o3 %d o5 %d", f2, f3, f5);
+    CHECK_MSG(f3 == 0 && f2 == 1 && f4 == 1 && f5 == 1, "o2 %d o3 %d o4 %d o5 %d", f2, f3, f4, f5);
     buf_release(&b);
     download_cache_free(c);
     CHECK(download_cache_open(sub, 0, &c, &err) == MLAC_EINVAL);
