@@ -1,5 +1,6 @@
 /* config.c — the settings table and its loaders (see config.h). */
 #include "core/config.h"
+#include "core/alloc.h"
 
 #include <errno.h>
 #include <math.h>
@@ -64,7 +65,7 @@ static const config_entry settings[] = {
 
 int config_init(config *c, mlac_err *err)
 {
-    c->entries = malloc(sizeof settings);
+    c->entries = mlac_malloc(sizeof settings);
     if (!c->entries)
         return mlac_errf(err, MLAC_ENOMEM, "out of memory for the configuration");
     memcpy(c->entries, settings, sizeof settings);
@@ -155,7 +156,7 @@ static int load_events(config *c, yaml_parser_t *pp, const char *path, mlac_err 
 {
     int rc = MLAC_OK, depth = 0, in_list = 0, done = 0, documents = 0;
     char key[128] = "", value[CONFIG_VALUE_MAX] = "";
-    unsigned char *seen = calloc(c->n ? c->n : 1, 1); /* keys already given: a repeat is an error */
+    unsigned char *seen = mlac_calloc(c->n ? c->n : 1, 1); /* keys already given: a repeat is an error */
     if (!seen)
         rc = mlac_errf(err, MLAC_ENOMEM, "out of memory reading '%s'", path);
     while (!done && rc == MLAC_OK) {
