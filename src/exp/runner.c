@@ -262,6 +262,8 @@ static void run_one(run_state *st, const grid_task *t)
     st->failed += !ok;
     if (!ok)
         log_warn("task %s failed: %s", t->id, json_string_value(json_object_get(res, "error")));
+    else if (json_object_get(res, "warning"))
+        log_warn("task %s: %s", t->id, json_string_value(json_object_get(res, "warning")));
     if (st->opt->events.step)
         st->opt->events.step(st->opt->events.ctx, st->done, st->n_todo, res);
     pthread_mutex_unlock(&st->lock);

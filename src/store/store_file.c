@@ -1,5 +1,6 @@
 /* store_file.c — the local-folder back end of the store interface. */
 #include "store/store.h"
+#include "core/alloc.h"
 #include "core/fsutil.h"
 
 #include <errno.h>
@@ -31,7 +32,7 @@ static int file_list(store *s, const char *prefix, strlist *out, mlac_err *err)
     for (size_t i = first; i < out->n; i++) {
         char joined[8192];
         snprintf(joined, sizeof joined, "%s/%s", prefix, out->items[i]);
-        char *copy = strdup(joined);
+        char *copy = mlac_strdup(joined);
         if (!copy)
             return mlac_errf(err, MLAC_ENOMEM, "out of memory listing '%s'", dir);
         free(out->items[i]);
@@ -120,7 +121,7 @@ static const struct store_ops file_ops = {
 
 int store_file_open(const char *root, store **out, mlac_err *err)
 {
-    store *s = calloc(1, sizeof *s);
+    store *s = mlac_calloc(1, sizeof *s);
     if (!s)
         return mlac_errf(err, MLAC_ENOMEM, "out of memory opening '%s'", root);
     size_t len = strlen(root);
