@@ -3,7 +3,10 @@
 # an RF + SVM grid runs in the service, against the same grid's wall time without the load,
 # REPEATS times (alternating alone / under load, so drifting machine load hits both alike).
 # Goal (issue 11): >= 5,000 requests/s, p99 < 20 ms, zero errors; grid wall time within 5 %.
-# usage: bench/run_serve_bench.sh [per_class=60] [repeats=3]
+# Each repeat times the grid three ways: alone; under wrk at full speed (closed loop: the most the
+# service can answer, which takes all the CPU it is given); and under wrk paced to RATE requests/s
+# (default 5,000, the goal's rate; bench/serve_rate.lua), which is the load the 5 % goal is about.
+# usage: bench/run_serve_bench.sh [per_class=60] [repeats=3] [rate=5000]
 # Needs a build in build/ and Debian's wrk. wrk runs for exactly as long as the loaded grid (stopped
 # with SIGINT when it finishes, so it prints its figures). It runs on the same cores as the service:
 # its own CPU time and the service's extra CPU per request are printed beside the figures, because
@@ -15,6 +18,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 per_class=${1:-60}
 repeats=${2:-3}
+rate=${3:-5000}
+export RATE=$rate CONNS=64 # read by bench/serve_rate.lua
 mlac="$root/build/mlac"
 work=$(mktemp -d /tmp/mlac-serve-bench-XXXXXX)
 pid=
@@ -44,42 +49,50 @@ ms() { # wrk latency (850.00us, 3.61ms, 1.20s) -> milliseconds
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n *= 1; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
 }
 run_grid warmup >/dev/null            # fills the feature cache, so every timed grid starts equal
-bases=() loads=() rpss=() p99s=() errs=() wrk_cpus=() us_per=()
+wrk_phase() { # run-id label [wrk args...] -> runs the grid under wrk, appends to the arrays of label
+  local run=$1 label=$2 t0 c0 id wrk_pid secs cpu n_req e
+  shift 2
+  t0=$(now)
+  c0=$(cpu_of)
+  id=$("$mlac" submit "${grid[@]}" --run-id "$run" 2>/dev/null)
+  wrk -t2 -c64 -d600s --latency "$@" -H "Authorization: Bearer $MLAC_API_TOKEN" \
+    "$MLAC_SERVER/v1/experiments/$id" >"$work/wrk.$run.txt" 2>&1 &
+  wrk_pid=$!
+  "$mlac" wait "$id" --interval 0.05 >/dev/null
+  secs=$(echo "$(now) - $t0" | bc)
+  kill -INT "$wrk_pid"
+  wait "$wrk_pid" || true
+  cpu=$(echo "$(cpu_of) - $c0" | bc)
+  echo "--- $run ($label): wrk for the loaded grid's $secs s"
+  sed -n '/Thread Stats/,/Transfer/p' "$work/wrk.$run.txt"
+  n_req=$(awk '/requests in/ {print $1}' "$work/wrk.$run.txt")
+  e=$({ grep -Eo '(Non-2xx or 3xx responses|Socket errors): .*' "$work/wrk.$run.txt" || true; } |
+      { grep -Eo '[0-9]+' || true; } | paste -sd+ | bc)
+  eval "${label}_secs+=(\"$secs\")"
+  eval "${label}_rps+=(\"$(sed -n 's/^Requests\/sec: *//p' "$work/wrk.$run.txt")\")"
+  eval "${label}_p99+=(\"$(ms "$(awk '$1 == "99%" {print $2}' "$work/wrk.$run.txt")")\")"
+  eval "${label}_err+=(\"${e:-0}\")"
+  eval "${label}_us+=(\"$(echo "($cpu - $cpu_alone) * 1000000 / $n_req" | bc -l)\")"
+  printf 'grid: %.2f s alone, %.2f s under this load (%+.1f %%); service CPU %.2f s (alone: %.2f s)\n' "${bases[-1]}" \
+    "$secs" "$(echo "($secs - ${bases[-1]}) * 100 / ${bases[-1]}" | bc -l)" "$cpu" "$cpu_alone"
+}
+bases=() max_secs=() max_rps=() max_p99=() max_err=() max_us=() rate_secs=() rate_rps=() rate_p99=() rate_err=() rate_us=()
 for r in $(seq "$repeats"); do
   c0=$(cpu_of)
   bases+=("$(run_grid "base$r")")
   cpu_alone=$(echo "$(cpu_of) - $c0" | bc)
-  t0=$(now)
-  c0=$(cpu_of)
-  id=$("$mlac" submit "${grid[@]}" --run-id "load$r" 2>/dev/null)
-  wrk -t2 -c64 -d600s --latency -H "Authorization: Bearer $MLAC_API_TOKEN" "$MLAC_SERVER/v1/experiments/$id" \
-    >"$work/wrk.$r.txt" 2>&1 &
-  wrk_pid=$!
-  "$mlac" wait "$id" --interval 0.05 >/dev/null
-  loads+=("$(echo "$(now) - $t0" | bc)")
-  kill -INT "$wrk_pid"
-  wait "$wrk_pid" || true
-  cpu_loaded=$(echo "$(cpu_of) - $c0" | bc)
-  echo "--- repeat $r: wrk for the loaded grid's ${loads[-1]} s"
-  sed -n '/Thread Stats/,/Transfer/p' "$work/wrk.$r.txt"
-  rpss+=("$(sed -n 's/^Requests\/sec: *//p' "$work/wrk.$r.txt")")
-  p99s+=("$(ms "$(awk '$1 == "99%" {print $2}' "$work/wrk.$r.txt")")")
-  e=$({ grep -Eo '(Non-2xx or 3xx responses|Socket errors): .*' "$work/wrk.$r.txt" || true; } | { grep -Eo '[0-9]+' || true; } |
-    paste -sd+ | bc)
-  errs+=("${e:-0}")
-  n_req=$(awk '/requests in/ {print $1}' "$work/wrk.$r.txt")
-  us_per+=("$(echo "($cpu_loaded - $cpu_alone) * 1000000 / $n_req" | bc -l)")
-  printf 'grid: %.2f s alone, %.2f s under load (%+.1f %%); service CPU %.2f s alone, %.2f s loaded: %.1f us per request\n' \
-    "${bases[-1]}" "${loads[-1]}" "$(echo "(${loads[-1]} - ${bases[-1]}) * 100 / ${bases[-1]}" | bc -l)" \
-    "$cpu_alone" "$cpu_loaded" "${us_per[-1]}"
+  wrk_phase "max$r" max
+  wrk_phase "rate$r" rate -s "$root/bench/serve_rate.lua"
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+sum() { printf '%s\n' "$@" | paste -sd+ | bc; }
+pct() { echo "($1 - $2) * 100 / $2" | bc -l; }
 base=$(median "${bases[@]}")
-loaded=$(median "${loads[@]}")
-total_errs=$(printf '%s\n' "${errs[@]}" | paste -sd+ | bc)
 echo "---"
 echo "machine: $(nproc) cores; load average at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg)"
-us=$(median "${us_per[@]}")
-printf 'serve bench: %.0f req/s, p99 %.2f ms, errors %d, grid %+.1f %% (%.2f s alone, %.2f s loaded), service %.1f us CPU per request (5,000 req/s = %.1f %% of %d cores); medians of %d repeats (req/s %s; p99 ms %s)\n' \
-  "$(median "${rpss[@]}")" "$(median "${p99s[@]}")" "$total_errs" "$(echo "($loaded - $base) * 100 / $base" | bc -l)" \
-  "$base" "$loaded" "$us" "$(echo "$us * 5000 / 10000 / $(nproc)" | bc -l)" "$(nproc)" "$repeats" "${rpss[*]}" "${p99s[*]}"
+echo "grid alone: ${bases[*]} s; full speed: ${max_secs[*]} s; at $rate req/s: ${rate_secs[*]} s"
+echo "req/s at full speed: ${max_rps[*]}; p99 ms at full speed: ${max_p99[*]}; at $rate req/s: ${rate_rps[*]} req/s, p99 ${rate_p99[*]} ms"
+printf 'serve bench (medians of %d): full speed %.0f req/s p99 %.2f ms; at %s req/s (got %.0f) p99 %.2f ms, grid %+.1f %% (%.2f s alone, %.2f s loaded); errors %d; service %.1f us CPU per request\n' \
+  "$repeats" "$(median "${max_rps[@]}")" "$(median "${max_p99[@]}")" "$rate" "$(median "${rate_rps[@]}")" \
+  "$(median "${rate_p99[@]}")" "$(pct "$(median "${rate_secs[@]}")" "$base")" "$base" "$(median "${rate_secs[@]}")" \
+  "$(sum "${max_err[@]}" "${rate_err[@]}")" "$(median "${max_us[@]}")"
