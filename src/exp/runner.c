@@ -1,5 +1,6 @@
 /* runner.c — the run loop: prepare once, then tasks on max_concurrent workers (see runner.h). */
 #include "exp/runner.h"
+#include "core/cancel.h"
 #include "core/log.h"
 #include "core/pool.h"
 #include "exp/embed_table.h"
@@ -241,7 +242,16 @@ static void run_one(run_state *st, const grid_task *t)
     };
     buf pred;
     buf_init(&pred, 0);
+    cancel_set_current(st->opt->interrupt); /* fits check it (forest trees, CNN batches) */
     json_t *res = task_execute(&in, &pred);
+    cancel_set_current(NULL);
+    if (!strcmp(json_string_value(json_object_get(res, "status")), "cancelled")) {
+        /* stopped mid-fit by a cancel: nothing is written, the task stays to do for a resume */
+        log_info("task %s: stopped by the cancel", t->id);
+        json_decref(res);
+        buf_release(&pred);
+        return;
+    }
     mlac_err err = {0};
     int rc = MLAC_OK;
     int ok = !strcmp(json_string_value(json_object_get(res, "status")), "ok");

@@ -1,5 +1,6 @@
 /* task_exec.c — executing one task (see task_exec.h). */
 #include "exp/task_exec.h"
+#include "core/cancel.h"
 #include "core/timeutil.h"
 #include "exp/folds.h"
 #include "stats/calibration.h"
@@ -316,7 +317,7 @@ json_t *task_execute(const task_input *in, buf *predictions)
     if (!rc)
         rc = write_predictions(in, &d, predictions, &err);
     json_object_set_new(res, "peak_rss_kb", json_integer(mem_peak_rss_kb()));
-    json_object_set_new(res, "status", json_string(rc ? "failed" : "ok"));
+    json_object_set_new(res, "status", json_string(rc == MLAC_ECANCEL && cancel_requested() ? "cancelled" : rc ? "failed" : "ok"));
     if (rc)
         json_object_set_new(res, "error", json_string(err.msg));
     task_data_release(&d);
