@@ -90,7 +90,7 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         {"group-score", OPT_CONFIG, "group_score", "HOW", "also a recording-level ROC-AUC per task: max or mean of a group's clip scores"},
         {"calibrate", OPT_CONFIG, "calibrate", "HOW", "none (default) or platt: sigmoid fitted on inner folds of the SVM's training set"},
         {"groups", OPT_CONFIG, "groups", "FILE.csv", "clip groups from file,group rows (paths relative to the data root)"},
-        {"clip-seconds", OPT_CONFIG, "clip_seconds", "S", "clip length after centre crop/pad"},
+        {"clip-seconds", OPT_CONFIG, "clip_seconds", "S", "clip length after centre crop/pad (default auto: the most common clip duration of the data)"},
         {"sample-rate", OPT_CONFIG, "sample_rate", "HZ", "analysis sample rate"},
         {"cache-dir", OPT_CONFIG, "cache_dir", "DIR", "feature cache ('' disables)"},
         {"max-transfers", OPT_CONFIG, "max_transfers", "N", "gs:// downloads at once (default 16)"},

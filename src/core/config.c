@@ -16,7 +16,7 @@ static const config_entry settings[] = {
     {"cache_dir", {"MLAC_CACHE_DIR", NULL, NULL}, ".mlac-cache", "feature and embedding cache (empty = off)", "", 0, ""},
     {"seed", {"MLAC_SEED", "RANDOM_SEED", NULL}, "42", "master random seed", "", 0, ""},
     {"sample_rate", {"MLAC_SAMPLE_RATE", "AUDIO_SAMPLE_RATE", NULL}, "22050", "analysis sample rate (Hz)", "", 0, ""},
-    {"clip_seconds", {"MLAC_CLIP_SECONDS", NULL, NULL}, "5", "clip length after pad/crop (s)", "", 0, ""},
+    {"clip_seconds", {"MLAC_CLIP_SECONDS", NULL, NULL}, "auto", "clip length after centre pad/crop (s); auto = the most common clip duration of the data", "", 0, ""},
     {"n_fft", {"MLAC_N_FFT", NULL, NULL}, "2048", "FFT size", "", 0, ""},
     {"hop_length", {"MLAC_HOP_LENGTH", NULL, NULL}, "512", "STFT hop (samples)", "", 0, ""},
     {"n_mels", {"MLAC_N_MELS", NULL, NULL}, "128", "mel bands", "", 0, ""},

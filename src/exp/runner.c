@@ -310,7 +310,8 @@ static const char *spec_difference(json_t *old, json_t *now)
     static const char *keys[] = {"models", "species", "training_sizes", "cv_folds", "repeats", "seed",
                                  "negatives", "clip_seconds", "features", "data_fingerprint", "model_options", "embedding"};
     static const char *not_identity[] = {"mlac_version", "run_id", "data", "output_dir", "threads",
-                                         "max_concurrent", "cache_dir", "dataset", "group_by", "warnings"};
+                                         "max_concurrent", "cache_dir", "dataset", "group_by", "warnings",
+                                         "clip_length"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (differs(old, now, keys[i]))
             return keys[i];
@@ -406,6 +407,11 @@ static int run_prepare(run_state *st, run_result *res, mlac_err *err)
     if (!rc)
         rc = spec_validate(spec, &st->data, err);
     if (rc)
+        return rc;
+    rc = spec_resolve_clip(spec, st->in, &st->data, err); /* part of the run id */
+    if (rc)
+        return rc;
+    if (spec->test_data[0] && (rc = external_open(spec, &st->ext, err))) /* before anything is written */
         return rc;
     spec_check_confounds(spec, st->in, &st->data); /* a warning, never fatal */
     spec_derive_run_id(spec, &st->data);

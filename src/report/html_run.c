@@ -231,7 +231,7 @@ int html_run_section(const report_run *r, buf *out, mlac_err *err)
 {
     static const char *const keys[] = {"run_id", "mlac_version", "data", "data_fingerprint", "models", "species",
                                        "training_sizes", "cv_folds", "repeats", "seed", "negatives",
-                                       "group_by", "clip_seconds", "features", "threads", "max_concurrent"};
+                                       "group_by", "clip_seconds", "clip_length", "features", "threads", "max_concurrent"};
     int rc = buf_puts(out, "<section id=\"run\"><h2>The run</h2><div class=\"card\">\n", err);
     if (!r->spec)
         rc = rc ? rc : buf_puts(out, "<p class=\"caption\">spec.json is missing.</p>\n", err);
