@@ -86,7 +86,7 @@ int run_plan_text(const exp_spec *spec, const dataset *data, const grid_task *ta
                         "%d folds x %d repeat%s)\n", spec->run_id, total, done, reuse, run, spec->folds, spec->repeats,
                         spec->repeats == 1 ? "" : "s");
     double all = 0;
-    int unknown = 0;
+    int unknown = 0, known = 0;
     for (size_t s = 0; !rc && s < spec->species.n; s++) {
         const species_data *sp = dataset_find(data, spec->species.items[s]);
         if (!sp)
@@ -114,7 +114,7 @@ int run_plan_text(const exp_spec *spec, const dataset *data, const grid_task *ta
             if (c.run && c.seconds < 0)
                 unknown = 1;
             else if (c.run)
-                all += c.seconds;
+                all += c.seconds, known = 1;
         }
     }
     if (!rc && run) {
@@ -122,7 +122,10 @@ int run_plan_text(const exp_spec *spec, const dataset *data, const grid_task *ta
         char a[32], w[32];
         seconds_text(all, a, sizeof a);
         seconds_text(all / conc, w, sizeof w);
-        rc = unknown ? buf_printf(out, err, "  estimate: %s of task time for the models with earlier tasks; the others "
+        if (!known)
+            rc = buf_puts(out, "  estimate: none yet (no earlier tasks of these models in this results store)\n", err);
+        else
+            rc = unknown ? buf_printf(out, err, "  estimate: %s of task time for the models with earlier tasks; the others "
                                   "are unknown\n", a)
                      : buf_printf(out, err, "  estimate: %s of task time, about %s with %d tasks at once (features "
                                   "not counted)\n", a, w, conc);
