@@ -74,7 +74,7 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
     long shards_flag = 0;
     const struct cli_opt opts[] = {
         {"models", OPT_CONFIG_LIST, "models", "M...", "models (spaces or commas): random_forest svm ..."},
-        {"species", OPT_CONFIG_LIST, "species", "S...", "species folders under the data root"},
+        {"species", OPT_CONFIG_LIST, "species", "S...", "species to run (default: every species found in the data)"},
         {"training-sizes", OPT_CONFIG_LIST, "training_sizes", "N...", "training clips per class"},
         {"cv-folds", OPT_CONFIG, "cv_folds", "K", "cross-validation folds (default 5)"},
         {"repeats", OPT_CONFIG, "repeats", "R", "repeats of the K-fold split with new seeds"},
@@ -85,6 +85,10 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         {"max-concurrent", OPT_CONFIG, "max_concurrent", "M", "tasks at once (results do not depend on it)"},
         {"threads", OPT_CONFIG, "threads", "T", "total thread budget (default: the CPUs this process may use)"},
         {"negatives", OPT_CONFIG, "negatives", "MODE", "auto, folder or others"},
+        {"labels", OPT_CONFIG, "labels", "FILE.csv", "clips from file,species,label[,group] rows, any folder shape (files relative to --data, else to the CSV)"},
+        {"positive-label", OPT_CONFIG, "positive_label", "WORD", "label value of positives in --labels (default: decided, the mapping printed)"},
+        {"negative-label", OPT_CONFIG, "negative_label", "WORD", "label value of negatives in --labels (default: every other value)"},
+        {"on-bad-clip", OPT_CONFIG, "on_bad_clip", "HOW", "unreadable clips: skip (default; left out and listed) or fail"},
         {"group-by", OPT_CONFIG, "group_by", "HOW", "clip groups for grouped folds: none, folder or 're:PATTERN'"},
         {"test-data", OPT_CONFIG, "test_data", "ROOT", "external test set (same layout) scored by every task"},
         {"group-score", OPT_CONFIG, "group_score", "HOW", "also a recording-level ROC-AUC per task: max or mean of a group's clip scores"},

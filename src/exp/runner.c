@@ -298,7 +298,8 @@ static const char *spec_difference(json_t *old, json_t *now)
     static const char *keys[] = {"models", "species", "training_sizes", "cv_folds", "repeats", "seed",
                                  "negatives", "clip_seconds", "features", "data_fingerprint", "model_options", "embedding"};
     static const char *not_identity[] = {"mlac_version", "run_id", "data", "output_dir", "threads",
-                                         "max_concurrent", "cache_dir", "dataset", "group_by", "warnings"};
+                                         "max_concurrent", "cache_dir", "dataset", "group_by", "warnings",
+                                         "labels", "unreadable_clips"}; /* both in data_fingerprint */
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (differs(old, now, keys[i]))
             return keys[i];

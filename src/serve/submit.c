@@ -256,7 +256,7 @@ static int validate_spec(server *s, const json_t *spec, char *run_id, size_t run
     if (!rc)
         rc = store_open(sp.data, &in, err);
     if (!rc)
-        rc = dataset_scan(in, sp.negatives, &data, err);
+        rc = spec_load_dataset(&sp, in, &data, err); /* as the run will: manifest, default species, bad clips */
     if (!rc)
         rc = spec_validate(&sp, &data, err);
     if (!rc) {
