@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "exp/runner.h"
 #include "exp/shard.h"
+#include "features/feature_cache.h"
 #include "ml/model.h"
 #include "report/report.h"
 
@@ -96,7 +97,7 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         {"groups", OPT_CONFIG, "groups", "FILE.csv", "clip groups from file,group rows (paths relative to the data root)"},
         {"clip-seconds", OPT_CONFIG, "clip_seconds", "S", "clip length after centre crop/pad"},
         {"sample-rate", OPT_CONFIG, "sample_rate", "HZ", "analysis sample rate"},
-        {"cache-dir", OPT_CONFIG, "cache_dir", "DIR", "feature cache ('' disables)"},
+        {"cache-dir", OPT_CONFIG, "cache_dir", "DIR", "feature cache (default $XDG_CACHE_HOME/mlac or ~/.cache/mlac; '' disables)"},
         {"max-transfers", OPT_CONFIG, "max_transfers", "N", "gs:// downloads at once (default 16)"},
         {"download-cache-max", OPT_CONFIG, "download_cache_max", "SIZE", "bound of the gs:// download cache, e.g. 10G (0 = off)"},
         {"model-options", OPT_CONFIG, "model_options", "JSON", "per-model options, e.g. '{\"random_forest\":{\"n_trees\":200}}'"},
@@ -172,6 +173,13 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         goto out;
     }
     print_result(&spec, &opt, &res, no_report);
+    feature_cache_usage cu;
+    mlac_err cerr = {0};
+    if (spec.cache_dir[0] && !feature_cache_measure(spec.cache_dir, &cu, &cerr)) { /* never grows unannounced */
+        char sz[32];
+        cli_format_bytes(cu.bytes, sz, sizeof sz);
+        printf("cache:   %s (%s; `mlac cache clean` empties it)\n", spec.cache_dir, sz);
+    }
     rc = res.cancelled ? (g_terminated ? EX_TEMPFAIL : 130) : res.tasks_failed ? 1 : 0;
 out:
     if (have_spec)

@@ -12,7 +12,7 @@
 static const config_entry settings[] = {
     {"data", {"MLAC_DATA", "DATA_ROOT", NULL}, "data", "data root: a folder or gs://bucket/prefix", "", 0, ""},
     {"output_dir", {"MLAC_OUTPUT_DIR", "RESULTS_DIR", NULL}, "results", "where runs are written", "", 0, ""},
-    {"cache_dir", {"MLAC_CACHE_DIR", NULL, NULL}, ".mlac-cache", "feature and embedding cache (empty = off)", "", 0, ""},
+    {"cache_dir", {"MLAC_CACHE_DIR", NULL, NULL}, "$XDG_CACHE_HOME/mlac", "feature and embedding cache (default $XDG_CACHE_HOME/mlac, else ~/.cache/mlac; empty = off)", "", 0, ""},
     {"seed", {"MLAC_SEED", "RANDOM_SEED", NULL}, "42", "master random seed", "", 0, ""},
     {"sample_rate", {"MLAC_SAMPLE_RATE", "AUDIO_SAMPLE_RATE", NULL}, "22050", "analysis sample rate (Hz)", "", 0, ""},
     {"clip_seconds", {"MLAC_CLIP_SECONDS", NULL, NULL}, "5", "clip length after pad/crop (s)", "", 0, ""},
@@ -66,6 +66,17 @@ static const config_entry settings[] = {
 
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 
+void config_default_cache_dir(char *out, size_t n)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (xdg && xdg[0] == '/') /* the XDG base directory spec: relative values are ignored */
+        snprintf(out, n, "%s/mlac", xdg);
+    else if (home && home[0])
+        snprintf(out, n, "%s/.cache/mlac", home);
+    else
+        snprintf(out, n, ".mlac-cache"); /* no home: the current folder, as before */
+}
+
 int config_init(config *c, mlac_err *err)
 {
     c->entries = malloc(sizeof settings);
@@ -75,6 +86,8 @@ int config_init(config *c, mlac_err *err)
     c->n = N_SETTINGS;
     for (size_t i = 0; i < c->n; i++) {
         snprintf(c->entries[i].value, CONFIG_VALUE_MAX, "%s", c->entries[i].def);
+        if (!strcmp(c->entries[i].key, "cache_dir"))
+            config_default_cache_dir(c->entries[i].value, CONFIG_VALUE_MAX);
         c->entries[i].source = SRC_DEFAULT;
         snprintf(c->entries[i].origin, sizeof c->entries[i].origin, "default");
     }
