@@ -79,6 +79,14 @@ expect_fail "--on-bad-clip fail refuses, naming them" "2 unreadable clips under 
 expect_fail "--on-bad-clip checked" "on_bad_clip: expected skip or fail" \
   "$MLAC" run-experiment --data "$TMP/flat_bad" --labels "$TMP/labels.csv" --on-bad-clip maybe
 
+# a sharded manifest run with bad clips merges: merge reads the CSV and replays the list
+for i in 0 1; do
+  "$MLAC" run-experiment --data "$TMP/flat_bad" --labels "$TMP/labels.csv" --positive-label vocalisation \
+    "${common[@]}" --output-dir "$TMP/res5" --run-id r --shard "$i/2" > "$TMP/shard$i.txt" 2>&1
+done
+check "sharded: merge" "$MLAC" merge "$TMP/res5/r"
+check "sharded + merge = one process" cmp "$TMP/res5/r/summary.csv" "$run3/summary.csv"
+
 # datasets decodes every clip: both bad clips are counted (a header probe saw only one)
 "$MLAC" datasets --data "$TMP/flat_bad" --labels "$TMP/labels.csv" --positive-label vocalisation --json > "$TMP/ds.json" 2>/dev/null
 check "datasets counts every unreadable clip" \
