@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,6 +220,10 @@ static int spec_fill(const config *cfg, exp_spec *spec, mlac_err *err)
     if (rc)
         return rc;
     snprintf(spec->labels, sizeof spec->labels, "%s", config_str(cfg, "labels"));
+    char abs_path[PATH_MAX];
+    if (spec->labels[0] && !strstr(spec->labels, "://") && realpath(spec->labels, abs_path) &&
+        strlen(abs_path) < sizeof spec->labels) /* spec.json names it so merge finds it from anywhere */
+        snprintf(spec->labels, sizeof spec->labels, "%s", abs_path);
     snprintf(spec->positive_label, sizeof spec->positive_label, "%s", config_str(cfg, "positive_label"));
     snprintf(spec->negative_label, sizeof spec->negative_label, "%s", config_str(cfg, "negative_label"));
     if ((spec->positive_label[0] || spec->negative_label[0]) && !spec->labels[0])
