@@ -385,7 +385,7 @@ static void describe_found(const strlist *files, char *out, size_t n)
     if (len >= n)
         return;
     if (!files->n)
-        snprintf(out, n, "the folder is empty or does not exist");
+        snprintf(out, n, "no files under it (empty, or only empty folders)");
     else
         snprintf(out + len, n - len, "%s%zu audio files in all, %zu directly under the root, none in a "
                  "<species>/data/{pos,neg}/ folder; for clips in any folder shape give a labels CSV: "
