@@ -318,7 +318,7 @@ static const char *spec_difference(json_t *old, json_t *now)
                                  "negatives", "clip_seconds", "features", "data_fingerprint", "model_options", "embedding"};
     static const char *not_identity[] = {"mlac_version", "run_id", "data", "output_dir", "threads",
                                          "max_concurrent", "cache_dir", "dataset", "group_by", "warnings",
-                                         "clip_length"};
+                                         "clip_length", "labels", "unreadable_clips"}; /* the last two: in data_fingerprint */
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (differs(old, now, keys[i]))
             return keys[i];
