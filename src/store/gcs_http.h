@@ -45,7 +45,10 @@ typedef struct gcs_request {
 
 typedef struct gcs_response {
     long status;          /* final HTTP status */
-    buf body;             /* response body (limited by body.max) */
+    buf body;             /* response body (limited by body.max), from body.data + body_base */
+    size_t body_base;     /* bytes of body that precede the response (a caller's buffer lent as
+                             the body, so a download lands where it is wanted without a copy);
+                             0 after gcs_response_init */
     char location[4096];  /* Location header (resumable session URL) */
     char range[128];      /* Range header of a 308 ("bytes=0-262143"), "" if none */
     char content_range[128]; /* Content-Range of a 206/416 ("bytes 0-99/5000"), "" if none */
