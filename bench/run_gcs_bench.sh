@@ -53,6 +53,7 @@ fi
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 : >"$work/local.t"
 : >"$work/gs.t"
+: >"$work/ratio.t"
 for r in $(seq "${GRID_REPEATS:-3}"); do
   rm -rf "$work/results" "$work/c1" "$work/c2"
   t0=$(date +%s.%N)
@@ -63,8 +64,10 @@ for r in $(seq "${GRID_REPEATS:-3}"); do
   t2=$(date +%s.%N)
   awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }' >>"$work/local.t"
   awk -v b="$t1" -v c="$t2" 'BEGIN { print c - b }' >>"$work/gs.t"
+  awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { print (c - b) / (b - a) }' >>"$work/ratio.t"
   awk -v r="$r" -v a="$t0" -v b="$t1" -v c="$t2" -v l="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN { printf "RF+SVM grid (90 tasks, cold caches) pair %d: local %.2f s, gs:// at 16 transfers %.2f s (%.2fx), load %s\n", r, b - a, c - b, (c - b) / (b - a), l }'
 done
 lm=$(median <"$work/local.t")
 gm=$(median <"$work/gs.t")
-awk -v a="$lm" -v b="$gm" -v n="${GRID_REPEATS:-3}" 'BEGIN { printf "RF+SVM grid, median of %d pairs: local %.2f s, gs:// %.2f s: %.2fx\n", n, a, b, b / a }'
+rm_=$(median <"$work/ratio.t")
+awk -v a="$lm" -v b="$gm" -v r="$rm_" -v n="${GRID_REPEATS:-3}" 'BEGIN { printf "RF+SVM grid, %d pairs: medians local %.2f s, gs:// %.2f s; median of the pairs'"'"' ratios %.2fx\n", n, a, b, r }'
