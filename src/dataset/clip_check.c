@@ -59,7 +59,7 @@ static int cmp_bad(const void *a, const void *b)
     return strcmp(((const bad_clip *)a)->path, ((const bad_clip *)b)->path);
 }
 
-static int is_bad(const dataset *d, const char *path)
+int dataset_is_unreadable(const dataset *d, const char *path)
 {
     bad_clip key = {(char *)path, NULL};
     return d->n_bad && bsearch(&key, d->bad, d->n_bad, sizeof *d->bad, cmp_bad) != NULL;
@@ -74,7 +74,7 @@ static void remove_bad(dataset *d)
         sp->n_pos = sp->n_neg = 0;
         for (size_t k = 0; k < sp->n_clips; k++) {
             clip_ref *c = &sp->clips[k];
-            if (is_bad(d, c->path)) {
+            if (dataset_is_unreadable(d, c->path)) {
                 free(c->path), free(c->path5s), free(c->group);
                 continue;
             }
