@@ -123,9 +123,11 @@ static int check_left(const dataset *d, const strlist *only, mlac_err *err)
     for (size_t i = 0; i < d->n; i++) {
         const species_data *sp = &d->species[i];
         if (wanted(only, sp->name) && (!sp->n_pos || !sp->n_neg))
-            return mlac_errf(err, MLAC_EFORMAT, "species '%s': no %s clip is readable (%zu unreadable clips in the "
-                             "data, e.g. '%s': %s)", sp->name, sp->n_pos ? "negative" : "positive", d->n_bad,
-                             d->bad[0].path, d->bad[0].reason);
+            return mlac_errf(err, MLAC_EFORMAT, "species '%s': no %s clip is readable (%zu unreadable clips under "
+                             "'%s', e.g. '%s': %s)%s", sp->name, sp->n_pos ? "negative" : "positive", d->n_bad, d->root,
+                             d->bad[0].path, d->bad[0].reason,
+                             d->manifest[0] ? "; the files of a labels CSV are relative to --data, or to the CSV's "
+                                              "folder when --data is not given" : "");
     }
     return MLAC_OK;
 }
