@@ -11,7 +11,10 @@ export MLAC_LOG_FORMAT=json
 "$MLAC" synth --out "$TMP/data" --per-class 8 --seconds 1 --species coyote > /dev/null 2>&1
 mkdir -p "$TMP/work"
 cd "$TMP/work" || exit 1
-run() { "$MLAC" run-experiment --data "$TMP/data" --training-sizes 3 --cv-folds 2 --output-dir "$TMP/res" "$@"; }
+# each run its own results folder: finished tasks are reused within one (study13), and these checks
+# are about the feature cache underneath
+res=0
+run() { res=$((res + 1)); "$MLAC" run-experiment --data "$TMP/data" --training-sizes 3 --cv-folds 2 --output-dir "$TMP/res$res" "$@"; }
 
 # the cache: under $XDG_CACHE_HOME/mlac, not in the current folder; its size at the end of a run
 run --models random_forest > "$TMP/r1.txt" 2>&1
