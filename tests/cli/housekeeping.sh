@@ -28,9 +28,9 @@ check "cache info" bash -c "'$MLAC' cache info | grep -Eq '^entries: 16 '"
 check "--cache-dir wins" bash -c "'$MLAC' cache info --cache-dir '$TMP/other' | grep -q '^cache:   $TMP/other (--cache-dir)'"
 
 # changing only the image size recomputes no MFCC summary; a CNN's images are their own kind
-run --models random_forest --input-size 64 > "$TMP/r2.txt" 2>&1
+run --models random_forest --input-size 64 --output-dir "$TMP/res2" > "$TMP/r2.txt" 2>&1 # another store: no task reuse
 check "input size: summaries from the cache" grep -q 'features: 16 clips (summary), 16 from the cache' "$TMP/r2.txt"
-MLAC_N_MFCC=20 run --models random_forest > "$TMP/r3.txt" 2>&1
+MLAC_N_MFCC=20 run --models random_forest --output-dir "$TMP/res3" > "$TMP/r3.txt" 2>&1
 check "a parameter summaries use: recomputed" grep -q 'features: 16 clips (summary), 0 from the cache' "$TMP/r3.txt"
 
 # clean removes the entries, keeps files mlac did not write
