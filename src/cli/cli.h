@@ -52,6 +52,10 @@ int cli_exit_code(int mlac_code);
  * flags are applied later by cli_parse. Also sets up logging from LOG_LEVEL. */
 int cli_config_load(config *cfg, mlac_err *err);
 void cli_setup_logging(const config *cfg);
+/* results_print.c: whether to print the results table (stdout a terminal, --table, not
+ * --no-table), and printing it for run <root>/<run_id>. */
+int cli_want_table(int table, int no_table);
+int cli_print_results(const char *root, const char *run_id, mlac_err *err);
 
 /* The subcommands (one table row each in main.c). */
 int cmd_config(int argc, char **argv);
