@@ -54,9 +54,12 @@ static void print_result(const exp_spec *spec, const run_options *opt, const run
         printf("results: %s\nwhen every shard has finished: mlac merge %s\n", res->run_dir, res->run_dir);
         return;
     }
-    printf("%s: %zu tasks (%zu already done, %zu run, %zu reused from earlier runs, %zu failed)%s\nresults: %s\n",
-           spec->run_id, res->tasks_total, res->tasks_skipped, res->tasks_run, res->tasks_reused, res->tasks_failed,
-           res->cancelled ? " -- cancelled" : "", res->run_dir);
+    char reused[64] = ""; /* said only when some were: the line stays what scripts already read */
+    if (res->tasks_reused)
+        snprintf(reused, sizeof reused, ", %zu reused from earlier runs", res->tasks_reused);
+    printf("%s: %zu tasks (%zu already done, %zu run, %zu failed%s)%s\nresults: %s\n", spec->run_id, res->tasks_total,
+           res->tasks_skipped, res->tasks_run, res->tasks_failed, reused, res->cancelled ? " -- cancelled" : "",
+           res->run_dir);
     if (!no_report)
         printf("report:  %s/report/index.html\n", res->run_dir);
 }
@@ -104,7 +107,7 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         {"group-score", OPT_CONFIG, "group_score", "HOW", "also a recording-level ROC-AUC per task: max or mean of a group's clip scores"},
         {"calibrate", OPT_CONFIG, "calibrate", "HOW", "none (default) or platt: sigmoid fitted on inner folds of the SVM's training set"},
         {"groups", OPT_CONFIG, "groups", "FILE.csv", "clip groups from file,group rows (paths relative to the data root)"},
-        {"clip-seconds", OPT_CONFIG, "clip_seconds", "S", "clip length after centre crop/pad"},
+        {"clip-seconds", OPT_CONFIG, "clip_seconds", "S", "clip length after centre crop/pad (default auto: the most common clip duration of the data)"},
         {"sample-rate", OPT_CONFIG, "sample_rate", "HZ", "analysis sample rate"},
         {"cache-dir", OPT_CONFIG, "cache_dir", "DIR", "feature cache ('' disables)"},
         {"max-transfers", OPT_CONFIG, "max_transfers", "N", "gs:// downloads at once (default 16)"},

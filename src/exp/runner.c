@@ -1,5 +1,6 @@
 /* runner.c — the run loop: prepare once, then tasks on max_concurrent workers (see runner.h). */
 #include "exp/runner.h"
+#include "core/cancel.h"
 #include "core/log.h"
 #include "core/pool.h"
 #include "exp/embed_table.h"
@@ -245,7 +246,16 @@ static void run_one(run_state *st, const grid_task *t)
     };
     buf pred;
     buf_init(&pred, 0);
+    cancel_set_current(st->opt->interrupt); /* fits check it (forest trees, CNN batches) */
     json_t *res = task_execute(&in, &pred);
+    cancel_set_current(NULL);
+    if (!strcmp(json_string_value(json_object_get(res, "status")), "cancelled")) {
+        /* stopped mid-fit by a cancel: nothing is written, the task stays to do for a resume */
+        log_info("task %s: stopped by the cancel", t->id);
+        json_decref(res);
+        buf_release(&pred);
+        return;
+    }
     const char *key = st->keys ? st->keys[t - st->tasks] : "";
     if (key[0]) /* a later spec finds it by this key (task_reuse.h) */
         json_object_set_new(res, "task_key", json_string(key));
@@ -269,6 +279,8 @@ static void run_one(run_state *st, const grid_task *t)
     st->failed += !ok;
     if (!ok)
         log_warn("task %s failed: %s", t->id, json_string_value(json_object_get(res, "error")));
+    else if (json_object_get(res, "warning"))
+        log_warn("task %s: %s", t->id, json_string_value(json_object_get(res, "warning")));
     if (st->opt->events.step)
         st->opt->events.step(st->opt->events.ctx, st->done, st->n_todo, res);
     pthread_mutex_unlock(&st->lock);
@@ -305,7 +317,8 @@ static const char *spec_difference(json_t *old, json_t *now)
     static const char *keys[] = {"models", "species", "training_sizes", "cv_folds", "repeats", "seed",
                                  "negatives", "clip_seconds", "features", "data_fingerprint", "model_options", "embedding"};
     static const char *not_identity[] = {"mlac_version", "run_id", "data", "output_dir", "threads",
-                                         "max_concurrent", "cache_dir", "dataset", "group_by", "warnings"};
+                                         "max_concurrent", "cache_dir", "dataset", "group_by", "warnings",
+                                         "clip_length"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (differs(old, now, keys[i]))
             return keys[i];
@@ -529,6 +542,11 @@ static int run_prepare(run_state *st, run_result *res, mlac_err *err)
     if (!rc)
         rc = spec_validate(spec, &st->data, err);
     if (rc)
+        return rc;
+    rc = spec_resolve_clip(spec, st->in, &st->data, err); /* part of the run id */
+    if (rc)
+        return rc;
+    if (spec->test_data[0] && (rc = external_open(spec, &st->ext, err))) /* before anything is written */
         return rc;
     spec_check_confounds(spec, st->in, &st->data); /* a warning, never fatal */
     spec_derive_run_id(spec, &st->data);

@@ -1,10 +1,12 @@
 /* spec.c — building, validating and serialising the experiment spec (see spec.h). */
 #include "exp/spec.h"
+#include "core/alloc.h"
 #include "store/store.h"
 #include "core/log.h"
 #include "core/hash.h"
 #include "ml/model.h"
 #include "exp/folds.h"
+#include "exp/clip_length.h"
 #include "exp/confound.h"
 #include "exp/leakage.h"
 
@@ -190,7 +192,13 @@ static int spec_fill(const config *cfg, exp_spec *spec, mlac_err *err)
     if (!rc) spec->repeats = (int)v, rc = config_long(cfg, "threads", 0, 1024, &v, err);
     if (!rc) spec->threads = (int)v, rc = config_long(cfg, "max_concurrent", 1, 256, &v, err);
     if (!rc) spec->max_concurrent = (int)v, rc = config_long(cfg, "seed", 0, 0x7fffffffffffffffL, &v, err);
-    if (!rc) spec->seed = (unsigned long long)v, rc = config_double(cfg, "clip_seconds", 0.05, 3600, &spec->clip_seconds, err);
+    if (!rc) {
+        spec->seed = (unsigned long long)v;
+        const char *cs = config_str(cfg, "clip_seconds");
+        spec->clip_auto = !cs[0] || !strcmp(cs, "auto");
+        if (!spec->clip_auto)
+            rc = config_double(cfg, "clip_seconds", 0.05, 3600, &spec->clip_seconds, err);
+    }
     if (!rc) rc = dataset_parse_negatives(config_str(cfg, "negatives"), &spec->negatives, err);
     if (!rc) rc = groups_parse(config_str(cfg, "group_by"), config_str(cfg, "groups"), &spec->groups, err);
     if (!rc) {
@@ -247,6 +255,18 @@ void spec_release(exp_spec *spec)
     spec->model_options = NULL;
 }
 
+int spec_resolve_clip(exp_spec *spec, store *s, const dataset *data, mlac_err *err)
+{
+    clip_length_stats st;
+    int rc = clip_length_choose(s, data, &spec->species, spec->clip_auto ? 0 : spec->clip_seconds, &st, err);
+    if (rc)
+        return rc;
+    spec->clip_seconds = st.seconds;
+    clip_length_describe(&st, spec->clip_note, sizeof spec->clip_note);
+    log_info("%s", spec->clip_note);
+    return MLAC_OK;
+}
+
 int spec_load_dataset(const exp_spec *spec, store *s, dataset *data, mlac_err *err)
 {
     int rc = dataset_scan(s, spec->negatives, data, err);
@@ -266,7 +286,7 @@ static void data_warnings(const exp_spec *spec, const dataset *data, strlist *ou
         if (!sp)
             continue;
         if (sp->n_groups) {
-            int *fold_of = malloc(sp->n_clips * sizeof *fold_of);
+            int *fold_of = mlac_malloc(sp->n_clips * sizeof *fold_of);
             if (fold_of && !folds_assign(sp, spec->folds, spec->seed, 0, fold_of, NULL) &&
                 folds_group_balance(sp, spec->folds, fold_of, msg, sizeof msg))
                 strlist_push(out, msg, NULL);
@@ -443,6 +463,8 @@ json_t *spec_to_json(const exp_spec *spec, const dataset *data)
     char how[GROUPS_MAX_PATTERN + 4200];
     groups_describe(&spec->groups, how, sizeof how);
     json_object_set_new(o, "group_by", json_string(how));
+    if (spec->clip_note[0]) /* not identity: clip_seconds, the length itself, is */
+        json_object_set_new(o, "clip_length", json_string(spec->clip_note));
     json_t *sp = json_object();
     for (size_t i = 0; data && i < spec->species.n; i++) {
         const species_data *s = dataset_find(data, spec->species.items[i]);
