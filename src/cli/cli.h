@@ -58,6 +58,10 @@ int cli_check_logging(const config *cfg, mlac_err *err);
 void cli_tolerate_bad_logging(void);
 /* "146.2 MiB" (cmd_cache.c). */
 void cli_format_bytes(unsigned long long b, char *out, size_t n);
+/* results_print.c: whether to print the results table (stdout a terminal, --table, not
+ * --no-table), and printing it for run <root>/<run_id>. */
+int cli_want_table(int table, int no_table);
+int cli_print_results(const char *root, const char *run_id, mlac_err *err);
 
 /* The subcommands (one table row each in main.c). */
 int cmd_config(int argc, char **argv);

@@ -55,6 +55,9 @@ int cmd_models(int argc, char **argv)
             mlac_err err;
             if (options_help((*k)->options, &help, &err) == MLAC_OK)
                 printf("  options:\n%s", help.data ? help.data : "");
+            if ((*k)->input == INPUT_LOGMEL_IMAGE) /* a file path, parsed beside the CNN table */
+                printf("    %-16s a safetensors file (default none): torchvision-named weights loaded before training "
+                       "(--pretrained)\n", "pretrained");
             buf_release(&help);
         } else {
             printf("  options: see the model's flags in 'mlac run-experiment --help'\n");

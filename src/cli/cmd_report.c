@@ -18,9 +18,11 @@ int cmd_report(int argc, char **argv)
         "(the union of their models, species and sizes; every task once) and reports that; runs that\n"
         "differ are refused, naming the field."};
     long dpi = 150;
-    int stop;
+    int stop, table = 0, no_table = 0;
     const struct cli_opt opts[] = {
         {"dpi", OPT_INT, &dpi, "N", "PNG resolution (default 150; 300 for print)"},
+        {"table", OPT_FLAG, &table, NULL, "print the results table even when stdout is no terminal"},
+        {"no-table", OPT_FLAG, &no_table, NULL, "never print the results table (default: only on a terminal)"},
         {NULL, 0, NULL, NULL, NULL},
     };
     config cfg;
@@ -34,7 +36,7 @@ int cmd_report(int argc, char **argv)
         goto out;
     if (pos.n < 1 || dpi < 36 || dpi > 1200) {
         fprintf(stderr, "mlac: error: %s\n(see 'mlac report --help')\n",
-                pos.n < 1 ? "give a RUN_DIR" : "--dpi must be from 36 to 1200");
+                pos.n < 1 ? "give at least one RUN_DIR" : "--dpi must be from 36 to 1200");
         rc = EX_USAGE;
         goto out;
     }
@@ -58,6 +60,8 @@ int cmd_report(int argc, char **argv)
         goto out;
     }
     printf("report: %s/%s/report/index.html\n", root, run_id);
+    if (cli_want_table(table, no_table) && cli_print_results(root, run_id, &err))
+        rc = cli_fail(&err);
 out:
     strlist_release(&pos);
     config_release(&cfg);

@@ -55,9 +55,12 @@ static void print_result(const exp_spec *spec, const run_options *opt, const run
         printf("results: %s\nwhen every shard has finished: mlac merge %s\n", res->run_dir, res->run_dir);
         return;
     }
-    printf("%s: %zu tasks (%zu already done, %zu run, %zu reused from earlier runs, %zu failed)%s\nresults: %s\n",
-           spec->run_id, res->tasks_total, res->tasks_skipped, res->tasks_run, res->tasks_reused, res->tasks_failed,
-           res->cancelled ? " -- cancelled" : "", res->run_dir);
+    char reused[64] = ""; /* said only when some were: the line stays what scripts already read */
+    if (res->tasks_reused)
+        snprintf(reused, sizeof reused, ", %zu reused from earlier runs", res->tasks_reused);
+    printf("%s: %zu tasks (%zu already done, %zu run, %zu failed%s)%s\nresults: %s\n", spec->run_id, res->tasks_total,
+           res->tasks_skipped, res->tasks_run, res->tasks_failed, reused, res->cancelled ? " -- cancelled" : "",
+           res->run_dir);
     if (!no_report)
         printf("report:  %s/report/index.html\n", res->run_dir);
 }
@@ -84,7 +87,7 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         "Runs every (species, model, training size, fold, repeat) task with k-fold cross-validation and\n"
         "writes <output-dir>/<run-id>/: spec.json, tasks.jsonl, predictions/, summary.csv/json,\n"
         "significance.csv, curves.csv and report/. Rerunning the same spec resumes the run."};
-    int no_report = 0, head_cv = 0, skip_unavailable = 0, dry_run = 0, stop;
+    int no_report = 0, head_cv = 0, skip_unavailable = 0, dry_run = 0, table = 0, no_table = 0, stop;
     const char *shard_flag = NULL;
     long shards_flag = 0;
     const struct cli_opt opts[] = {
@@ -115,11 +118,11 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         {"max-transfers", OPT_CONFIG, "max_transfers", "N", "gs:// downloads at once (default 16)"},
         {"download-cache-max", OPT_CONFIG, "download_cache_max", "SIZE", "bound of the gs:// download cache, e.g. 10G (0 = off)"},
         {"model-options", OPT_CONFIG, "model_options", "JSON", "per-model options, e.g. '{\"random_forest\":{\"n_trees\":200}}'"},
-        {"epochs", OPT_CONFIG, "epochs", "N", "CNN training epochs"},
-        {"batch-size", OPT_CONFIG, "batch_size", "N", "CNN batch size (default 32, BATCH_SIZE)"},
-        {"input-size", OPT_CONFIG, "image_size", "S", "side of the log-mel image the CNNs see"},
-        {"width", OPT_CONFIG, "width", "W", "mobilenet width multiplier"},
-        {"pretrained", OPT_CONFIG, "pretrained", "FILE", "safetensors weights for transfer learning (CNNs)"},
+        {"epochs", OPT_CONFIG, "epochs", "N", "most training epochs of every CNN: vgg, mobilenet, resnet (default 10; patience 3, lr 1e-3: mlac models)"},
+        {"batch-size", OPT_CONFIG, "batch_size", "N", "batch size of every CNN (default 32, BATCH_SIZE)"},
+        {"input-size", OPT_CONFIG, "image_size", "S", "side of the log-mel image every CNN sees (default 128; RF/SVM features do not change)"},
+        {"width", OPT_CONFIG, "width", "W", "mobilenet channel width multiplier (default 1.0; vgg and resnet have fixed widths)"},
+        {"pretrained", OPT_CONFIG, "pretrained", "FILE", "safetensors weights for transfer learning, every CNN (default none)"},
         {"embedder-birdnet", OPT_CONFIG, "embedder_birdnet", "CMD", "birdnet embedder: a command or import:<dir-or-file> (docs/EMBEDDERS.md)"},
         {"embedder-perch", OPT_CONFIG, "embedder_perch", "CMD", "perch embedder: a command or import:<dir-or-file>"},
         {"embed-overlap", OPT_CONFIG, "embed_overlap", "F", "fraction of an embedding window shared with the next (0..0.9)"},
@@ -128,6 +131,8 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         {"head-cv", OPT_FLAG, &head_cv, NULL, "choose the head's regularisation by inner CV on the training set"},
         {"skip-unavailable", OPT_FLAG, &skip_unavailable, NULL, "skip models with no embedder instead of stopping"},
         {"no-report", OPT_FLAG, &no_report, NULL, "do not draw report/ at the end"},
+        {"table", OPT_FLAG, &table, NULL, "print the results table at the end even when stdout is no terminal"},
+        {"no-table", OPT_FLAG, &no_table, NULL, "never print the results table (default: only on a terminal)"},
         {"dry-run", OPT_FLAG, &dry_run, NULL, "print the plan (tasks, capped sizes, reusable tasks, time estimate) and exit"},
         {"shard", OPT_STR, &shard_flag, "I/N", "run only shard I (0-based) of N; `mlac merge` combines the shards"},
         {"shards", OPT_INT, &shards_flag, "N", "shard count when the index comes from JOB_COMPLETION_INDEX or Slurm (or MLAC_SHARDS)"},
@@ -200,6 +205,10 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         char sz[32];
         cli_format_bytes(cu.bytes, sz, sizeof sz);
         printf("cache:   %s (%s; `mlac cache clean` empties it)\n", spec.cache_dir, sz);
+    }
+    if (!shard.count && cli_want_table(table, no_table) && cli_print_results(spec.output_dir, spec.run_id, &err)) {
+        rc = cli_fail(&err);
+        goto out;
     }
     rc = res.cancelled ? (g_terminated ? EX_TEMPFAIL : 130) : res.tasks_failed ? 1 : 0;
 out:

@@ -53,7 +53,7 @@ static const config_entry settings[] = {
     {"skip_unavailable", {"MLAC_SKIP_UNAVAILABLE", NULL, NULL}, "false", "skip models with no embedder instead of stopping", "", 0, ""},
     {"model_options", {"MLAC_MODEL_OPTIONS", NULL, NULL}, "{}", "per-model options as JSON: {\"random_forest\": {\"n_trees\": 200}}", "", 0, ""},
     {"epochs", {"MLAC_EPOCHS", "EPOCHS", NULL}, "", "CNN training epochs (empty = the model's default)", "", 0, ""},
-    {"width", {"MLAC_WIDTH", NULL, NULL}, "", "mobilenet width multiplier (empty = 1.0)", "", 0, ""},
+    {"width", {"MLAC_WIDTH", NULL, NULL}, "", "mobilenet channel width multiplier (empty = 1.0; vgg and resnet ignore it)", "", 0, ""},
     {"pretrained", {"MLAC_PRETRAINED", NULL, NULL}, "", "safetensors file of pretrained CNN weights", "", 0, ""},
     {"log_level", {"MLAC_LOG_LEVEL", "LOG_LEVEL", NULL}, "info", "debug, info, warning, error", "", 0, ""},
     {"log_format", {"MLAC_LOG_FORMAT", NULL, NULL}, "auto", "auto, text or json", "", 0, ""},

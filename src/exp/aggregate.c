@@ -238,15 +238,6 @@ static json_t *requested_of(const agg_cell *c, int *capped)
     return req ? json_incref(req) : json_array();
 }
 
-static void requested_text(json_t *req, char *out, size_t n)
-{
-    size_t len = 0;
-    out[0] = '\0';
-    for (size_t i = 0; i < json_array_size(req) && len < n; i++)
-        len += (size_t)snprintf(out + len, n - len, "%s%lld", i ? " " : "",
-                                (long long)json_integer_value(json_array_get(req, i)));
-}
-
 static int summarise_cell(store *out, const char *run_id, const agg_cell *c, buf *csv, json_t *rows, mlac_err *err)
 {
     stats_delong dl;
@@ -255,8 +246,6 @@ static int summarise_cell(store *out, const char *run_id, const agg_cell *c, buf
         return rc;
     int capped;
     json_t *req = requested_of(c, &capped);
-    char req_text[256];
-    requested_text(req, req_text, sizeof req_text);
     double *vals = malloc((c->n_tasks ? c->n_tasks : 1) * sizeof *vals);
     if (!vals) {
         json_decref(req);
@@ -277,12 +266,17 @@ static int summarise_cell(store *out, const char *run_id, const agg_cell *c, buf
             s.ci_lo = dl.lo, s.ci_hi = dl.hi;
             method = "delong";
         }
-        buf_printf(csv, NULL, "%s,%s,%ld,%s,%s,%s", c->species, c->model, c->n, req_text, capped ? "true" : "false",
-                   metric);
-        csv_num(csv, s.mean), csv_num(csv, s.std), csv_num(csv, s.ci_lo), csv_num(csv, s.ci_hi);
-        buf_printf(csv, NULL, ",%s,%zu,%zu", k ? method : "", k, c->n_failed);
-        csv_num(csv, is_auc ? dl.auc : NAN), csv_num(csv, is_auc ? dl.lo : NAN), csv_num(csv, is_auc ? dl.hi : NAN);
-        rc = buf_puts(csv, "\n", err);
+        /* one row per requested size the cell answers: n_requested stays a number */
+        size_t n_req = json_array_size(req);
+        for (size_t q = 0; q < (n_req ? n_req : 1) && !rc; q++) {
+            long r = n_req ? (long)json_integer_value(json_array_get(req, q)) : c->n;
+            buf_printf(csv, NULL, "%s,%s,%ld,%ld,%s,%s", c->species, c->model, c->n, r, r > c->n ? "true" : "false",
+                       metric);
+            csv_num(csv, s.mean), csv_num(csv, s.std), csv_num(csv, s.ci_lo), csv_num(csv, s.ci_hi);
+            buf_printf(csv, NULL, ",%s,%zu,%zu", k ? method : "", k, c->n_failed);
+            csv_num(csv, is_auc ? dl.auc : NAN), csv_num(csv, is_auc ? dl.lo : NAN), csv_num(csv, is_auc ? dl.hi : NAN);
+            rc = buf_puts(csv, "\n", err);
+        }
         json_t *row = json_pack("{s:s, s:s, s:I, s:O, s:b, s:s, s:o, s:o, s:o, s:o, s:s, s:I, s:I}", "species",
                                 c->species, "model", c->model, "n", (json_int_t)c->n, "n_requested", req, "capped",
                                 capped, "metric", metric, "mean", jnum(s.mean), "std", jnum(s.std), "ci_low",

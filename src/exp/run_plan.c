@@ -127,8 +127,8 @@ int run_plan_text(const exp_spec *spec, const dataset *data, const grid_task *ta
         else
             rc = unknown ? buf_printf(out, err, "  estimate: %s of task time for the models with earlier tasks; the others "
                                   "are unknown\n", a)
-                     : buf_printf(out, err, "  estimate: %s of task time, about %s with %d tasks at once (features "
-                                  "not counted)\n", a, w, conc);
+                     : buf_printf(out, err, "  estimate: %s of task time, about %s with %d task%s at once (features "
+                                  "not counted)\n", a, w, conc, conc == 1 ? "" : "s");
     }
     return rc;
 }

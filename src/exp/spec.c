@@ -109,8 +109,9 @@ static int check_embedders(exp_spec *spec, int models_defaulted, mlac_err *err)
                           : mlac_errf(err, MLAC_EUNAVAIL, "models: every model was skipped (no embedder configured)");
 }
 
-/* model_options JSON, plus the CNN flags (--epochs, --batch-size, --width, --pretrained) copied
- * into every model that reads log-mel images, unless its model_options already say otherwise. */
+/* model_options JSON, plus the CNN flags (--epochs, --batch-size, --pretrained) copied into every
+ * model that reads log-mel images, and --width into mobilenet (the one network it widens), unless
+ * its model_options already say otherwise. */
 static int read_model_options(const config *cfg, exp_spec *spec, mlac_err *err)
 {
     json_error_t jerr;
@@ -146,6 +147,7 @@ static int read_model_options(const config *cfg, exp_spec *spec, mlac_err *err)
         for (size_t i = 0; i < sizeof cnn / sizeof cnn[0]; i++) {
             const config_entry *e = config_find(cfg, cnn[i].key);
             if (!e->value[0] || json_object_get(o, cnn[i].key) ||
+                (!strcmp(cnn[i].key, "width") && strcmp(kind->name, "mobilenet")) ||
                 (!strcmp(cnn[i].key, "batch_size") && e->source == SRC_DEFAULT))
                 continue;
             double num;

@@ -12,10 +12,12 @@
 #include "core/fsutil.h"
 #include "nn/augment.h"
 #include "nn/nets.h"
+#include "core/options.h"
 #include "nn/safetensors.h"
 #include "nn/train.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,76 +44,71 @@ typedef struct cnn_model {
 
 /* ---- options ----------------------------------------------------------------------------- */
 
-static int opt_num(json_t *v, const char *k, double lo, double hi, double *out, mlac_err *err)
-{
-    if (!json_is_number(v) || !(json_number_value(v) >= lo && json_number_value(v) <= hi))
-        return mlac_errf(err, MLAC_EINVAL, "cnn option '%s' must be a number in [%g, %g]", k, lo, hi);
-    *out = json_number_value(v);
-    return MLAC_OK;
-}
+static const char *const cnn_optimizers[] = {"adam", "adamw", NULL};
 
-static int opt_int(json_t *v, const char *k, int lo, int hi, int *out, mlac_err *err)
-{
-    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
-        return mlac_errf(err, MLAC_EINVAL, "cnn option '%s' must be an integer in [%d, %d]", k, lo, hi);
-    *out = (int)json_integer_value(v);
-    return MLAC_OK;
-}
+/* Every CNN's options (vgg, mobilenet, resnet): `mlac models` and --help print this table. */
+const option_spec cnn_option_table[] = {
+    {.key = "epochs", .type = OPTION_INT, .offset = offsetof(cnn_opts, epochs), .lo = 1, .hi = 100000, .dflt = 10,
+     .help = "most training epochs (fewer when early stopping ends sooner)"},
+    {.key = "batch_size", .type = OPTION_INT, .offset = offsetof(cnn_opts, batch_size), .lo = 2, .hi = 4096,
+     .dflt = 32, .help = "images per step"},
+    {.key = "lr", .type = OPTION_NUM, .offset = offsetof(cnn_opts, lr), .lo = 1e-9, .hi = 10, .dflt = 1e-3,
+     .help = "Adam step size"},
+    {.key = "input_size", .type = OPTION_INT, .offset = offsetof(cnn_opts, input_size), .lo = 32, .hi = 1024,
+     .dflt = 0, .dflt_text = "the image size, 128", .help = "network input side; images are resized bilinearly when it differs"},
+    {.key = "width", .type = OPTION_NUM, .offset = offsetof(cnn_opts, width), .lo = 0.1, .hi = 4, .dflt = 1.0,
+     .help = "mobilenet: channel width multiplier (vgg and resnet have fixed widths and ignore it)"},
+    {.key = "patience", .type = OPTION_INT, .offset = offsetof(cnn_opts, patience), .lo = 1, .hi = 100000, .dflt = 3,
+     .help = "epochs without a better validation ROC-AUC before stopping"},
+    {.key = "min_epochs", .type = OPTION_INT, .offset = offsetof(cnn_opts, min_epochs), .lo = 1, .hi = 100000,
+     .dflt = 3, .help = "early stopping selects no earlier epoch"},
+    {.key = "val_fraction", .type = OPTION_NUM, .offset = offsetof(cnn_opts, val_fraction), .lo = 0, .hi = 0.5,
+     .dflt = 0.2, .help = "stratified share of the training clips held out for early stopping (0 = none)"},
+    {.key = "min_val_per_class", .type = OPTION_INT, .offset = offsetof(cnn_opts, min_val_per_class), .lo = 1,
+     .hi = 100000, .dflt = 10, .help = "a smaller validation set is not used: every clip trains for every epoch"},
+    {.key = "optimizer", .type = OPTION_ENUM, .offset = offsetof(cnn_opts, adamw), .dflt = 0,
+     .choices = cnn_optimizers, .help = "adam or adamw"},
+    {.key = "weight_decay", .type = OPTION_NUM, .offset = offsetof(cnn_opts, weight_decay), .lo = 0, .hi = 1,
+     .dflt = -1, .dflt_text = "0; 1e-2 with adamw", .help = "L2 (adam) or decoupled (adamw) weight decay"},
+    {.key = "mixup", .type = OPTION_NUM, .offset = offsetof(cnn_opts, mixup), .lo = 0, .hi = 100, .dflt = 0,
+     .help = "mixup Beta alpha (0 = off)"},
+    {.key = "augment", .type = OPTION_BOOL, .offset = offsetof(cnn_opts, augment), .dflt = 1,
+     .help = "SpecAugment time/frequency masks while training"},
+    {.key = "masks", .type = OPTION_INT, .offset = offsetof(cnn_opts, masks), .lo = 0, .hi = 16, .dflt = 2,
+     .help = "SpecAugment masks per axis"},
+    {.key = "mask_width", .type = OPTION_INT, .offset = offsetof(cnn_opts, mask_width), .lo = 0, .hi = 1024,
+     .dflt = -1, .dflt_text = "S/8", .help = "widest mask in pixels"},
+    {.key = "dropout", .type = OPTION_NUM, .offset = offsetof(cnn_opts, dropout), .lo = 0, .hi = 0.95, .dflt = 0.2,
+     .dflt_text = "0.5 for vgg, 0.2 otherwise", .help = "dropout before the last layer"},
+    OPTION_END,
+};
 
+/* The table's options, plus "pretrained" (a file path, so not a table type). */
 static int parse_options(json_t *opts, cnn_opts *o, int arch, mlac_err *err)
 {
-    *o = (cnn_opts){.epochs = 10, .batch_size = 32, .patience = 3, .augment = 1, .masks = 2,
-                    .mask_width = -1, .min_epochs = 3, .min_val_per_class = 10, .lr = 1e-3, .width = 1.0, .val_fraction = 0.2,
-                    .weight_decay = -1, .dropout = arch == NN_ARCH_VGG ? 0.5 : 0.2};
-    if (!opts || json_is_null(opts))
-        return MLAC_OK;
-    if (!json_is_object(opts))
+    memset(o, 0, sizeof *o);
+    if (opts && !json_is_null(opts) && !json_is_object(opts))
         return mlac_errf(err, MLAC_EINVAL, "%s options must be a JSON object", nn_arch_name(arch));
-    const char *k;
-    json_t *v;
-    json_object_foreach(opts, k, v) {
-        int rc;
-        if (!strcmp(k, "epochs")) rc = opt_int(v, k, 1, 100000, &o->epochs, err);
-        else if (!strcmp(k, "batch_size")) rc = opt_int(v, k, 2, 4096, &o->batch_size, err);
-        else if (!strcmp(k, "input_size")) rc = opt_int(v, k, 32, 1024, &o->input_size, err);
-        else if (!strcmp(k, "patience")) rc = opt_int(v, k, 1, 100000, &o->patience, err);
-        else if (!strcmp(k, "min_epochs")) rc = opt_int(v, k, 1, 100000, &o->min_epochs, err);
-        else if (!strcmp(k, "min_val_per_class")) rc = opt_int(v, k, 1, 100000, &o->min_val_per_class, err);
-        else if (!strcmp(k, "masks")) rc = opt_int(v, k, 0, 16, &o->masks, err);
-        else if (!strcmp(k, "mask_width")) rc = opt_int(v, k, 0, 1024, &o->mask_width, err);
-        else if (!strcmp(k, "lr")) rc = opt_num(v, k, 1e-9, 10, &o->lr, err);
-        else if (!strcmp(k, "width")) rc = opt_num(v, k, 0.1, 4, &o->width, err);
-        else if (!strcmp(k, "val_fraction")) rc = opt_num(v, k, 0, 0.5, &o->val_fraction, err);
-        else if (!strcmp(k, "weight_decay")) rc = opt_num(v, k, 0, 1, &o->weight_decay, err);
-        else if (!strcmp(k, "mixup")) rc = opt_num(v, k, 0, 100, &o->mixup, err);
-        else if (!strcmp(k, "dropout")) rc = opt_num(v, k, 0, 0.95, &o->dropout, err);
-        else if (!strcmp(k, "augment")) {
-            rc = json_is_boolean(v) ? MLAC_OK
-                                    : mlac_errf(err, MLAC_EINVAL, "cnn option 'augment' must be true or false");
-            o->augment = json_is_true(v);
-        } else if (!strcmp(k, "optimizer")) {
-            const char *s = json_string_value(v);
-            rc = s && (!strcmp(s, "adam") || !strcmp(s, "adamw"))
-                     ? MLAC_OK
-                     : mlac_errf(err, MLAC_EINVAL, "cnn option 'optimizer' must be \"adam\" or \"adamw\"");
-            o->adamw = s && !strcmp(s, "adamw");
-        } else if (!strcmp(k, "pretrained")) {
-            const char *s = json_string_value(v);
-            rc = s && strlen(s) < sizeof o->pretrained
-                     ? MLAC_OK
-                     : mlac_errf(err, MLAC_EINVAL, "cnn option 'pretrained' must be a file path");
-            if (!rc)
-                strcpy(o->pretrained, s);
-        } else {
-            rc = mlac_errf(err, MLAC_EINVAL,
-                           "%s has no option '%s' (known: epochs, batch_size, lr, input_size, width, "
-                           "patience, min_epochs, val_fraction, min_val_per_class, optimizer, weight_decay, mixup, augment, masks, "
-                           "mask_width, dropout, pretrained)", nn_arch_name(arch), k);
-        }
-        if (rc)
-            return rc;
+    json_t *rest = opts && json_is_object(opts) ? json_copy(opts) : json_object();
+    json_t *pre = json_object_get(rest, "pretrained");
+    int rc = MLAC_OK;
+    if (pre) {
+        const char *s = json_string_value(pre);
+        if (s && strlen(s) < sizeof o->pretrained)
+            snprintf(o->pretrained, sizeof o->pretrained, "%s", s);
+        else
+            rc = mlac_errf(err, MLAC_EINVAL, "cnn option 'pretrained' must be a file path");
     }
-    return MLAC_OK;
+    char saved[sizeof o->pretrained];
+    memcpy(saved, o->pretrained, sizeof saved);
+    json_object_del(rest, "pretrained");
+    if (!rc)
+        rc = options_parse(nn_arch_name(arch), cnn_option_table, rest, o, err);
+    memcpy(o->pretrained, saved, sizeof saved);
+    if (!rc && arch == NN_ARCH_VGG && !json_object_get(rest, "dropout"))
+        o->dropout = 0.5;
+    json_decref(rest);
+    return rc;
 }
 
 int cnn_model_create(const struct model_kind *kind, int arch, const model_config *cfg, model **out,

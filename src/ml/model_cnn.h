@@ -4,7 +4,7 @@
  * model_mobilenet.c, model_resnet.c) are one-line wrappers around it.
  *
  * Input: one S x S log-mel image per row (INPUT_LOGMEL_IMAGE), rows = mel bands.
- * Options (all optional; unknown keys are errors): epochs (10), batch_size (32), lr (1e-3),
+ * Options (cnn_option_table; all optional; unknown keys are errors): epochs (10), batch_size (32), lr (1e-3),
  * input_size (S: the images are resized bilinearly when it differs), width (mobilenet, 1.0),
  * patience (3 epochs without a better validation AUC), val_fraction (0.2, stratified; 0 = none),
  * min_val_per_class (10: a validation set with fewer clips of a class is not used — no early
@@ -17,7 +17,12 @@
 #ifndef MLAC_ML_MODEL_CNN_H
 #define MLAC_ML_MODEL_CNN_H
 
+#include "core/options.h"
 #include "ml/model.h"
+
+/* The options of every CNN (the model kinds' .options); "pretrained" (a safetensors file) is
+ * parsed beside it. */
+extern const option_spec cnn_option_table[];
 
 int cnn_model_create(const struct model_kind *kind, int arch, const model_config *cfg, model **out,
                      mlac_err *err);

@@ -17,6 +17,7 @@ const struct model_kind model_resnet = {
     .name = "resnet",
     .description = "resnet: ResNet-18 (torchvision structure), one input channel, one logit, on log-mel images; early stopping only with >= 10 validation clips per class (else all clips, all epochs)",
     .input = INPUT_LOGMEL_IMAGE,
+    .options = cnn_option_table,
     .create = resnet_create,
     .fit = cnn_model_fit,
     .score = cnn_model_score,

@@ -17,6 +17,7 @@ const struct model_kind model_vgg = {
     .name = "vgg",
     .description = "vgg: 4 conv blocks (conv3x3-BN-ReLU x2, max-pool; 32-64-128-256), FC 256, dropout 0.5, FC 1, on log-mel images; early stopping only with >= 10 validation clips per class (else all clips, all epochs)",
     .input = INPUT_LOGMEL_IMAGE,
+    .options = cnn_option_table,
     .create = vgg_create,
     .fit = cnn_model_fit,
     .score = cnn_model_score,

@@ -172,13 +172,26 @@ int exports_summary_csv(json_t *summary, buf *out, mlac_err *err)
     {
         if (rc)
             break;
-        rc = cell(out, json_object_get(row, summary_cols[0]), err);
-        rc = rc ? rc : cells(out, row, summary_cols + 1, err);
-        for (size_t c = 0; !rc && c < extra.n; c++) {
-            rc = buf_puts(out, ",", err);
-            rc = rc ? rc : cell(out, json_object_get(row, extra.items[c]), err);
+        /* one row per requested size (summary.json's list): n_requested stays a number */
+        json_t *req = json_object_get(row, "n_requested");
+        size_t n_req = json_is_array(req) ? json_array_size(req) : 0;
+        for (size_t q = 0; !rc && q < (n_req ? n_req : 1); q++) {
+            json_t *one = json_copy(row);
+            if (n_req) {
+                json_t *r = json_array_get(req, q);
+                json_object_set(one, "n_requested", r);
+                json_object_set_new(one, "capped", json_boolean(json_integer_value(r) >
+                                                                json_integer_value(json_object_get(row, "n"))));
+            }
+            rc = cell(out, json_object_get(one, summary_cols[0]), err);
+            rc = rc ? rc : cells(out, one, summary_cols + 1, err);
+            for (size_t c = 0; !rc && c < extra.n; c++) {
+                rc = buf_puts(out, ",", err);
+                rc = rc ? rc : cell(out, json_object_get(one, extra.items[c]), err);
+            }
+            rc = rc ? rc : buf_puts(out, "\n", err);
+            json_decref(one);
         }
-        rc = rc ? rc : buf_puts(out, "\n", err);
     }
     strlist_release(&extra);
     return rc;

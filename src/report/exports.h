@@ -2,8 +2,9 @@
  * summary.csv and summary.json, and copies of significance.csv and curves.csv.
  *
  * Tidy: one header row, one row per observation, RFC 4180 quoting only where needed, empty
- * cells for missing values, true/false for booleans, lists (n_requested) space separated, so
- * pandas.read_csv and R's read.csv take them without options. summary.csv is written from
+ * cells for missing values, true/false for booleans, lists space separated (tasks.csv's
+ * n_requested), so pandas.read_csv and R's read.csv take them without options. summary.csv has
+ * one row per requested size a cell answers (n_requested a number, capped per row). summary.csv is written from
  * summary.json (the source of truth) when it exists, so the two always agree; without either,
  * both are written from the cells computed from the tasks.
  */

@@ -133,6 +133,17 @@ static int from_csv(report_run *r, const char *text, size_t len, mlac_err *err)
     for (size_t i = 0; !rc && i < t.n_rows; i++) {
         if (strcmp(csv_get(&t, i, c_metric), "roc_auc"))
             continue;
+        report_cell *last = r->n_cells ? &r->cells[r->n_cells - 1] : NULL;
+        if (last && !strcmp(last->species_name, csv_get(&t, i, c_sp)) && !strcmp(last->model_name, csv_get(&t, i, c_m)) &&
+            last->n == atol(csv_get(&t, i, c_n))) { /* the same cell's next requested size (one row each) */
+            const char *q = csv_get(&t, i, csv_col(&t, "n_requested"));
+            size_t len = strlen(last->requested);
+            snprintf(last->requested + len, sizeof last->requested - len, " %s", q);
+            if (atol(q) > last->requested_max)
+                last->requested_max = atol(q);
+            last->capped |= !strcmp(csv_get(&t, i, csv_col(&t, "capped")), "true");
+            continue;
+        }
         report_cell *c = new_cell(r, &cap, err);
         if (!c) {
             rc = MLAC_ENOMEM;
