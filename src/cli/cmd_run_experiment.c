@@ -54,10 +54,24 @@ static void print_result(const exp_spec *spec, const run_options *opt, const run
         printf("results: %s\nwhen every shard has finished: mlac merge %s\n", res->run_dir, res->run_dir);
         return;
     }
-    printf("%s: %zu tasks (%zu already done, %zu run, %zu failed)%s\nresults: %s\n", spec->run_id, res->tasks_total,
-           res->tasks_skipped, res->tasks_run, res->tasks_failed, res->cancelled ? " -- cancelled" : "", res->run_dir);
+    printf("%s: %zu tasks (%zu already done, %zu run, %zu reused from earlier runs, %zu failed)%s\nresults: %s\n",
+           spec->run_id, res->tasks_total, res->tasks_skipped, res->tasks_run, res->tasks_reused, res->tasks_failed,
+           res->cancelled ? " -- cancelled" : "", res->run_dir);
     if (!no_report)
         printf("report:  %s/report/index.html\n", res->run_dir);
+}
+
+/* The plan: on stdout for --dry-run (it is the answer), on stderr before a run (stdout keeps the
+ * results); not at all when the logs are JSON lines (the plan is for people). */
+static int g_dry_run;
+
+static void print_plan(void *ctx, const char *text)
+{
+    (void)ctx;
+    if (g_dry_run)
+        fputs(text, stdout);
+    else if (!log_is_json())
+        fputs(text, stderr);
 }
 
 static int run_command(int argc, char **argv, const char *name, int all_models)
@@ -69,7 +83,7 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         "Runs every (species, model, training size, fold, repeat) task with k-fold cross-validation and\n"
         "writes <output-dir>/<run-id>/: spec.json, tasks.jsonl, predictions/, summary.csv/json,\n"
         "significance.csv, curves.csv and report/. Rerunning the same spec resumes the run."};
-    int no_report = 0, head_cv = 0, skip_unavailable = 0, stop;
+    int no_report = 0, head_cv = 0, skip_unavailable = 0, dry_run = 0, stop;
     const char *shard_flag = NULL;
     long shards_flag = 0;
     const struct cli_opt opts[] = {
@@ -109,6 +123,7 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         {"head-cv", OPT_FLAG, &head_cv, NULL, "choose the head's regularisation by inner CV on the training set"},
         {"skip-unavailable", OPT_FLAG, &skip_unavailable, NULL, "skip models with no embedder instead of stopping"},
         {"no-report", OPT_FLAG, &no_report, NULL, "do not draw report/ at the end"},
+        {"dry-run", OPT_FLAG, &dry_run, NULL, "print the plan (tasks, capped sizes, reusable tasks, time estimate) and exit"},
         {"shard", OPT_STR, &shard_flag, "I/N", "run only shard I (0-based) of N; `mlac merge` combines the shards"},
         {"shards", OPT_INT, &shards_flag, "N", "shard count when the index comes from JOB_COMPLETION_INDEX or Slurm (or MLAC_SHARDS)"},
         {NULL, 0, NULL, NULL, NULL},
@@ -150,6 +165,8 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
     progress prog;
     progress_init(&prog);
     opt.events = progress_events(&prog);
+    opt.events.plan = print_plan;
+    opt.dry_run = g_dry_run = dry_run;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     run_result res;
@@ -159,6 +176,10 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         rc = cli_fail(&err);
         if (run_rc == MLAC_ECANCEL && !g_terminated)
             rc = 130;
+        goto out;
+    }
+    if (dry_run) {
+        rc = 0; /* the plan was printed; nothing was written */
         goto out;
     }
     if (shard.count)

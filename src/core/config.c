@@ -1,5 +1,6 @@
 /* config.c — the settings table and its loaders (see config.h). */
 #include "core/config.h"
+#include "core/alloc.h"
 
 #include <errno.h>
 #include <math.h>
@@ -64,7 +65,7 @@ static const config_entry settings[] = {
 
 int config_init(config *c, mlac_err *err)
 {
-    c->entries = malloc(sizeof settings);
+    c->entries = mlac_malloc(sizeof settings);
     if (!c->entries)
         return mlac_errf(err, MLAC_ENOMEM, "out of memory for the configuration");
     memcpy(c->entries, settings, sizeof settings);
@@ -150,24 +151,19 @@ static int append_item(char *value, const char *item, const char *key, const cha
     return MLAC_OK;
 }
 
-int config_load_yaml(config *c, const char *path, mlac_err *err)
+/* Reads the events of an initialised parser whose input is set; path names it in messages. */
+static int load_events(config *c, yaml_parser_t *pp, const char *path, mlac_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return mlac_errf(err, MLAC_ENOTFOUND, "cannot open spec file '%s': %s", path, strerror(errno));
-    yaml_parser_t parser;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_file(&parser, f);
     int rc = MLAC_OK, depth = 0, in_list = 0, done = 0, documents = 0;
     char key[128] = "", value[CONFIG_VALUE_MAX] = "";
-    unsigned char *seen = calloc(c->n ? c->n : 1, 1); /* keys already given: a repeat is an error */
+    unsigned char *seen = mlac_calloc(c->n ? c->n : 1, 1); /* keys already given: a repeat is an error */
     if (!seen)
         rc = mlac_errf(err, MLAC_ENOMEM, "out of memory reading '%s'", path);
     while (!done && rc == MLAC_OK) {
         yaml_event_t ev;
-        if (!yaml_parser_parse(&parser, &ev)) {
-            rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: %s", path, parser.problem_mark.line + 1,
-                           parser.problem ? parser.problem : "invalid YAML");
+        if (!yaml_parser_parse(pp, &ev)) {
+            rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: %s", path, pp->problem_mark.line + 1,
+                           pp->problem ? pp->problem : "invalid YAML");
             break;
         }
         switch (ev.type) {
@@ -228,9 +224,31 @@ int config_load_yaml(config *c, const char *path, mlac_err *err)
         }
         yaml_event_delete(&ev);
     }
+    free(seen);
+    return rc;
+}
+
+int config_load_yaml(config *c, const char *path, mlac_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return mlac_errf(err, MLAC_ENOTFOUND, "cannot open spec file '%s': %s", path, strerror(errno));
+    yaml_parser_t parser;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_file(&parser, f);
+    int rc = load_events(c, &parser, path, err);
     yaml_parser_delete(&parser);
     fclose(f);
-    free(seen);
+    return rc;
+}
+
+int config_load_yaml_mem(config *c, const void *bytes, size_t n, const char *name, mlac_err *err)
+{
+    yaml_parser_t parser;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)(bytes ? bytes : ""), n);
+    int rc = load_events(c, &parser, name, err);
+    yaml_parser_delete(&parser);
     return rc;
 }
 

@@ -228,7 +228,7 @@ static int add_species(dataset *d, const char *name, mlac_err *err)
         return mlac_errf(err, MLAC_ENOMEM, "out of memory listing species");
     d->species = p;
     memset(&p[d->n], 0, sizeof p[d->n]);
-    snprintf(p[d->n].name, sizeof p[d->n].name, "%s", name);
+    memcpy(p[d->n].name, name, strlen(name) + 1); /* the length was checked above */
     d->n++;
     return MLAC_OK;
 }

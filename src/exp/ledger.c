@@ -1,5 +1,6 @@
 /* ledger.c — the append-only task ledger (see ledger.h). */
 #include "exp/ledger.h"
+#include "core/log.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -50,16 +51,20 @@ static int insert(ledger *l, json_t *e, mlac_err *err)
 
 int ledger_parse(const char *text, size_t len, const char *name, ledger *l, mlac_err *err)
 {
-    (void)name;
-    size_t pos = 0;
+    size_t pos = 0, line_no = 0, torn_before = l->torn_lines;
     while (pos < len) {
+        line_no++;
         const char *nl = memchr(text + pos, '\n', len - pos);
         size_t end = nl ? (size_t)(nl - text) : len;
         if (end > pos) {
             json_error_t jerr;
             json_t *e = json_loadb(text + pos, end - pos, 0, &jerr);
             if (!e || !json_is_object(e) || !json_string_value(json_object_get(e, "task_id"))) {
-                l->torn_lines++; /* a torn or foreign line: the task simply runs again */
+                /* a torn or foreign line: the task simply runs again; said, never silent */
+                if (l->torn_lines++ - torn_before < 5)
+                    log_warn("ledger '%s' line %zu is not a task result (%s): skipped, its task runs again%s",
+                             name ? name : "?", line_no, nl ? "damaged or edited" : "a torn last line from a killed run",
+                             nl ? "" : "; the line is ended before the next result is appended");
             } else {
                 int rc = insert(l, e, err);
                 if (rc) {
@@ -71,6 +76,8 @@ int ledger_parse(const char *text, size_t len, const char *name, ledger *l, mlac
         }
         pos = end + 1;
     }
+    if (l->torn_lines - torn_before > 5)
+        log_warn("ledger '%s': %zu unreadable lines skipped in all", name ? name : "?", l->torn_lines - torn_before);
     return MLAC_OK;
 }
 

@@ -1,5 +1,6 @@
 /* spec.c — building, validating and serialising the experiment spec (see spec.h). */
 #include "exp/spec.h"
+#include "core/alloc.h"
 #include "store/store.h"
 #include "core/log.h"
 #include "core/hash.h"
@@ -283,7 +284,7 @@ static void data_warnings(const exp_spec *spec, const dataset *data, strlist *ou
         if (!sp)
             continue;
         if (sp->n_groups) {
-            int *fold_of = malloc(sp->n_clips * sizeof *fold_of);
+            int *fold_of = mlac_malloc(sp->n_clips * sizeof *fold_of);
             if (fold_of && !folds_assign(sp, spec->folds, spec->seed, 0, fold_of, NULL) &&
                 folds_group_balance(sp, spec->folds, fold_of, msg, sizeof msg))
                 strlist_push(out, msg, NULL);

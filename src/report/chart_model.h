@@ -56,7 +56,7 @@ typedef struct chart_point {
     const report_cell *cell; /* borrowed from the run */
     double x, y;             /* marker centre */
     double y_lo, y_hi;       /* error bar ends; NAN when there is no interval */
-    char tip[320];           /* plain-text hover text: mean, interval, n, folds */
+    char tip[512];           /* plain-text hover text: mean, interval, n, folds (room for the longest) */
 } chart_point;
 
 typedef struct chart_series {
