@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "exp/runner.h"
 #include "exp/shard.h"
+#include "features/feature_cache.h"
 #include "ml/model.h"
 #include "report/report.h"
 
@@ -88,7 +89,7 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
     long shards_flag = 0;
     const struct cli_opt opts[] = {
         {"models", OPT_CONFIG_LIST, "models", "M...", "models (spaces or commas): random_forest svm ..."},
-        {"species", OPT_CONFIG_LIST, "species", "S...", "species folders under the data root"},
+        {"species", OPT_CONFIG_LIST, "species", "S...", "species to run (default: every species found in the data)"},
         {"training-sizes", OPT_CONFIG_LIST, "training_sizes", "N...", "training clips per class"},
         {"cv-folds", OPT_CONFIG, "cv_folds", "K", "cross-validation folds (default 5)"},
         {"repeats", OPT_CONFIG, "repeats", "R", "repeats of the K-fold split with new seeds"},
@@ -99,6 +100,10 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         {"max-concurrent", OPT_CONFIG, "max_concurrent", "M", "tasks at once (results do not depend on it)"},
         {"threads", OPT_CONFIG, "threads", "T", "total thread budget (default: the CPUs this process may use)"},
         {"negatives", OPT_CONFIG, "negatives", "MODE", "auto, folder or others"},
+        {"labels", OPT_CONFIG, "labels", "FILE.csv", "clips from file,species,label[,group] rows, any folder shape (files relative to --data, else to the CSV)"},
+        {"positive-label", OPT_CONFIG, "positive_label", "WORD", "label value of positives in --labels (default: decided, the mapping printed)"},
+        {"negative-label", OPT_CONFIG, "negative_label", "WORD", "label value of negatives in --labels (default: every other value)"},
+        {"on-bad-clip", OPT_CONFIG, "on_bad_clip", "HOW", "unreadable clips: skip (default; left out and listed) or fail"},
         {"group-by", OPT_CONFIG, "group_by", "HOW", "clip groups for grouped folds: none, folder or 're:PATTERN'"},
         {"test-data", OPT_CONFIG, "test_data", "ROOT", "external test set (same layout) scored by every task"},
         {"group-score", OPT_CONFIG, "group_score", "HOW", "also a recording-level ROC-AUC per task: max or mean of a group's clip scores"},
@@ -106,7 +111,7 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         {"groups", OPT_CONFIG, "groups", "FILE.csv", "clip groups from file,group rows (paths relative to the data root)"},
         {"clip-seconds", OPT_CONFIG, "clip_seconds", "S", "clip length after centre crop/pad (default auto: the most common clip duration of the data)"},
         {"sample-rate", OPT_CONFIG, "sample_rate", "HZ", "analysis sample rate"},
-        {"cache-dir", OPT_CONFIG, "cache_dir", "DIR", "feature cache ('' disables)"},
+        {"cache-dir", OPT_CONFIG, "cache_dir", "DIR", "feature cache (default $XDG_CACHE_HOME/mlac or ~/.cache/mlac; '' disables)"},
         {"max-transfers", OPT_CONFIG, "max_transfers", "N", "gs:// downloads at once (default 16)"},
         {"download-cache-max", OPT_CONFIG, "download_cache_max", "SIZE", "bound of the gs:// download cache, e.g. 10G (0 = off)"},
         {"model-options", OPT_CONFIG, "model_options", "JSON", "per-model options, e.g. '{\"random_forest\":{\"n_trees\":200}}'"},
@@ -189,6 +194,13 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         goto out;
     }
     print_result(&spec, &opt, &res, no_report);
+    feature_cache_usage cu;
+    mlac_err cerr = {0};
+    if (spec.cache_dir[0] && !feature_cache_measure(spec.cache_dir, &cu, &cerr)) { /* never grows unannounced */
+        char sz[32];
+        cli_format_bytes(cu.bytes, sz, sizeof sz);
+        printf("cache:   %s (%s; `mlac cache clean` empties it)\n", spec.cache_dir, sz);
+    }
     rc = res.cancelled ? (g_terminated ? EX_TEMPFAIL : 130) : res.tasks_failed ? 1 : 0;
 out:
     if (have_spec)

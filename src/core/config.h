@@ -31,6 +31,8 @@ typedef struct config {
 } config;
 
 int config_init(config *c, mlac_err *err);
+/* The default feature cache: $XDG_CACHE_HOME/mlac (absolute values only), else ~/.cache/mlac. */
+void config_default_cache_dir(char *out, size_t n);
 void config_release(config *c);
 
 /* Reads a YAML mapping of key: value (lists become comma-joined); unknown keys are errors

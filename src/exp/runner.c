@@ -213,9 +213,11 @@ static int prepare_features(run_state *st, mlac_err *err)
         strlist_init(&clips);
         emit_phase(st->opt, "features", 0);
         rc = touched_clips(st, &clips, err);
+        cancel_set_current(st->opt->interrupt); /* a service cancel stops the extraction between clips */
         if (!rc)
             rc = feature_tables_build_clips(st->in, &clips, audio, &st->spec->feat, st->spec->clip_seconds, cache,
                                             st->spec->threads, features_progress, (void *)st->opt, st->tables, err);
+        cancel_set_current(NULL);
         strlist_release(&clips);
     }
     if (!rc && st->spec->test_data[0])
@@ -318,7 +320,7 @@ static const char *spec_difference(json_t *old, json_t *now)
                                  "negatives", "clip_seconds", "features", "data_fingerprint", "model_options", "embedding"};
     static const char *not_identity[] = {"mlac_version", "run_id", "data", "output_dir", "threads",
                                          "max_concurrent", "cache_dir", "dataset", "group_by", "warnings",
-                                         "clip_length"};
+                                         "clip_length", "labels", "unreadable_clips"}; /* the last two: in data_fingerprint */
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (differs(old, now, keys[i]))
             return keys[i];

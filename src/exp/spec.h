@@ -46,6 +46,10 @@ typedef struct exp_spec {
     int calibrate_platt;       /* --calibrate platt: Platt scaling of margin models (task_exec.h) */
     char test_data[4096];      /* external test set root, "" = none (external.h) */
     int group_score;           /* --group-score: 0 off, 1 max, 2 mean of a group's clip scores */
+    char labels[4096];         /* --labels: manifest CSV of file,species,label[,group], "" = folder layout */
+    char positive_label[256];  /* manifest label word of positives, "" = decided from the values */
+    char negative_label[256];  /* likewise of negatives */
+    enum bad_clip_mode on_bad_clip; /* unreadable clips: skipped (listed) or an error (dataset.h) */
 } exp_spec;
 
 /* On failure the spec holds nothing: release it only after success. */
@@ -55,8 +59,11 @@ void spec_release(exp_spec *spec);
 int spec_read_features(const config *cfg, feat_params *f, mlac_err *err);
 /* The options object of one model (borrowed; an empty object when it has none). */
 json_t *spec_model_options(const exp_spec *spec, const char *model);
-/* Scans the data root and applies the spec's groups to its species. */
-int spec_load_dataset(const exp_spec *spec, store *s, dataset *data, mlac_err *err);
+/* Scans the data root (or reads the --labels manifest), fills an empty species list with every
+ * species found, decodes the species' clips once and leaves out (or, with on_bad_clip fail,
+ * refuses) the unreadable ones, then applies the spec's groups. Logs the label mapping of a
+ * manifest and the clips left out. */
+int spec_load_dataset(exp_spec *spec, store *s, dataset *data, mlac_err *err);
 /* Resolves the clip length (clip_length.h: the data's most common duration unless clip_seconds was
  * given), fills clip_note and logs it. Before spec_derive_run_id: the length is part of the run. */
 int spec_resolve_clip(exp_spec *spec, store *s, const dataset *data, mlac_err *err);

@@ -28,7 +28,7 @@ static const char *const fields[] = {
     "max_concurrent", "threads", "negatives", "clip_seconds", "sample_rate", "n_fft", "hop_length", "n_mels",
     "n_mfcc", "mel_scale", "image_size", "batch_size", "epochs", "width", "pretrained", "model_options",
     "embedder_birdnet", "embedder_perch", "embed_overlap", "embed_pooling", "embed_batch", "embed_timeout",
-    "embed_head", "head_cv", "skip_unavailable", "cache_dir", NULL};
+    "embed_head", "head_cv", "skip_unavailable", "cache_dir", "on_bad_clip", NULL}; /* labels: not yet (roots) */
 
 static const char *const meta_keys[] = {"submission_id", "scheduled_at", "priority", NULL};
 
@@ -256,7 +256,7 @@ static int validate_spec(server *s, const json_t *spec, char *run_id, size_t run
     if (!rc)
         rc = store_open(sp.data, &in, err);
     if (!rc)
-        rc = dataset_scan(in, sp.negatives, &data, err);
+        rc = spec_load_dataset(&sp, in, &data, err); /* as the run will: manifest, default species, bad clips */
     if (!rc)
         rc = spec_validate(&sp, &data, err);
     if (!rc) /* the clip length is part of the run id, as in the runner */
