@@ -61,6 +61,11 @@ int audio_fix_length(audio_clip *clip, size_t n_out, enum audio_offset where, rn
 int audio_load(const void *bytes, size_t n, const char *name, int rate, double seconds,
                enum audio_offset where, rng *r, audio_clip *out, mlac_err *err);
 
+/* audio_load that also returns the decoded file's header (info) and the RMS level of its mono
+ * signal before resampling and padding (rms); either may be NULL. */
+int audio_load_meta(const void *bytes, size_t n, const char *name, int rate, double seconds,
+                    enum audio_offset where, rng *r, audio_clip *out, audio_info *info, double *rms, mlac_err *err);
+
 /* Encodes a mono float clip as 16-bit PCM WAV (or FLOAT when pcm16 == 0) into a new buffer. */
 int audio_encode_wav(const audio_clip *clip, int pcm16, void **out, size_t *out_n, mlac_err *err);
 

@@ -56,11 +56,23 @@ int audio_fix_length(audio_clip *clip, size_t n_out, enum audio_offset where, rn
 int audio_load(const void *bytes, size_t n, const char *name, int rate, double seconds,
                enum audio_offset where, rng *r, audio_clip *out, mlac_err *err)
 {
+    return audio_load_meta(bytes, n, name, rate, seconds, where, r, out, NULL, NULL, err);
+}
+
+int audio_load_meta(const void *bytes, size_t n, const char *name, int rate, double seconds,
+                    enum audio_offset where, rng *r, audio_clip *out, audio_info *info, double *rms, mlac_err *err)
+{
     if (!name)
         name = "(unnamed)";
-    int rc = audio_decode(bytes, n, name, out, NULL, err);
+    int rc = audio_decode(bytes, n, name, out, info, err);
     if (rc)
         return rc;
+    if (rms) { /* of the decoded mono signal, before resampling and padding */
+        double ss = 0;
+        for (size_t i = 0; i < out->n; i++)
+            ss += (double)out->samples[i] * out->samples[i];
+        *rms = sqrt(ss / (double)(out->n ? out->n : 1));
+    }
     if ((rc = audio_resample(out, rate, name, err)))
         goto out;
     if (seconds > 0) {

@@ -239,7 +239,7 @@ int cmd_datasets(int argc, char **argv)
     for (size_t i = 0; cs && i < d.n; i++)
         probe_species(s, &d.species[i], &cs[i]);
     for (size_t i = 0; cf && i < d.n; i++)
-        if (confound_check(s, &d.species[i], (int)folds, (unsigned long long)seed, &cf[i], &err))
+        if (confound_check(s, &d.species[i], (int)folds, (unsigned long long)seed, NULL, &cf[i], &err))
             cf[i].auc = NAN;
     if (!cs || !cf) {
         rc = 1;

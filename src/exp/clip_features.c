@@ -104,8 +104,11 @@ static int compute_row(struct build_job *job, size_t i, int worker, mlac_err *er
     int rc = store_read(job->data, path, &bytes, err);
     if (rc)
         goto out;
-    char content[65], keys[N_AUDIO_KINDS][65];
+    char content[65], keys[N_AUDIO_KINDS][65], meta_key[65];
     hash_sha256_hex(bytes.data, bytes.len, content);
+    float meta[FEATURE_META_DIM];
+    feature_cache_key("clip_meta", "seconds,rate,channels,rms v1", content, meta_key); /* not per clip length */
+    int meta_missing = !feature_cache_get(job->cache, meta_key, meta, FEATURE_META_DIM);
     int missing = 0;
     for (int k = 0; k < N_AUDIO_KINDS; k++) {
         if (!(job->kinds & (1u << k)))
@@ -118,11 +121,19 @@ static int compute_row(struct build_job *job, size_t i, int worker, mlac_err *er
         pthread_mutex_lock(&job->lock);
         job->hits++;
         pthread_mutex_unlock(&job->lock);
-        goto out;
+        if (!meta_missing)
+            goto out;
     }
-    rc = audio_load(bytes.data, bytes.len, where, job->fp->sample_rate, job->clip_seconds, AUDIO_OFFSET_CENTRE,
-                    NULL, &clip, err);
-    if (!rc)
+    audio_info info;
+    double rms = 0;
+    rc = audio_load_meta(bytes.data, bytes.len, where, job->fp->sample_rate, job->clip_seconds, AUDIO_OFFSET_CENTRE,
+                         NULL, &clip, &info, &rms, err);
+    if (!rc && meta_missing) {
+        meta[0] = (float)((double)info.frames / info.rate), meta[1] = (float)info.rate;
+        meta[2] = (float)info.channels, meta[3] = (float)rms;
+        rc = feature_cache_put(job->cache, meta_key, meta, FEATURE_META_DIM, err);
+    }
+    if (!rc && missing)
         rc = feat_summary_image(job->plans[worker], clip.samples, clip.n,
                                 (missing & (1 << INPUT_SUMMARY)) ? row_of(job, INPUT_SUMMARY, i) : NULL,
                                 (missing & (1 << INPUT_LOGMEL_IMAGE)) ? row_of(job, INPUT_LOGMEL_IMAGE, i) : NULL, err);
@@ -135,6 +146,9 @@ static int compute_row(struct build_job *job, size_t i, int worker, mlac_err *er
         if (missing & (1 << k))
             rc = feature_cache_put(job->cache, keys[k], row_of(job, k, i), job->tables[k].dim, err);
 out:
+    for (int k = 0; !rc && k < N_AUDIO_KINDS; k++)
+        if (job->kinds & (1u << k))
+            memcpy(job->tables[k].meta + i * FEATURE_META_DIM, meta, sizeof meta);
     audio_clip_release(&clip);
     buf_release(&bytes);
     return rc;
@@ -165,7 +179,8 @@ static int prepare_table(const strlist *paths, int kind, const feat_params *fp, 
     t->kind = (enum model_input)kind;
     t->dim = feature_input_dim(t->kind, fp);
     int rc = copy_paths(paths, t, err);
-    if (!rc && !(t->rows = malloc((t->n ? t->n : 1) * t->dim * sizeof(float))))
+    if (!rc && (!(t->rows = malloc((t->n ? t->n : 1) * t->dim * sizeof(float))) ||
+                !(t->meta = malloc((t->n ? t->n : 1) * FEATURE_META_DIM * sizeof(float)))))
         rc = mlac_errf(err, MLAC_ENOMEM, "out of memory for %zu feature rows", t->n);
     return rc;
 }
@@ -245,8 +260,10 @@ void feature_table_release(feature_table *t)
         free(t->paths[i]);
     free(t->paths);
     free(t->rows);
+    free(t->meta);
     t->paths = NULL;
     t->rows = NULL;
+    t->meta = NULL;
     t->n = 0;
 }
 
@@ -254,4 +271,12 @@ const float *feature_table_row(const feature_table *t, const char *path)
 {
     char **hit = bsearch(&path, t->paths, t->n, sizeof *t->paths, cmp_path);
     return hit ? t->rows + (size_t)(hit - t->paths) * t->dim : NULL;
+}
+
+const float *feature_table_meta(const feature_table *t, const char *path)
+{
+    if (!t->meta || !t->n)
+        return NULL;
+    char **hit = bsearch(&path, t->paths, t->n, sizeof *t->paths, cmp_path);
+    return hit ? t->meta + (size_t)(hit - t->paths) * FEATURE_META_DIM : NULL;
 }

@@ -22,8 +22,13 @@ typedef struct feature_table {
     size_t n;
     size_t dim;     /* values per row */
     float *rows;    /* (n, dim) */
+    float *meta;    /* (n, FEATURE_META_DIM) what the decode saw: seconds before padding, original
+                     * rate, channels, RMS of the mono signal — the confound baseline's inputs
+                     * (confound.h), so it decodes nothing again; cached beside the rows */
     size_t cache_hits;
 } feature_table;
+
+#define FEATURE_META_DIM 4
 
 typedef void (*feature_progress_fn)(void *ctx, size_t done, size_t total);
 
@@ -39,6 +44,8 @@ int feature_tables_build_clips(store *data, const strlist *paths, unsigned kinds
                                double clip_seconds, feature_cache *cache, int threads, feature_progress_fn progress,
                                void *progress_ctx, feature_table *out, mlac_err *err);
 void feature_table_release(feature_table *t);
+/* The metadata of a clip (FEATURE_META_DIM values), or NULL if it is not in the table. */
+const float *feature_table_meta(const feature_table *t, const char *path);
 /* The row of a clip, or NULL if it is not in the table. */
 const float *feature_table_row(const feature_table *t, const char *path);
 size_t feature_input_dim(enum model_input kind, const feat_params *fp);

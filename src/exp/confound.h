@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include "core/error.h"
 #include "dataset/dataset.h"
+#include "exp/clip_features.h"
 #include "store/store.h"
 
 #define CONFOUND_WARN_AUC 0.7
@@ -29,10 +30,13 @@ typedef struct confound_result {
     double auc;               /* metadata baseline ROC-AUC (NAN when it could not be fitted) */
     confound_class cls[2];    /* [0] negatives, [1] positives */
     size_t unreadable;
+    size_t reused;            /* clips whose values came from the feature stage (known), not a decode */
 } confound_result;
 
-int confound_check(store *s, const species_data *sp, int folds, unsigned long long seed, confound_result *out,
-                   mlac_err *err);
+/* known: the run's feature table (or NULL): a clip it holds is not decoded again, its metadata
+ * (feature_table_meta: what the feature stage's decode saw) is used; other clips are decoded. */
+int confound_check(store *s, const species_data *sp, int folds, unsigned long long seed, const feature_table *known,
+                   confound_result *out, mlac_err *err);
 /* One line: the warning when out->auc >= CONFOUND_WARN_AUC (returns 1), else 0. */
 int confound_warning(const species_data *sp, const confound_result *r, char *msg, size_t n);
 /* "8000,22050 Hz; 1 ch; 2.00-3.00 s" for a class. */

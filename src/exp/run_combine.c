@@ -14,8 +14,8 @@
  * per-model tables (compared model by model), and where/how a run ran. */
 static const char *const free_keys[] = {"models", "species", "training_sizes", "model_options", "embedding",
                                         "dataset", "warnings", "mlac_version", "run_id", "data", "output_dir",
-                                        "threads", "max_concurrent", "cache_dir", "group_by", "clip_length",
-                                        "combined_from", NULL};
+                                        "threads", "max_concurrent", "cache_dir", "group_by", "combined_from",
+                                        "clip_length" /* a description; clip_seconds is compared */, NULL};
 
 static int is_free(const char *key)
 {

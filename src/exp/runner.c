@@ -445,6 +445,46 @@ static int write_or_check_spec(run_state *st, mlac_err *err)
     return rc;
 }
 
+/* The confound baseline on the metadata the feature stage read (clips it did not touch, such as
+ * another shard's, are decoded for it); its warnings go into spec.json, which was written
+ * before the features, under the spec's lock ("warnings" is not part of the run's identity). */
+static int check_confounds(run_state *st, mlac_err *err)
+{
+    const feature_table *known = st->tables[INPUT_SUMMARY].n ? &st->tables[INPUT_SUMMARY]
+                                 : st->tables[INPUT_LOGMEL_IMAGE].n ? &st->tables[INPUT_LOGMEL_IMAGE] : NULL;
+    spec_check_confounds(st->spec, st->in, &st->data, known);
+    int any = 0;
+    for (size_t i = 0; i < st->spec->species.n; i++) {
+        const species_data *sp = dataset_find(&st->data, st->spec->species.items[i]);
+        any |= sp && sp->confound_note[0];
+    }
+    if (!any)
+        return MLAC_OK;
+    char path[256], lock_path[256];
+    snprintf(path, sizeof path, "%s/spec.json", st->spec->run_id);
+    snprintf(lock_path, sizeof lock_path, "%s/.spec.lock", st->spec->run_id);
+    int lock = -1;
+    int rc = lock_briefly(st->out, lock_path, &lock, err);
+    buf b;
+    buf_init(&b, 16u << 20);
+    json_t *doc = NULL, *now = NULL;
+    if (!rc)
+        rc = store_read(st->out, path, &b, err);
+    if (!rc && !(doc = json_loadb(b.data, b.len, 0, NULL)))
+        rc = mlac_errf(err, MLAC_EFORMAT, "'%s' is not valid JSON", path);
+    if (!rc && (now = spec_to_json(st->spec, &st->data))) {
+        json_object_set(doc, "warnings", json_object_get(now, "warnings"));
+        char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+        rc = text ? store_write_str(st->out, path, text, err) : mlac_errf(err, MLAC_ENOMEM, "cannot serialise the spec");
+        free(text);
+    }
+    json_decref(now);
+    json_decref(doc);
+    buf_release(&b);
+    store_unlock(st->out, lock);
+    return rc;
+}
+
 static int select_todo(run_state *st, run_result *res, mlac_err *err)
 {
     st->todo = malloc((st->n_tasks ? st->n_tasks : 1) * sizeof *st->todo);
@@ -550,7 +590,6 @@ static int run_prepare(run_state *st, run_result *res, mlac_err *err)
         return rc;
     if (spec->test_data[0] && (rc = external_open(spec, &st->ext, err))) /* before anything is written */
         return rc;
-    spec_check_confounds(spec, st->in, &st->data); /* a warning, never fatal */
     spec_derive_run_id(spec, &st->data);
     rc = store_open(spec->output_dir, &st->out, err);
     int sharded = st->opt->shard_count > 0;
@@ -580,6 +619,8 @@ static int run_prepare(run_state *st, run_result *res, mlac_err *err)
         rc = plan_and_reuse(st, res, err);
     if (!rc && st->n_todo && !dry)
         rc = prepare_features(st, err);
+    if (!rc && st->n_todo) /* after the features: their decode gave the clips' metadata (a warning, never fatal) */
+        rc = check_confounds(st, err);
     if (st->out) /* NULL when the output store failed to open (was a SIGSEGV) */
         store_describe(st->out, spec->run_id, res->run_dir, sizeof res->run_dir);
     return rc;

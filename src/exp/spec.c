@@ -346,7 +346,7 @@ static void data_warnings(const exp_spec *spec, const dataset *data, strlist *ou
     }
 }
 
-void spec_check_confounds(const exp_spec *spec, store *s, dataset *data)
+void spec_check_confounds(const exp_spec *spec, store *s, dataset *data, const feature_table *known)
 {
     /* the check reads every clip, one after another: on gs:// let them download many at once
      * meanwhile (a no-op for folders); the feature stage then finds them in the download cache */
@@ -370,9 +370,10 @@ void spec_check_confounds(const exp_spec *spec, store *s, dataset *data)
         species_data *sp = (species_data *)dataset_find(data, spec->species.items[i]);
         confound_result r;
         mlac_err e;
-        if (!sp || confound_check(s, sp, spec->folds, spec->seed, &r, &e))
+        if (!sp || confound_check(s, sp, spec->folds, spec->seed, known, &r, &e))
             continue;
-        log_info("species '%s': metadata-only baseline ROC-AUC %.3f", sp->name, r.auc);
+        log_info("species '%s': metadata-only baseline ROC-AUC %.3f (%zu clips' metadata from the feature stage, "
+                 "%zu decoded for it)", sp->name, r.auc, r.reused, sp->n_clips - r.reused - r.unreadable);
         if (confound_warning(sp, &r, sp->confound_note, sizeof sp->confound_note))
             log_warn("%s", sp->confound_note);
     }

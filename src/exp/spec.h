@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "embed/embed_settings.h"
 #include "dataset/dataset.h"
+#include "exp/clip_features.h"
 #include "exp/groups.h"
 #include "features/features.h"
 
@@ -71,8 +72,9 @@ int spec_resolve_clip(exp_spec *spec, store *s, const dataset *data, mlac_err *e
  * whose file names look like windows of recordings while grouping is off (leakage.h). */
 int spec_validate(const exp_spec *spec, const dataset *data, mlac_err *err);
 /* The metadata-only baseline of every species of the spec (confound.h) with the spec's folds:
- * logs a warning and keeps it in the species' confound_note (spec.json "warnings", the report). */
-void spec_check_confounds(const exp_spec *spec, store *s, dataset *data);
+ * logs a warning and keeps it in the species' confound_note (spec.json "warnings", the report).
+ * known: the run's feature table, whose clips are not decoded again (may be NULL). */
+void spec_check_confounds(const exp_spec *spec, store *s, dataset *data, const feature_table *known);
 /* The spec as JSON (every parameter, version, data fingerprint), new reference. */
 json_t *spec_to_json(const exp_spec *spec, const dataset *data);
 /* Fills spec->run_id from a hash of the result-determining fields, unless already set. */

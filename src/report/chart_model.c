@@ -61,6 +61,9 @@ static void set_y_scale(chart_model *c, const report_run *r, int species)
             lowest = cell->mean;
         if (isfinite(cell->ci_lo) && cell->ci_lo < lowest)
             lowest = cell->ci_lo;
+        for (int x = 0; x < 2; x++)
+            if (isfinite(cell->extra_mean[x]) && cell->extra_mean[x] < lowest)
+                lowest = cell->extra_mean[x];
     }
     c->ymin = fmax(0.0, fmin(0.5, floor(10 * lowest + 1e-9) / 10));
     c->ymax = 1.0;
@@ -89,9 +92,14 @@ static void point_tip(const report_run *r, const report_cell *cell, char *out, s
     char failed[48] = "";
     if (cell->failed)
         snprintf(failed, sizeof failed, ", %d failed", cell->failed);
-    snprintf(out, n, "%s \xc2\xb7 n = %ld per class%s\nROC-AUC %.3f, %s\n%d fold%s finished%s",
-             r->models.items[cell->model], cell->n, req, cell->mean, ci, cell->count, cell->count == 1 ? "" : "s",
-             failed);
+    char extra[160] = "";
+    for (int x = 0, len = 0; x < 2; x++)
+        if (isfinite(cell->extra_mean[x]) && len >= 0 && (size_t)len < sizeof extra)
+            len += snprintf(extra + len, sizeof extra - (size_t)len, "\n%s ROC-AUC %.3f", report_extra_label[x],
+                            cell->extra_mean[x]);
+    snprintf(out, n, "%s \xc2\xb7 n = %ld per class%s\nROC-AUC %.3f, %s%s\n%d fold%s finished%s",
+             r->models.items[cell->model], cell->n, req, cell->mean, ci, extra, cell->count,
+             cell->count == 1 ? "" : "s", failed);
 }
 
 static void series_fit(const report_run *r, int species, chart_series *s, const chart_model *c, double nmin,
@@ -122,7 +130,13 @@ static int build_series(const report_run *r, int species, chart_series *s, doubl
         k += r->cells[i].species == species && r->cells[i].model == s->model;
     s->pts = calloc(k ? k : 1, sizeof *s->pts);
     s->failed_x = calloc(k ? k : 1, sizeof *s->failed_x);
-    if (!s->pts || !s->failed_x)
+    int ok = 1;
+    for (int x = 0; x < 2; x++) {
+        s->extra_x[x] = calloc(k ? k : 1, sizeof *s->extra_x[x]);
+        s->extra_y[x] = calloc(k ? k : 1, sizeof *s->extra_y[x]);
+        ok &= s->extra_x[x] && s->extra_y[x];
+    }
+    if (!s->pts || !s->failed_x || !ok)
         return mlac_errf(err, MLAC_ENOMEM, "out of memory drawing '%s'", r->species.items[species]);
     double nmin = INFINITY, nmax = -INFINITY;
     for (size_t i = 0; i < r->n_cells; i++) { /* cells are sorted by n within a model */
@@ -136,6 +150,11 @@ static int build_series(const report_run *r, int species, chart_series *s, doubl
             s->failed_x[s->n_failed++] = x;
             continue;
         }
+        for (int e = 0; e < 2; e++)
+            if (isfinite(cell->extra_mean[e])) {
+                s->extra_x[e][s->n_extra[e]] = x;
+                s->extra_y[e][s->n_extra[e]++] = chart_y(c, cell->extra_mean[e]);
+            }
         chart_point *p = &s->pts[s->n_pts++];
         p->cell = cell;
         p->x = x;
@@ -207,7 +226,7 @@ static void set_legend(chart_model *c, const report_run *r)
 
 static void set_texts(chart_model *c, const report_run *r, int species)
 {
-    int any_delong = 0, any_capped = 0, any_failed = 0;
+    int any_delong = 0, any_capped = 0, any_failed = 0, any_extra[2] = {0, 0};
     for (size_t i = 0; i < r->n_cells; i++) {
         const report_cell *cell = &r->cells[i];
         if (cell->species != species)
@@ -215,6 +234,8 @@ static void set_texts(chart_model *c, const report_run *r, int species)
         any_delong |= !strcmp(cell->ci_method, "delong");
         any_capped |= cell->capped;
         any_failed |= !isfinite(cell->mean);
+        for (int x = 0; x < 2; x++)
+            any_extra[x] |= isfinite(cell->extra_mean[x]);
     }
     snprintf(c->title, sizeof c->title, "%s: ROC-AUC learning curves", r->species.items[species]);
     snprintf(c->xlabel, sizeof c->xlabel, "Training clips per class (n)%s", c->xlog ? ", log scale" : "");
@@ -224,9 +245,10 @@ static void set_texts(chart_model *c, const report_run *r, int species)
     if (json_is_integer(folds) && json_is_integer(repeats))
         snprintf(over, sizeof over, "%lld folds \xc3\x97 %lld repeat%s", (long long)json_integer_value(folds),
                  (long long)json_integer_value(repeats), json_integer_value(repeats) == 1 ? "" : "s");
-    snprintf(c->note, sizeof c->note, "Mean over %s; bars: 95%% CI (Student t%s)%s%s", over,
+    snprintf(c->note, sizeof c->note, "Mean over %s; bars: 95%% CI (Student t%s)%s%s%s%s", over,
              any_delong ? ", DeLong for one fold" : "", any_capped ? "; open: capped size" : "",
-             any_failed ? "; \xc3\x97: all tasks failed" : "");
+             any_failed ? "; \xc3\x97: all tasks failed" : "", any_extra[0] ? "; dotted: external test set" : "",
+             any_extra[1] ? "; dash-dot: recording level" : "");
 }
 
 int chart_build(const report_run *r, int species, int xlog, chart_model *out, mlac_err *err)
@@ -283,6 +305,8 @@ void chart_release(chart_model *c)
     for (size_t i = 0; i < c->n_series; i++) {
         free(c->series[i].pts);
         free(c->series[i].failed_x);
+        for (int x = 0; x < 2; x++)
+            free(c->series[i].extra_x[x]), free(c->series[i].extra_y[x]);
     }
     free(c->series);
     c->series = NULL;

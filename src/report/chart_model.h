@@ -23,6 +23,9 @@
  *   axis kind   log when nmax >= CHART_LOG_RATIO * nmin (chart_default_log), unless asked
  *   error bar   a vertical segment from y(ci_lo) to y(ci_hi) at the marker's x, with caps
  *               CHART_CAP wide; none when the interval is unknown (one fold and no DeLong)
+ * The external test set's mean AUC (--test-data) and the recording-level one (--group-score), when
+ * the run has them, are drawn per model beside the cross-validated curve: thin dotted (external)
+ * and dash-dot (recording level) lines with small open markers at the same x, in the model's colour.
  * A size whose tasks all failed gets a cross at the bottom of the plot instead of a point;
  * a capped size gets an open marker.
  */
@@ -71,6 +74,9 @@ typedef struct chart_series {
     double legend_y;         /* centre of its legend row */
     char legend_label[48];   /* name, shortened to fit */
     char legend_sub[48];     /* "2 of 9 tasks failed", or "" */
+    double *extra_x[2], *extra_y[2]; /* (n_extra[x],) the external [0] and recording-level [1] mean
+                                      * AUC at each size that has one (report_cell.extra_mean) */
+    size_t n_extra[2];
     int has_fit;             /* a learning-curve fit (curves.csv) to draw on request */
     double fit_x[CHART_FIT_POINTS], fit_y[CHART_FIT_POINTS];
 } chart_series;

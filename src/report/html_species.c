@@ -148,6 +148,11 @@ static int heat_cell(const report_run *r, const report_cell *c, double lo, buf *
     rc = rc ? rc : buf_printf(b, err, "\">%.3f", c->mean);
     if (!rc && isfinite(c->ci_lo) && isfinite(c->ci_hi))
         rc = buf_printf(b, err, "<small>%.2f\xe2\x80\x93%.2f</small>", c->ci_lo, c->ci_hi);
+    static const char *const short_name[2] = {"external", "recording"};
+    for (int x = 0; !rc && x < 2; x++) /* beside the CV AUC: the external and recording-level AUC */
+        if (isfinite(c->extra_mean[x]))
+            rc = buf_printf(b, err, "<small class=\"extra\" data-metric=\"%s\">%s %.3f</small>",
+                            report_extra_metric[x], short_name[x], c->extra_mean[x]);
     if (!rc && c->failed)
         rc = buf_printf(b, err, "<small>%d failed</small>", c->failed);
     return rc ? rc : buf_puts(b, "</td>", err);
@@ -192,9 +197,17 @@ static int heatmap_card(const report_run *r, int sp, buf *b, mlac_err *err)
             rc = heat_cell(r, report_find_cell(r, sp, (int)m, sizes[j]), lo, b, err);
         rc = rc ? rc : buf_puts(b, "</tr>\n", err);
     }
+    int extra[2] = {0, 0};
+    for (size_t i = 0; i < r->n_cells; i++)
+        for (int x = 0; x < 2; x++)
+            extra[x] |= r->cells[i].species == sp && isfinite(r->cells[i].extra_mean[x]);
     rc = rc ? rc : buf_printf(b, err, "</table></div><p class=\"caption\">Colour: mean AUC from %.1f "
-                                      "<span class=\"scale\"></span> 1.0; small: 95%% interval.%s</p></div>\n",
-                              lo, any_capped ? " * capped: fewer clips available than requested." : "");
+                                      "<span class=\"scale\"></span> 1.0; small: 95%% interval.%s%s%s</p></div>\n",
+                              lo, any_capped ? " * capped: fewer clips available than requested." : "",
+                              extra[0] ? " external: mean ROC-AUC of the same models on the external test set "
+                                         "(--test-data)." : "",
+                              extra[1] ? " recording: mean ROC-AUC over recordings (groups), a group scored by "
+                                         "its clips' scores (--group-score)." : "");
     return rc;
 }
 

@@ -107,6 +107,25 @@ static void draw_series(cairo_t *cr, const chart_model *c, const chart_series *s
     for (size_t i = 0; i < s->n_pts; i++)
         (i ? cairo_line_to : cairo_move_to)(cr, s->pts[i].x, s->pts[i].y);
     cairo_stroke(cr);
+    static const double extra_dash[2][4] = {{1.5, 2.5}, {7, 2.5, 1.5, 2.5}};
+    for (int x = 0; x < 2; x++) { /* the external and recording-level AUC (chart_model.h) */
+        if (!s->n_extra[x])
+            continue;
+        cairo_set_line_width(cr, 1.1);
+        cairo_set_dash(cr, extra_dash[x], x ? 4 : 2, 0);
+        for (size_t i = 0; i < s->n_extra[x]; i++)
+            (i ? cairo_line_to : cairo_move_to)(cr, s->extra_x[x][i], s->extra_y[x][i]);
+        cairo_stroke(cr);
+        cairo_set_dash(cr, NULL, 0, 0);
+        for (size_t i = 0; i < s->n_extra[x]; i++) {
+            cairo_new_sub_path(cr);
+            cairo_arc(cr, s->extra_x[x][i], s->extra_y[x][i], 2.2, 0, 2 * M_PI);
+        }
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        cairo_fill_preserve(cr);
+        rgb(cr, s->rgb);
+        cairo_stroke(cr);
+    }
     cairo_set_dash(cr, NULL, 0, 0);
     cairo_set_line_width(cr, 1.3);
     for (size_t i = 0; i < s->n_pts; i++) {

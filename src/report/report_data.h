@@ -33,7 +33,16 @@ typedef struct report_cell {
     int count;                /* tasks with a finite AUC */
     int failed;               /* tasks that failed */
     double pooled_auc, delong_lo, delong_hi; /* NAN when absent */
+    /* beside the cross-validated AUC, over the same finished tasks (NAN when the run has none):
+     * [0] the external test set's ROC-AUC (--test-data), [1] the recording-level one (--group-score) */
+    double extra_mean[2], extra_lo[2], extra_hi[2];
+    int extra_count[2];
 } report_cell;
+
+#define REPORT_EXTRA_EXTERNAL 0
+#define REPORT_EXTRA_GROUP 1
+extern const char *const report_extra_metric[2]; /* "external_roc_auc", "group_roc_auc" */
+extern const char *const report_extra_label[2];  /* "external test set", "recording level" */
 
 /* One ledger line. */
 typedef struct report_task {

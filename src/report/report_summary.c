@@ -224,6 +224,44 @@ static int from_tasks(report_run *r, mlac_err *err)
     return rc;
 }
 
+const char *const report_extra_metric[2] = {"external_roc_auc", "group_roc_auc"};
+const char *const report_extra_label[2] = {"external test set", "recording level"};
+
+/* The external and recording-level AUCs of every cell, summarised from its finished tasks as
+ * aggregate.c summarises them for summary.csv (mean, Student t 95% interval clipped to [0, 1]). */
+static int fill_extra(report_run *r, mlac_err *err)
+{
+    double *vals = malloc((r->n_tasks ? r->n_tasks : 1) * sizeof *vals);
+    if (!vals)
+        return mlac_errf(err, MLAC_ENOMEM, "out of memory summarising '%s'", r->run_id);
+    for (size_t i = 0; i < r->n_cells; i++) {
+        report_cell *c = &r->cells[i];
+        for (int x = 0; x < 2; x++) {
+            size_t k = 0;
+            for (size_t j = 0; j < r->n_tasks; j++) {
+                json_t *f = r->tasks[j].j;
+                if (!r->tasks[j].ok || r->tasks[j].n != c->n ||
+                    strcmp(json_string_value(json_object_get(f, "species")), c->species_name) ||
+                    strcmp(json_string_value(json_object_get(f, "model")), c->model_name))
+                    continue;
+                double v = jnum(json_object_get(f, "metrics"), report_extra_metric[x]);
+                if (isfinite(v))
+                    vals[k++] = v;
+            }
+            c->extra_mean[x] = c->extra_lo[x] = c->extra_hi[x] = NAN;
+            c->extra_count[x] = (int)k;
+            if (!k)
+                continue;
+            stats_summary s;
+            stats_summarise(vals, k, 0.95, &s);
+            stats_clip_interval(&s.ci_lo, &s.ci_hi, 0, 1);
+            c->extra_mean[x] = s.mean, c->extra_lo[x] = s.ci_lo, c->extra_hi[x] = s.ci_hi;
+        }
+    }
+    free(vals);
+    return MLAC_OK;
+}
+
 int report_load_summary(store *st, report_run *r, mlac_err *err)
 {
     buf b;
@@ -243,6 +281,8 @@ int report_load_summary(store *st, report_run *r, mlac_err *err)
             rc = report_note(r, err, "summary.json is missing (the run has not finished): the learning curves "
                                      "below are computed from tasks.jsonl, with Student t intervals only");
     }
+    if (!rc)
+        rc = fill_extra(r, err);
     buf_release(&b);
     return rc;
 }

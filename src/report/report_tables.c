@@ -52,7 +52,10 @@ static int load_curves(report_run *r, const csv_table *t, const char *name, mlac
     r->curves = calloc(t->n_rows ? t->n_rows : 1, sizeof *r->curves);
     if (!r->curves)
         return mlac_errf(err, MLAC_ENOMEM, "out of memory reading '%s'", name);
+    int c_metric = csv_col(t, "metric");
     for (size_t i = 0; i < t->n_rows; i++) {
+        if (c_metric >= 0 && strcmp(csv_get(t, i, c_metric), "roc_auc"))
+            continue; /* the external and recording-level fits stay in curves.csv */
         report_curve *c = &r->curves[r->n_curves++];
         copy_name(c->species_name, csv_get(t, i, c_sp));
         copy_name(c->model_name, csv_get(t, i, c_m));

@@ -113,6 +113,21 @@ static int series(const chart_model *c, const chart_series *s, int standalone, b
     for (size_t i = 0; !rc && i < s->n_pts; i++)
         rc = buf_printf(b, err, "%s%.2f,%.2f", i ? " " : "", s->pts[i].x, s->pts[i].y);
     rc = rc ? rc : buf_puts(b, "\"/>\n", err);
+    static const char *const extra_dash[2] = {"1.5 2.5", "7 2.5 1.5 2.5"};
+    static const char *const extra_class[2] = {"external", "group"};
+    for (int x = 0; !rc && x < 2; x++) { /* beside the CV curve: the external and recording-level AUC */
+        if (!s->n_extra[x])
+            continue;
+        rc = buf_printf(b, err, "<g class=\"%s\" data-metric=\"%s\"><polyline fill=\"none\" stroke-width=\"1.1\" "
+                        "stroke-dasharray=\"%s\" points=\"", extra_class[x], report_extra_metric[x], extra_dash[x]);
+        for (size_t i = 0; !rc && i < s->n_extra[x]; i++)
+            rc = buf_printf(b, err, "%s%.2f,%.2f", i ? " " : "", s->extra_x[x][i], s->extra_y[x][i]);
+        rc = rc ? rc : buf_puts(b, "\"/>", err);
+        for (size_t i = 0; !rc && i < s->n_extra[x]; i++)
+            rc = buf_printf(b, err, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"2.2\" fill=\"#ffffff\"/>", s->extra_x[x][i],
+                            s->extra_y[x][i]);
+        rc = rc ? rc : buf_puts(b, "</g>\n", err);
+    }
     for (size_t i = 0; !rc && i < s->n_pts; i++)
         rc = point(s, &s->pts[i], standalone, b, err);
     for (size_t i = 0; !rc && i < s->n_failed; i++) { /* a cross where every task failed */

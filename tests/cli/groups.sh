@@ -58,7 +58,8 @@ check "report notes grouped folds" grep -q 'Folds are grouped (group_by re:' "$T
 check "report of the random run warns" grep -q 'Warning: species .*coyote.*: 256 of 256 clips look like windows' "$TMP/res/random/report/index.html"
 
 # random-fold AUC overstates: mean gap over (species, model, n) and at the largest n.
-# Measured (seed 42): mean gap 0.077, at n=64 0.09 (bullfrog 0.09-0.16, coyote 0.06).
+# Measured (seed 42, default clip length = the clips' 2 s): mean gap 0.040, at n=64 0.055; with
+# the old fixed 5 s (3 s of zero padding per clip) it was 0.077 and 0.09.
 auc() { awk -F, '$6=="roc_auc"{print $1","$2","$3","$7}' "$TMP/res/$1/summary.csv" | sort; }
 auc random > "$TMP/a.r"; auc grouped > "$TMP/a.g"
 join -t, -j1 <(awk -F, '{print $1"/"$2"/"$3","$4}' "$TMP/a.r") <(awk -F, '{print $1"/"$2"/"$3","$4}' "$TMP/a.g") > "$TMP/gap"
@@ -66,9 +67,14 @@ check "12 paired cells" test "$(wc -l < "$TMP/gap")" -eq 12
 gap_all=$(awk -F, '{s+=$2-$3} END{printf "%.4f", s/NR}' "$TMP/gap")
 gap_big=$(awk -F, '$1 ~ /\/64$/ {s+=$2-$3; n++} END{printf "%.4f", s/n}' "$TMP/gap")
 echo "random - grouped ROC-AUC: mean $gap_all, at n=64 $gap_big"
-check "random folds overstate AUC by >= 0.04 on average ($gap_all)" awk -v g="$gap_all" 'BEGIN{exit !(g >= 0.04)}'
+check "random folds overstate AUC by >= 0.03 on average ($gap_all)" awk -v g="$gap_all" 'BEGIN{exit !(g >= 0.03)}'
 check "and by >= 0.04 at the largest n ($gap_big)" awk -v g="$gap_big" 'BEGIN{exit !(g >= 0.04)}'
 check "random above grouped in at least 10 of 12 cells" test "$(awk -F, '$2>$3' "$TMP/gap" | wc -l)" -ge 10
+# each report shows its own curve's numbers (heatmap cell of coyote, random_forest, n = 64)
+for kind in random grouped; do
+  m=$(awk -F, '$1=="coyote" && $2=="random_forest" && $3==64 && $6=="roc_auc" {printf "%.3f", $7}' "$TMP/res/$kind/summary.csv")
+  check "the $kind report shows its AUC $m at n = 64" grep -q "data-tip=\"random_forest, n = 64&#10;ROC-AUC $m," "$TMP/res/$kind/report/index.html"
+done
 
 # operating points and calibration per task, aggregated; Platt scaling of the SVM on its training set
 # the grouped grid sharded in 3 and merged: the same summary byte for byte (merge rebuilds the
@@ -90,19 +96,29 @@ check "platt: ranking unchanged" cmp <(grep 'svm,32,32,false,roc_auc' "$TMP/res/
   <(grep 'svm,32,32,false,roc_auc' "$TMP/res/grouped/summary.csv")
 
 # recording-level ROC-AUC (--group-score max), checked against an awk Mann-Whitney over the groups
-run --run-id gscore --group-by "$RE" --models random_forest --training-sizes 32 --group-score max --no-report > /dev/null 2>&1
+run --run-id gscore --group-by "$RE" --models random_forest --training-sizes 32 --group-score max > /dev/null 2>&1
 pred="$TMP/res/gscore/predictions/bullfrog/random_forest/n00032_r0_f1.csv"
 want=$(awk -F, 'NR>1 {g=$1; sub(/_w[0-9]+\.wav$/, "", g); if (!(g in s) || $3 > s[g]) s[g]=$3; if ($2==1) l[g]=1}
   END {for (a in s) for (b in s) if (l[a] && !l[b]) {t++; u += (s[a]>s[b]) + 0.5*(s[a]==s[b])} printf "%.9f", u/t}' "$pred")
 got=$(grep '"task_id":"bullfrog/random_forest/n00032/r0/f1"' "$TMP/res/gscore/tasks.jsonl" | grep -o '"group_roc_auc":[0-9.e-]*' | cut -d: -f2)
 check "group AUC of a task matches the groups' max scores ($got vs $want)" awk -v a="$got" -v b="$want" 'BEGIN{exit !(a != "" && (a-b)^2 < 1e-16)}'
 check "summary has the recording-level AUC" grep -q '^coyote,random_forest,32,32,false,group_roc_auc,0\.' "$TMP/res/gscore/summary.csv"
+check "curves.csv has a recording-level row (one size: no fit)" grep -q '^coyote,random_forest,group_roc_auc,0.90,.*,fit_failed,32$' "$TMP/res/gscore/curves.csv"
+g_mean=$(awk -F, '$1=="coyote" && $6=="group_roc_auc" {printf "%.3f", $7}' "$TMP/res/gscore/summary.csv")
+check "report heatmap: recording-level AUC $g_mean beside the CV one" grep -q "data-metric=\"group_roc_auc\">recording $g_mean<" "$TMP/res/gscore/report/index.html"
+check "report chart (SVG): the recording-level line" grep -q '<g class="group" data-metric="group_roc_auc">' "$TMP/res/gscore/report/coyote_roc_auc.svg"
 
 # an external test set (another seed: "another site") scored by every task, beside the CV AUC
 check "synth an external test set" "$MLAC" synth --out "$TMP/ext" --per-class 24 --seconds 2 --species coyote bullfrog --seed 99
-run --run-id ext --group-by "$RE" --models random_forest --training-sizes 16 --test-data "$TMP/ext" --no-report > /dev/null 2>&1
-check "every task has an external AUC" test "$(grep -c '"external_roc_auc":0\.' "$TMP/res/ext/tasks.jsonl")" -eq 8
-ext_auc=$(awk -F, '$1=="coyote" && $6=="external_roc_auc" {print $7}' "$TMP/res/ext/summary.csv")
+run --run-id ext --group-by "$RE" --models random_forest --training-sizes 8 16 32 --test-data "$TMP/ext" > /dev/null 2>&1
+check "every task has an external AUC" test "$(grep -c '"external_roc_auc":0\.' "$TMP/res/ext/tasks.jsonl")" -eq 24
+ext_auc=$(awk -F, '$1=="coyote" && $3==16 && $6=="external_roc_auc" {print $7}' "$TMP/res/ext/summary.csv")
+check "curves.csv: a fit of the external AUC too" grep -Eq '^coyote,random_forest,external_roc_auc,0.90,[0-9.e-]+,.*,32$' "$TMP/res/ext/curves.csv"
+check "curves.csv: and of the CV AUC" grep -Eq '^coyote,random_forest,roc_auc,0.90,[0-9.e-]+,.*,32$' "$TMP/res/ext/curves.csv"
+e_mean=$(printf '%.3f' "$ext_auc")
+check "report heatmap: external AUC $e_mean beside the CV one" grep -q "data-metric=\"external_roc_auc\">external $e_mean<" "$TMP/res/ext/report/index.html"
+check "report chart (SVG): the external line" grep -q '<g class="external" data-metric="external_roc_auc">' "$TMP/res/ext/report/coyote_roc_auc.svg"
+check "report chart says what the dotted line is" grep -q 'dotted: external test set' "$TMP/res/ext/report/coyote_roc_auc.svg"
 check "summary: coyote external AUC beside the CV one ($ext_auc > 0.6)" awk -v a="$ext_auc" 'BEGIN{exit !(a != "" && a > 0.6 && a <= 1)}'
 
 # confound check: positives at 8 kHz, negatives at 22.05 kHz -> the metadata baseline separates them
@@ -116,6 +132,8 @@ check "datasets: confound warning" grep -q "warning: species 'coyote': the recor
 "$MLAC" run-experiment --data "$TMP/conf" --species coyote --models random_forest --training-sizes 8 --cv-folds 4 \
   --output-dir "$TMP/res" --run-id conf > "$TMP/conf.log" 2>&1
 check "run log: confound warning" grep -q '"level":"warning".*the recording format alone' "$TMP/conf.log"
+check "the baseline decodes nothing again (metadata from the feature stage)" \
+  grep -Eq "metadata-only baseline ROC-AUC [0-9.]+ \(40 clips' metadata from the feature stage, 0 decoded for it\)" "$TMP/conf.log"
 check "report: confound warning" grep -q 'Warning: species .*coyote.*: the recording format alone' "$TMP/res/conf/report/index.html"
 check "the warning is not fatal" grep -Eq 'conf: 4 tasks \(0 already done, 4 run, 0 reused from earlier runs, 0 failed\)' "$TMP/conf.log"
 

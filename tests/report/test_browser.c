@@ -41,6 +41,8 @@ static const char *find_chromium(void)
 
 /* Runs chromium headless on url with one or two extra arguments (--dump-dom, --screenshot=...); stdout to out_path,
  * stderr to err_path. Returns the exit status. */
+static const char *window_size = "--window-size=1280,2000"; /* check_layout narrows it */
+
 static int chromium(const char *bin, const char *tmp, const char *extra, const char *extra2, const char *url,
                     const char *out_path, const char *err_path)
 {
@@ -48,7 +50,7 @@ static int chromium(const char *bin, const char *tmp, const char *extra, const c
     snprintf(profile, sizeof profile, "--user-data-dir=%s/profile", tmp);
     const char *argv[] = {bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                           "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync",
-                          profile, "--enable-logging=stderr", "--v=0", "--window-size=1280,2000", extra, extra2 ? extra2 : url, extra2 ? url : NULL, NULL};
+                          profile, "--enable-logging=stderr", "--v=0", window_size, extra, extra2 ? extra2 : url, extra2 ? url : NULL, NULL};
     spawn_opts o = {.argv = argv, .dir = tmp, .stdout_path = out_path, .stderr_path = err_path,
                     .timeout_s = 120, .new_group = 1};
     spawn_result r;
@@ -120,6 +122,25 @@ static void check_screenshot(const char *bin, const char *tmp, const char *page)
     cairo_surface_destroy(s);
 }
 
+/* 400 px wide (a phone): the page's #mlac-layout check (html_assets.c) finds no horizontal overflow,
+ * the ROC chart inside its card and the headline chart at >= 90% of its drawn size, so its text
+ * stays readable (issue 13, item 7). */
+static void check_layout(const char *bin, const char *tmp, const char *page)
+{
+    char url[2200], out[1200], errp[1200];
+    snprintf(url, sizeof url, "file://%s#mlac-layout", page);
+    snprintf(out, sizeof out, "%s/layout.html", tmp);
+    snprintf(errp, sizeof errp, "%s/layout.err", tmp);
+    window_size = "--window-size=400,2000";
+    int rc = chromium(bin, tmp, "--dump-dom", NULL, url, out, errp);
+    window_size = "--window-size=1280,2000";
+    CHECK_MSG(rc == 0, "chromium --dump-dom %s at 400 px exited with %d", page, rc);
+    char *dom = tu_read(out);
+    const char *e = dom ? strstr(dom, "layout: ") : NULL;
+    CHECK_MSG(dom && strstr(dom, "MLAC_LAYOUT_OK"), "%s at 400 px: %.200s", page, e ? e : "no layout result");
+    free(dom);
+}
+
 /* A copy of the page with a deliberate error must show the error marker. */
 static void check_detects_errors(const char *bin, const char *tmp, const char *page)
 {
@@ -172,6 +193,7 @@ int main(void)
     snprintf(page, sizeof page, "%s/run1/report/index.html", basic);
     check_dom(bin, basic, page, 1);
     check_screenshot(bin, basic, page);
+    check_layout(bin, basic, page);
     check_detects_errors(bin, basic, page);
     snprintf(page, sizeof page, "%s/run1/report/index.html", failed);
     check_dom(bin, failed, page, 1);
