@@ -2,7 +2,7 @@
  * plain split, as pandas would without options) to the numbers of summary.json; tasks.csv has one
  * row per ledger line with the ledger's metric values exactly; significance.csv and curves.csv
  * are copied byte for byte; every chart file and index.html exist. Plus the CSV reader itself. */
-#include "report/csv.h"
+#include "core/csv.h"
 #include "report/report.h"
 #include "report_testutil.h"
 #include "test.h"
