@@ -8,7 +8,8 @@
 
 int csv_needs_quotes(const char *s)
 {
-    return s[strcspn(s, ",\"\r\n")] != '\0';
+    size_t len = strlen(s);
+    return s[strcspn(s, ",\"\r\n")] != '\0' || (len && (s[0] == ' ' || s[len - 1] == ' '));
 }
 
 int csv_quote(buf *b, const char *s, mlac_err *err)

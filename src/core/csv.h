@@ -3,7 +3,7 @@
  * groups files, BirdNET-Analyzer embedding tables).
  *
  * Writing: csv_quote appends one field, quoted (with doubled quotes) when it holds a comma, a
- * quote, a CR or LF; anything else is written as it is, so plain tables stay byte-identical to
+ * quote, a CR or LF, or begins or ends with a space (which a spreadsheet would trim); anything else is written as it is, so plain tables stay byte-identical to
  * what mlac always wrote. Callers add the ',' and '\n' between fields.
  *
  * Reading: a streaming tokeniser (csv_reader) over text in memory. Quoted fields may hold

@@ -1,5 +1,6 @@
 /* aggregate.c — grouping the ledger and writing summary.csv / summary.json (see aggregate.h). */
 #include "exp/aggregate.h"
+#include "core/csv.h"
 #include "core/log.h"
 #include "stats/intervals.h"
 #include "stats/metrics.h"
@@ -163,7 +164,7 @@ static int pooled_delong(store *out, const char *run_id, const agg_cell *c, stat
     return MLAC_OK;
 }
 
-static void csv_num(buf *b, double v)
+static void put_num(buf *b, double v)
 {
     if (isfinite(v))
         buf_printf(b, NULL, ",%.6f", v);
@@ -224,11 +225,11 @@ static int summarise_cell(store *out, const char *run_id, const agg_cell *c, buf
             s.ci_lo = dl.lo, s.ci_hi = dl.hi;
             method = "delong";
         }
-        buf_printf(csv, NULL, "%s,%s,%ld,%s,%s,%s", c->species, c->model, c->n, req_text, capped ? "true" : "false",
-                   metric);
-        csv_num(csv, s.mean), csv_num(csv, s.std), csv_num(csv, s.ci_lo), csv_num(csv, s.ci_hi);
+        csv_quote(csv, c->species, NULL), buf_puts(csv, ",", NULL), csv_quote(csv, c->model, NULL);
+        buf_printf(csv, NULL, ",%ld,%s,%s,%s", c->n, req_text, capped ? "true" : "false", metric);
+        put_num(csv, s.mean), put_num(csv, s.std), put_num(csv, s.ci_lo), put_num(csv, s.ci_hi);
         buf_printf(csv, NULL, ",%s,%zu,%zu", k ? method : "", k, c->n_failed);
-        csv_num(csv, is_auc ? dl.auc : NAN), csv_num(csv, is_auc ? dl.lo : NAN), csv_num(csv, is_auc ? dl.hi : NAN);
+        put_num(csv, is_auc ? dl.auc : NAN), put_num(csv, is_auc ? dl.lo : NAN), put_num(csv, is_auc ? dl.hi : NAN);
         rc = buf_puts(csv, "\n", err);
         json_t *row = json_pack("{s:s, s:s, s:I, s:O, s:b, s:s, s:o, s:o, s:o, s:o, s:s, s:I, s:I}", "species",
                                 c->species, "model", c->model, "n", (json_int_t)c->n, "n_requested", req, "capped",

@@ -5,6 +5,7 @@
  * square residual in AUC units; n_needed / n_low / n_high are "Inf" when the target is not reached
  * within 10x the largest size. */
 #include "exp/aggregate.h"
+#include "core/csv.h"
 #include "core/rng.h"
 #include "stats/curve_fit.h"
 #include "stats/intervals.h"
@@ -72,7 +73,8 @@ static int fit_block(const agg_cells *cells, size_t lo, size_t hi, buf *csv, mla
         const char *status = "fit_failed";
         if (fitted && curve_nstar_bootstrap(&pts, targets[t], 200, 0.95, rng_derive_seed(0, key), &ci, &fit_err) == 0)
             status = isfinite(ci.n_star) ? "ok" : "not_reached";
-        buf_printf(csv, NULL, "%s,%s,%.2f", c->species, c->model, targets[t]);
+        csv_quote(csv, c->species, NULL), buf_puts(csv, ",", NULL), csv_quote(csv, c->model, NULL);
+        buf_printf(csv, NULL, ",%.2f", targets[t]);
         put_num(csv, fitted ? fit.a : NAN), put_num(csv, fitted ? fit.b : NAN), put_num(csv, fitted ? fit.c : NAN);
         put_num(csv, fitted ? fit_rmse(&fit, n, y, k) : NAN);
         put_num(csv, ci.n_star), put_num(csv, ci.lo), put_num(csv, ci.hi);
