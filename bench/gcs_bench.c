@@ -1,7 +1,8 @@
 /* gcs_bench.c — list + download every object under a gs:// prefix through the store, with a
  * given number of transfers at once (store_prefetch into a fresh download cache, then reads),
  * and print one JSON line: {"transfers", "clips", "bytes", "seconds", "clips_per_second",
- * "mb_per_second"}. Run by bench/run_gcs_bench.sh against build/gcs_test_server.
+ * "mb_per_second", "requests", "connections"} (connections: opened; the rest of the requests
+ * reused one). Run by bench/run_gcs_bench.sh against build/gcs_test_server.
  * usage: gcs_bench URI TRANSFERS CACHE_DIR [SUBSTRING: only paths containing it] */
 #include "core/timeutil.h"
 #include "store/store.h"
@@ -53,8 +54,11 @@ int main(int argc, char **argv)
         bytes += b.len;
     }
     double dt = time_now() - t0;
+    store_counters sc;
+    store_get_counters(s, &sc);
     printf("{\"transfers\": %d, \"clips\": %zu, \"bytes\": %zu, \"seconds\": %.3f, \"clips_per_second\": %.1f, "
-           "\"mb_per_second\": %.1f}\n", set.max_transfers, l.n, bytes, dt, (double)l.n / dt, (double)bytes / 1e6 / dt);
+           "\"mb_per_second\": %.1f, \"requests\": %ld, \"connections\": %ld}\n", set.max_transfers, l.n, bytes, dt,
+           (double)l.n / dt, (double)bytes / 1e6 / dt, sc.requests, sc.connects);
     buf_release(&b);
     strlist_release(&l);
     store_free(s);

@@ -1,19 +1,31 @@
 #!/usr/bin/env bash
 # The service under read load: wrk (64 connections, 2 threads) on GET /v1/experiments/{id} while
-# an RF + SVM grid runs in the service, and the same grid's wall time without the load.
+# an RF + SVM grid runs in the service, against the same grid's wall time without the load,
+# REPEATS times (alternating alone / under load, so drifting machine load hits both alike).
 # Goal (issue 11): >= 5,000 requests/s, p99 < 20 ms, zero errors; grid wall time within 5 %.
-# usage: bench/run_serve_bench.sh [per_class=60] [wrk_seconds=0 (= as long as the grid runs)]
-# Needs a build in build/ and Debian's wrk. On a shared 2-core VM, wrk, the HTTP threads and the
-# grid compete for the same cores: read the figures with the machine's load in mind.
+# Each repeat times the grid three ways: alone; under wrk at full speed (closed loop: the most the
+# service can answer, which takes all the CPU it is given); and under wrk paced to RATE requests/s
+# (default 5,000, the goal's rate; bench/serve_rate.lua), which is the load the 5 % goal is about.
+# usage: bench/run_serve_bench.sh [per_class=60] [repeats=3] [rate=5000]
+# Needs a build in build/ and Debian's wrk. wrk runs for exactly as long as the loaded grid (stopped
+# with SIGINT when it finishes, so it prints its figures). It runs on the same cores as the service:
+# its own CPU time and the service's extra CPU per request are printed beside the figures, because
+# the grid's slowdown is the CPU that the load takes from it (a closed-loop load generator at full
+# speed takes all it is given; at a fixed rate R the cost is R x the CPU per request).
+# The last line is the summary the lead compares across machines:
+#   serve bench: <req/s> req/s, p99 <ms>, errors <n>, grid +<pct> % (<alone> s alone, <loaded> s loaded), ...
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 per_class=${1:-60}
-wrk_secs=${2:-0}
+repeats=${2:-3}
+rate=${3:-5000}
+export RATE=$rate CONNS=64 # read by bench/serve_rate.lua
 mlac="$root/build/mlac"
 work=$(mktemp -d /tmp/mlac-serve-bench-XXXXXX)
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 export MLAC_API_TOKEN=bench-$$ MLAC_LOG_FORMAT=json
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 "$mlac" synth --out "$work/data" --per-class "$per_class" --seconds 2 --seed 9 >/dev/null 2>&1
 "$mlac" serve --listen 127.0.0.1:0 --port-file "$work/port" --state "$work/state" --data-roots "$work/data" \
   --results "$work/results" --workers 1 --threads 2 --access-log "$work/access.log" >"$work/serve.log" 2>&1 &
@@ -27,28 +39,60 @@ run_grid() { # run-id -> prints the wall seconds from submit to finished
   local t0 id
   t0=$(now)
   id=$("$mlac" submit "${grid[@]}" --run-id "$1" 2>/dev/null)
-  echo "$id" >"$work/id.$1"
   "$mlac" wait "$id" --interval 0.05 >/dev/null
   echo "$(now) - $t0" | bc
 }
-run_grid warmup >/dev/null            # fills the feature cache, so both timed grids start equal
-base=$(run_grid base)
-t0=$(now)
-id=$("$mlac" submit "${grid[@]}" --run-id load 2>/dev/null)
-secs=${wrk_secs}
-[ "$secs" -gt 0 ] || secs=$(printf '%.0f' "$(echo "$base + 2" | bc)")
-wrk -t2 -c64 -d"${secs}s" --latency -H "Authorization: Bearer $MLAC_API_TOKEN" "$MLAC_SERVER/v1/experiments/$id" \
-  >"$work/wrk.txt" 2>&1 &
-wrk_pid=$!
-"$mlac" wait "$id" --interval 0.05 >/dev/null
-loaded=$(echo "$(now) - $t0" | bc)
-wait "$wrk_pid"
-cat "$work/wrk.txt"
-rps=$(sed -n 's/^Requests\/sec: *//p' "$work/wrk.txt")
-p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.txt")
-errors=$(grep -E 'Non-2xx|Socket errors' "$work/wrk.txt" || echo "none")
+cpu_of() { # CPU seconds (user + system) the service has used so far
+  awk -v t="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); printf "%.3f", ($12 + $13) / t}' "/proc/$pid/stat"
+}
+ms() { # wrk latency (850.00us, 3.61ms, 1.20s) -> milliseconds
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n *= 1; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
+}
+run_grid warmup >/dev/null            # fills the feature cache, so every timed grid starts equal
+wrk_phase() { # run-id label [wrk args...] -> runs the grid under wrk, appends to the arrays of label
+  local run=$1 label=$2 t0 c0 id wrk_pid secs cpu n_req e
+  shift 2
+  t0=$(now)
+  c0=$(cpu_of)
+  id=$("$mlac" submit "${grid[@]}" --run-id "$run" 2>/dev/null)
+  wrk -t2 -c64 -d600s --latency "$@" -H "Authorization: Bearer $MLAC_API_TOKEN" \
+    "$MLAC_SERVER/v1/experiments/$id" >"$work/wrk.$run.txt" 2>&1 &
+  wrk_pid=$!
+  "$mlac" wait "$id" --interval 0.05 >/dev/null
+  secs=$(echo "$(now) - $t0" | bc)
+  kill -INT "$wrk_pid"
+  wait "$wrk_pid" || true
+  cpu=$(echo "$(cpu_of) - $c0" | bc)
+  echo "--- $run ($label): wrk for the loaded grid's $secs s"
+  sed -n '/Thread Stats/,/Transfer/p' "$work/wrk.$run.txt"
+  n_req=$(awk '/requests in/ {print $1}' "$work/wrk.$run.txt")
+  e=$({ grep -Eo '(Non-2xx or 3xx responses|Socket errors): .*' "$work/wrk.$run.txt" || true; } |
+      { grep -Eo '[0-9]+' || true; } | paste -sd+ | bc)
+  eval "${label}_secs+=(\"$secs\")"
+  eval "${label}_rps+=(\"$(sed -n 's/^Requests\/sec: *//p' "$work/wrk.$run.txt")\")"
+  eval "${label}_p99+=(\"$(ms "$(awk '$1 == "99%" {print $2}' "$work/wrk.$run.txt")")\")"
+  eval "${label}_err+=(\"${e:-0}\")"
+  eval "${label}_us+=(\"$(echo "($cpu - $cpu_alone) * 1000000 / $n_req" | bc -l)\")"
+  printf 'grid: %.2f s alone, %.2f s under this load (%+.1f %%); service CPU %.2f s (alone: %.2f s)\n' "${bases[-1]}" \
+    "$secs" "$(echo "($secs - ${bases[-1]}) * 100 / ${bases[-1]}" | bc -l)" "$cpu" "$cpu_alone"
+}
+bases=() max_secs=() max_rps=() max_p99=() max_err=() max_us=() rate_secs=() rate_rps=() rate_p99=() rate_err=() rate_us=()
+for r in $(seq "$repeats"); do
+  c0=$(cpu_of)
+  bases+=("$(run_grid "base$r")")
+  cpu_alone=$(echo "$(cpu_of) - $c0" | bc)
+  wrk_phase "max$r" max
+  wrk_phase "rate$r" rate -s "$root/bench/serve_rate.lua"
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+sum() { printf '%s\n' "$@" | paste -sd+ | bc; }
+pct() { echo "($1 - $2) * 100 / $2" | bc -l; }
+base=$(median "${bases[@]}")
 echo "---"
-echo "GET /v1/experiments/{id}, 64 connections, ${secs}s while the grid runs: ${rps} requests/s, p99 ${p99}, errors: ${errors}"
-printf 'grid wall time: %.2f s alone, %.2f s under load (%+.1f %%)\n' "$base" "$loaded" \
-  "$(echo "($loaded - $base) * 100 / $base" | bc -l)"
-echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "machine: $(nproc) cores; load average at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "grid alone: ${bases[*]} s; full speed: ${max_secs[*]} s; at $rate req/s: ${rate_secs[*]} s"
+echo "req/s at full speed: ${max_rps[*]}; p99 ms at full speed: ${max_p99[*]}; at $rate req/s: ${rate_rps[*]} req/s, p99 ${rate_p99[*]} ms"
+printf 'serve bench (medians of %d): full speed %.0f req/s p99 %.2f ms; at %s req/s (got %.0f) p99 %.2f ms, grid %+.1f %% (%.2f s alone, %.2f s loaded); errors %d; service %.1f us CPU per request\n' \
+  "$repeats" "$(median "${max_rps[@]}")" "$(median "${max_p99[@]}")" "$rate" "$(median "${rate_rps[@]}")" \
+  "$(median "${rate_p99[@]}")" "$(pct "$(median "${rate_secs[@]}")" "$base")" "$base" "$(median "${rate_secs[@]}")" \
+  "$(sum "${max_err[@]}" "${rate_err[@]}")" "$(median "${max_us[@]}")"

@@ -8,10 +8,13 @@
  * in audio.h before any allocation. libsndfile clamps a RIFF data chunk that claims more bytes
  * than the file holds (it only logs it), so riff_check() catches that truncation itself; for
  * other formats a decode that yields fewer frames than the header declares is an error, except
- * MP3, whose frame count may be an estimate.
+ * MP3, whose frame count may be an estimate. An .mp3 whose frames follow leading junk (zero
+ * padding, bytes after an ID3v2 tag) is opened from its first frame (mpeg_sync.h), as libsndfile
+ * does for a path.
  * Reference: libsndfile 1.2 API (sndfile.h), RIFF/WAVE chunk layout (Microsoft, 1991).
  */
 #include "audio/audio.h"
+#include "audio/mpeg_sync.h"
 
 #include <float.h>
 #include <math.h>
@@ -217,6 +220,20 @@ static int open_mem(memfile *m, const void *bytes, size_t n, const char *name, S
     m->pos = 0;
     memset(si, 0, sizeof *si);
     SNDFILE *f = sf_open_virtual(&mem_io, SFM_READ, si, m);
+    if (!f && mpeg_name_is_mp3(name)) {
+        /* What libsndfile does for a path named *.mp3 (its extension fallback, then mpg123's
+         * resync past leading junk): open the bytes from the first MPEG frame on. libsndfile's
+         * reason is not asked (sf_error(NULL) is global across threads); a second refusal is
+         * reported as the first. */
+        size_t at = mpeg_first_frame(bytes, n);
+        if (at != (size_t)-1 && at > 0) {
+            m->p = (const unsigned char *)bytes + at;
+            m->n = (sf_count_t)(n - at);
+            m->pos = 0;
+            memset(si, 0, sizeof *si);
+            f = sf_open_virtual(&mem_io, SFM_READ, si, m);
+        }
+    }
     if (!f) {
         /* sf_strerror(NULL) reads libsndfile's global last error: under concurrent opens the
          * detail may come from another thread's failure; the verdict and the name are ours. */

@@ -83,6 +83,13 @@ static int set_value(const struct cli_usage *u, const struct cli_opt *o, const c
     }
 }
 
+static int g_tolerate_bad_logging;
+
+void cli_tolerate_bad_logging(void)
+{
+    g_tolerate_bad_logging = 1;
+}
+
 int cli_parse(const struct cli_usage *usage, const struct cli_opt *opts, int argc, char **argv,
               strlist *positional, config *cfg, int *stop)
 {
@@ -176,8 +183,12 @@ int cli_parse(const struct cli_usage *usage, const struct cli_opt *opts, int arg
         if (rc)
             return rc;
     }
-    if (cfg)
+    if (cfg) {
+        mlac_err lerr = {0};
+        if (cli_check_logging(cfg, &lerr) && !g_tolerate_bad_logging)
+            return cli_fail(&lerr);
         cli_setup_logging(cfg);
+    }
     if (cfg) { /* the gs:// back end's settings (max_transfers, download cache, retry deadline) */
         store_settings ss;
         mlac_err serr = {0};
@@ -227,8 +238,26 @@ int cli_config_load(config *cfg, mlac_err *err)
     if (!rc && file && *file)
         rc = config_load_yaml(cfg, file, err);
     if (!rc)
+        rc = cli_check_logging(cfg, err);
+    if (!rc)
         cli_setup_logging(cfg);
+    else if (cfg->entries)
+        config_release(cfg); /* the callers return at once on failure */
     return rc;
+}
+
+int cli_check_logging(const config *cfg, mlac_err *err)
+{
+    const config_entry *lv = config_find(cfg, "log_level"), *fm = config_find(cfg, "log_format");
+    const char *where_l = lv->source == SRC_DEFAULT ? "default" : lv->origin;
+    const char *where_f = fm->source == SRC_DEFAULT ? "default" : fm->origin;
+    if (log_level_parse(lv->value) < 0)
+        return mlac_errf(err, MLAC_EINVAL, "log_level: '%s' (from %s) is not one of debug, info, warning, error, off",
+                         lv->value, where_l);
+    if (strcmp(fm->value, "auto") && strcmp(fm->value, "json") && strcmp(fm->value, "text"))
+        return mlac_errf(err, MLAC_EINVAL, "log_format: '%s' (from %s) is not one of auto, text, json", fm->value,
+                         where_f);
+    return MLAC_OK;
 }
 
 void cli_setup_logging(const config *cfg)

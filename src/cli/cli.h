@@ -52,9 +52,16 @@ int cli_exit_code(int mlac_code);
  * flags are applied later by cli_parse. Also sets up logging from LOG_LEVEL. */
 int cli_config_load(config *cfg, mlac_err *err);
 void cli_setup_logging(const config *cfg);
+/* log_level and log_format must be known values: the message names the key and its source. */
+int cli_check_logging(const config *cfg, mlac_err *err);
+/* After this, cli_parse lets bad log_level/log_format values through (mlac config flags them). */
+void cli_tolerate_bad_logging(void);
+/* "146.2 MiB" (cmd_cache.c). */
+void cli_format_bytes(unsigned long long b, char *out, size_t n);
 
 /* The subcommands (one table row each in main.c). */
 int cmd_config(int argc, char **argv);
+int cmd_cache(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_datasets(int argc, char **argv);

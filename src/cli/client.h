@@ -7,6 +7,7 @@
 #define MLAC_CLI_CLIENT_H
 
 #include <jansson.h>
+#include "cli/cli.h"
 #include "core/error.h"
 
 typedef struct client {
@@ -15,12 +16,36 @@ typedef struct client {
 } client;
 
 void client_init(client *c, const char *server_flag);
+/* What every client verb shares: --server, the positional arguments, the client and the last
+ * answer. client_verb_start parses argv with the verb's own options plus --server (and --help);
+ * it returns 0 to go on, 64 (EX_USAGE) for a bad command line (a wrong number of arguments, an
+ * id with '/', '?', '#' or '%'), or 0 with *stop set after --help. client_verb_call sends one
+ * request and returns 0 when the answer's status is one of ok1/ok2, else the exit code after
+ * printing the error. client_verb_release frees what start and call made. */
+typedef struct client_verb {
+    client c;
+    strlist pos;     /* positional arguments */
+    long status;     /* the last answer's HTTP status */
+    json_t *answer;  /* the last answer (owned; may be NULL) */
+} client_verb;
+
+typedef struct client_args {
+    size_t min_pos, max_pos; /* positional arguments accepted */
+    int ids;                 /* positional arguments are experiment ids */
+    config *cfg;             /* for OPT_CONFIG options (submit), else NULL */
+} client_args;
+
+int client_verb_start(client_verb *v, const struct cli_usage *usage, const struct cli_opt *opts,
+                      const client_args *a, int argc, char **argv, int *stop);
+int client_verb_call(client_verb *v, const char *method, const char *path, const char *body, long ok1, long ok2);
+void client_verb_release(client_verb *v);
+
 /* Sends the request; *status is the HTTP status, *body the parsed JSON answer (new ref, may be
  * NULL for non-JSON answers). Fails only when no HTTP answer came (connection, timeout). */
 int client_call(const client *c, const char *method, const char *path, const char *body, long *status,
                 json_t **answer, mlac_err *err);
 /* For a non-2xx answer: fills err with the server's message and returns the CLI exit code
- * (2 for 4xx, 1 otherwise). */
+ * (docs/EXIT_CODES.md): 66 for 404, 78 for 400/409/413/422, 77 for 401/403, 75 otherwise. */
 int client_fail(long status, const json_t *answer, mlac_err *err);
 /* Exit code of a client verb after the request (cli_fail's conventions). */
 int client_report(const mlac_err *err);

@@ -1,6 +1,7 @@
 /* cmd_cancel.c — `mlac cancel ID`: cancels an experiment on the service. Queued and scheduled
- * ones are cancelled at once; a running one starts no new task, and its tasks in flight finish
- * and are kept. Prints the experiment's state after the request.
+ * ones are cancelled at once; a running one starts no new task, its tasks in flight stop inside
+ * their fit and write nothing, and its finished tasks are kept. Prints the state after the
+ * request. Exit codes: 0, 64 bad usage, 66 unknown id, 78 already finished (409), 75 no answer.
  */
 #include "cli/cli.h"
 #include "cli/client.h"
@@ -11,46 +12,22 @@
 int cmd_cancel(int argc, char **argv)
 {
     const struct cli_usage usage = {"mlac cancel", "ID", "Cancels an experiment of the mlac service."};
-    const char *server = NULL;
+    const client_args args = {.min_pos = 1, .max_pos = 1, .ids = 1};
+    client_verb v;
     int stop;
-    strlist pos;
-    strlist_init(&pos);
-    const struct cli_opt opts[] = {
-        {"server", OPT_STR, &server, "URL", "service URL (default MLAC_SERVER or http://127.0.0.1:8080)"},
-        {NULL, 0, NULL, NULL, NULL},
-    };
-    json_t *answer = NULL;
-    mlac_err err = {0};
-    int rc = cli_parse(&usage, opts, argc, argv, &pos, NULL, &stop);
+    int rc = client_verb_start(&v, &usage, NULL, &args, argc, argv, &stop);
     if (rc || stop)
         goto out;
-    rc = 2;
-    if (pos.n != 1 || strpbrk(pos.items[0], "/?#%")) {
-        fprintf(stderr, "mlac: error: expected one experiment id\n");
-        goto out;
-    }
-    client c;
-    client_init(&c, server);
     char path[512];
-    snprintf(path, sizeof path, "/v1/experiments/%s:cancel", pos.items[0]);
-    long status;
-    if (client_call(&c, "POST", path, "{}", &status, &answer, &err)) {
-        rc = client_report(&err);
+    snprintf(path, sizeof path, "/v1/experiments/%s:cancel", v.pos.items[0]);
+    if ((rc = client_verb_call(&v, "POST", path, "{}", 202, 202)))
         goto out;
-    }
-    if (status != 202) {
-        rc = client_fail(status, answer, &err);
-        client_report(&err);
-        goto out;
-    }
-    printf("%s %s%s\n", pos.items[0], json_string_value(json_object_get(answer, "state")),
-           json_is_true(json_object_get(answer, "cancel_requested")) &&
-                   !strcmp(json_string_value(json_object_get(answer, "state")), "running")
-               ? " (stopping: no new tasks start)"
+    const char *state = json_string_value(json_object_get(v.answer, "state"));
+    printf("%s %s%s\n", v.pos.items[0], state ? state : "?",
+           json_is_true(json_object_get(v.answer, "cancel_requested")) && state && !strcmp(state, "running")
+               ? " (stopping: tasks in flight stop, finished ones are kept)"
                : "");
-    rc = 0;
 out:
-    json_decref(answer);
-    strlist_release(&pos);
+    client_verb_release(&v);
     return rc;
 }

@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Format, rate and duration statistics of one species' own clips (headers only). */
+/* Format, rate and duration statistics of one species' clips, each decoded in full (a header
+ * can be fine while the samples are truncated or NaN: such a clip is unreadable to a run too). */
 typedef struct clip_stats {
     char formats[128];
     int rate_min, rate_max;
@@ -40,13 +41,15 @@ static void probe_species(store *s, const species_data *sp, clip_stats *cs)
         buf_init(&b, STORE_MAX_OBJECT);
         mlac_err err;
         audio_info info;
+        audio_clip clip = {0};
         if (store_read(s, sp->clips[k].path, &b, &err) ||
-            audio_probe(b.data, b.len, sp->clips[k].path, &info, &err)) {
+            audio_decode(b.data, b.len, sp->clips[k].path, &clip, &info, &err)) {
             if (!cs->unreadable++)
                 snprintf(cs->first_bad, sizeof cs->first_bad, "%s", err.msg);
             buf_release(&b);
             continue;
         }
+        audio_clip_release(&clip);
         buf_release(&b);
         double sec = info.rate > 0 ? (double)info.frames / info.rate : 0;
         if (!cs->probed++ || info.rate < cs->rate_min)
@@ -163,6 +166,8 @@ static void print_table(const dataset *d, const clip_stats *cs, const confound_r
                dataset_max_balanced(sp, 2), dataset_max_balanced(sp, 3), dataset_max_balanced(sp, 5),
                dataset_max_balanced(sp, 10));
         print_groups(sp);
+        if (sp->label_map[0])
+            printf("  labels: %s\n", sp->label_map);
         print_confound(sp, &cf[i]);
         if (sp->n_5s_unpaired)
             printf("  warning: %zu data_5s clips of '%s' have no twin in data/ (perch comparisons unpaired)\n",
@@ -188,6 +193,9 @@ int cmd_datasets(int argc, char **argv)
     const struct cli_opt opts[] = {
         {"data", OPT_CONFIG, "data", "DIR", "data root (folder or gs://bucket/prefix)"},
         {"negatives", OPT_CONFIG, "negatives", "MODE", "auto, folder or others"},
+        {"labels", OPT_CONFIG, "labels", "FILE.csv", "clips from file,species,label[,group] rows, any folder shape"},
+        {"positive-label", OPT_CONFIG, "positive_label", "WORD", "label value of positives in --labels"},
+        {"negative-label", OPT_CONFIG, "negative_label", "WORD", "label value of negatives in --labels"},
         {"max-transfers", OPT_CONFIG, "max_transfers", "N", "gs:// downloads at once (default 16)"},
         {"download-cache-max", OPT_CONFIG, "download_cache_max", "SIZE", "bound of the gs:// download cache, e.g. 10G (0 = off)"},
         {"group-by", OPT_CONFIG, "group_by", "HOW", "clip groups: none, folder or 're:PATTERN' (one capture group)"},
@@ -209,10 +217,16 @@ int cmd_datasets(int argc, char **argv)
     enum negatives_mode mode;
     char root[4096];
     store_data_root(config_str(&cfg, "data"), root, sizeof root); /* GCS_BUCKET_NAME + bare path */
+    const char *labels = config_str(&cfg, "labels");
+    if (labels[0] && config_find(&cfg, "data")->source == SRC_DEFAULT) { /* files relative to the CSV */
+        const char *slash = strrchr(labels, '/');
+        snprintf(root, sizeof root, "%.*s", slash ? (int)(slash - labels) : 1, slash ? labels : ".");
+    }
     group_settings groups;
+    dataset_source src = {NEG_AUTO, labels, config_str(&cfg, "positive_label"), config_str(&cfg, "negative_label")};
     if (dataset_parse_negatives(config_str(&cfg, "negatives"), &mode, &err) ||
         groups_parse(config_str(&cfg, "group_by"), config_str(&cfg, "groups"), &groups, &err) ||
-        store_open(root, &s, &err) || dataset_scan(s, mode, &d, &err) ||
+        (src.negatives = mode, store_open(root, &s, &err)) || dataset_load(s, &src, &d, &err) ||
         groups_apply(&groups, &d, NULL, &err)) {
         rc = cli_fail(&err);
         goto out;

@@ -1,5 +1,7 @@
 /* cmd_features.c — `mlac features FILE...`: print exactly what the models see for audio files:
- * mfcc (n_frames x 13), deltas (n_frames x 39), summary (78) or logmel (the S x S image). */
+ * mfcc (n_frames x 13), deltas (n_frames x 39), summary (78) or logmel (the S x S image).
+ * Several files with --format npy write <out>/<base name>.<kind>.npy; inputs that share a base
+ * name are refused rather than overwrite each other. */
 #include "audio/audio.h"
 #include "core/csv.h"
 #include "cli/cli.h"
@@ -87,6 +89,26 @@ static int load_clip(const char *file, const feat_params *p, double seconds, aud
     return rc;
 }
 
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* Outputs under --out DIR are named by the input's base name: two inputs sharing one would
+ * overwrite each other's output, so that is refused up front, naming both. */
+static int check_distinct_bases(const strlist *files, mlac_err *err)
+{
+    for (size_t i = 1; i < files->n; i++)
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(base_name(files->items[i]), base_name(files->items[j])))
+                return mlac_errf(err, MLAC_EINVAL,
+                                 "'%s' and '%s' share the base name '%s': their outputs in the --out folder "
+                                 "would overwrite each other (run them separately, or use --format csv)",
+                                 files->items[j], files->items[i], base_name(files->items[i]));
+    return MLAC_OK;
+}
+
 static int run(const strlist *files, enum feat_kind kind, int npy, const char *out, double seconds,
                const feat_params *p, mlac_err *err)
 {
@@ -95,7 +117,7 @@ static int run(const strlist *files, enum feat_kind kind, int npy, const char *o
     int rc = feat_plan_new(p, &plan, err);
     if (!rc && !npy && out && !(csv = fopen(out, "w")))
         rc = mlac_errf(err, MLAC_EIO, "cannot write '%s'", out);
-    if (!rc && npy && files->n > 1)
+    if (!rc && npy && files->n > 1 && !(rc = check_distinct_bases(files, err)))
         rc = out ? fs_mkdir_p(out, err) : mlac_errf(err, MLAC_EINVAL, "--format npy with several files needs --out DIR");
     for (size_t i = 0; !rc && i < files->n; i++) {
         audio_clip clip = {0};
@@ -108,8 +130,7 @@ static int run(const strlist *files, enum feat_kind kind, int npy, const char *o
             rc = mlac_errf(err, MLAC_EIO, "cannot write the CSV output");
         if (!rc && npy) {
             char path[4096];
-            const char *base = strrchr(files->items[i], '/');
-            snprintf(path, sizeof path, "%s/%s.%s.npy", out ? out : ".", base ? base + 1 : files->items[i],
+            snprintf(path, sizeof path, "%s/%s.%s.npy", out ? out : ".", base_name(files->items[i]),
                      kind_names[kind]);
             rc = emit_npy(files->n > 1 ? path : out, m, rows, cols, kind == KIND_SUMMARY, err);
         }

@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "exp/runner.h"
 #include "exp/shard.h"
+#include "features/feature_cache.h"
 #include "ml/model.h"
 #include "report/report.h"
 
@@ -54,10 +55,24 @@ static void print_result(const exp_spec *spec, const run_options *opt, const run
         printf("results: %s\nwhen every shard has finished: mlac merge %s\n", res->run_dir, res->run_dir);
         return;
     }
-    printf("%s: %zu tasks (%zu already done, %zu run, %zu failed)%s\nresults: %s\n", spec->run_id, res->tasks_total,
-           res->tasks_skipped, res->tasks_run, res->tasks_failed, res->cancelled ? " -- cancelled" : "", res->run_dir);
+    printf("%s: %zu tasks (%zu already done, %zu run, %zu reused from earlier runs, %zu failed)%s\nresults: %s\n",
+           spec->run_id, res->tasks_total, res->tasks_skipped, res->tasks_run, res->tasks_reused, res->tasks_failed,
+           res->cancelled ? " -- cancelled" : "", res->run_dir);
     if (!no_report)
         printf("report:  %s/report/index.html\n", res->run_dir);
+}
+
+/* The plan: on stdout for --dry-run (it is the answer), on stderr before a run (stdout keeps the
+ * results); not at all when the logs are JSON lines (the plan is for people). */
+static int g_dry_run;
+
+static void print_plan(void *ctx, const char *text)
+{
+    (void)ctx;
+    if (g_dry_run)
+        fputs(text, stdout);
+    else if (!log_is_json())
+        fputs(text, stderr);
 }
 
 static int run_command(int argc, char **argv, const char *name, int all_models)
@@ -69,12 +84,12 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         "Runs every (species, model, training size, fold, repeat) task with k-fold cross-validation and\n"
         "writes <output-dir>/<run-id>/: spec.json, tasks.jsonl, predictions/, summary.csv/json,\n"
         "significance.csv, curves.csv and report/. Rerunning the same spec resumes the run."};
-    int no_report = 0, head_cv = 0, skip_unavailable = 0, stop;
+    int no_report = 0, head_cv = 0, skip_unavailable = 0, dry_run = 0, stop;
     const char *shard_flag = NULL;
     long shards_flag = 0;
     const struct cli_opt opts[] = {
         {"models", OPT_CONFIG_LIST, "models", "M...", "models (spaces or commas): random_forest svm ..."},
-        {"species", OPT_CONFIG_LIST, "species", "S...", "species folders under the data root"},
+        {"species", OPT_CONFIG_LIST, "species", "S...", "species to run (default: every species found in the data)"},
         {"training-sizes", OPT_CONFIG_LIST, "training_sizes", "N...", "training clips per class"},
         {"cv-folds", OPT_CONFIG, "cv_folds", "K", "cross-validation folds (default 5)"},
         {"repeats", OPT_CONFIG, "repeats", "R", "repeats of the K-fold split with new seeds"},
@@ -85,14 +100,18 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         {"max-concurrent", OPT_CONFIG, "max_concurrent", "M", "tasks at once (results do not depend on it)"},
         {"threads", OPT_CONFIG, "threads", "T", "total thread budget (default: the CPUs this process may use)"},
         {"negatives", OPT_CONFIG, "negatives", "MODE", "auto, folder or others"},
+        {"labels", OPT_CONFIG, "labels", "FILE.csv", "clips from file,species,label[,group] rows, any folder shape (files relative to --data, else to the CSV)"},
+        {"positive-label", OPT_CONFIG, "positive_label", "WORD", "label value of positives in --labels (default: decided, the mapping printed)"},
+        {"negative-label", OPT_CONFIG, "negative_label", "WORD", "label value of negatives in --labels (default: every other value)"},
+        {"on-bad-clip", OPT_CONFIG, "on_bad_clip", "HOW", "unreadable clips: skip (default; left out and listed) or fail"},
         {"group-by", OPT_CONFIG, "group_by", "HOW", "clip groups for grouped folds: none, folder or 're:PATTERN'"},
         {"test-data", OPT_CONFIG, "test_data", "ROOT", "external test set (same layout) scored by every task"},
         {"group-score", OPT_CONFIG, "group_score", "HOW", "also a recording-level ROC-AUC per task: max or mean of a group's clip scores"},
         {"calibrate", OPT_CONFIG, "calibrate", "HOW", "none (default) or platt: sigmoid fitted on inner folds of the SVM's training set"},
         {"groups", OPT_CONFIG, "groups", "FILE.csv", "clip groups from file,group rows (paths relative to the data root)"},
-        {"clip-seconds", OPT_CONFIG, "clip_seconds", "S", "clip length after centre crop/pad"},
+        {"clip-seconds", OPT_CONFIG, "clip_seconds", "S", "clip length after centre crop/pad (default auto: the most common clip duration of the data)"},
         {"sample-rate", OPT_CONFIG, "sample_rate", "HZ", "analysis sample rate"},
-        {"cache-dir", OPT_CONFIG, "cache_dir", "DIR", "feature cache ('' disables)"},
+        {"cache-dir", OPT_CONFIG, "cache_dir", "DIR", "feature cache (default $XDG_CACHE_HOME/mlac or ~/.cache/mlac; '' disables)"},
         {"max-transfers", OPT_CONFIG, "max_transfers", "N", "gs:// downloads at once (default 16)"},
         {"download-cache-max", OPT_CONFIG, "download_cache_max", "SIZE", "bound of the gs:// download cache, e.g. 10G (0 = off)"},
         {"model-options", OPT_CONFIG, "model_options", "JSON", "per-model options, e.g. '{\"random_forest\":{\"n_trees\":200}}'"},
@@ -109,6 +128,7 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         {"head-cv", OPT_FLAG, &head_cv, NULL, "choose the head's regularisation by inner CV on the training set"},
         {"skip-unavailable", OPT_FLAG, &skip_unavailable, NULL, "skip models with no embedder instead of stopping"},
         {"no-report", OPT_FLAG, &no_report, NULL, "do not draw report/ at the end"},
+        {"dry-run", OPT_FLAG, &dry_run, NULL, "print the plan (tasks, capped sizes, reusable tasks, time estimate) and exit"},
         {"shard", OPT_STR, &shard_flag, "I/N", "run only shard I (0-based) of N; `mlac merge` combines the shards"},
         {"shards", OPT_INT, &shards_flag, "N", "shard count when the index comes from JOB_COMPLETION_INDEX or Slurm (or MLAC_SHARDS)"},
         {NULL, 0, NULL, NULL, NULL},
@@ -150,6 +170,8 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
     progress prog;
     progress_init(&prog);
     opt.events = progress_events(&prog);
+    opt.events.plan = print_plan;
+    opt.dry_run = g_dry_run = dry_run;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     run_result res;
@@ -161,6 +183,10 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
             rc = 130;
         goto out;
     }
+    if (dry_run) {
+        rc = 0; /* the plan was printed; nothing was written */
+        goto out;
+    }
     if (shard.count)
         no_report = 1; /* a shard has no tables to draw: merge does */
     if (!no_report && report_write_run(spec.output_dir, spec.run_id, &err)) {
@@ -168,6 +194,13 @@ static int run_command(int argc, char **argv, const char *name, int all_models)
         goto out;
     }
     print_result(&spec, &opt, &res, no_report);
+    feature_cache_usage cu;
+    mlac_err cerr = {0};
+    if (spec.cache_dir[0] && !feature_cache_measure(spec.cache_dir, &cu, &cerr)) { /* never grows unannounced */
+        char sz[32];
+        cli_format_bytes(cu.bytes, sz, sizeof sz);
+        printf("cache:   %s (%s; `mlac cache clean` empties it)\n", spec.cache_dir, sz);
+    }
     rc = res.cancelled ? (g_terminated ? EX_TEMPFAIL : 130) : res.tasks_failed ? 1 : 0;
 out:
     if (have_spec)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 
 static volatile sig_atomic_t g_stop;
@@ -23,16 +24,31 @@ static void on_signal(int sig)
     g_stop = 1;
 }
 
+/* HOST:PORT, with an IPv6 host in brackets ([::1]:8080, [::]:8080); c->host gets it without them. */
 static int parse_listen(const char *text, serve_config *c)
 {
-    const char *colon = strrchr(text, ':');
-    if (!colon || colon == text || (size_t)(colon - text) >= sizeof c->host)
+    const char *host = text, *colon;
+    size_t host_len;
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        if (!close || close[1] != ':')
+            return -1;
+        host = text + 1;
+        host_len = (size_t)(close - host);
+        colon = close + 1;
+    } else {
+        colon = strrchr(text, ':');
+        if (!colon || memchr(text, ':', (size_t)(colon - text)))
+            return -1; /* a bare IPv6 address needs its brackets */
+        host_len = (size_t)(colon - text);
+    }
+    if (!host_len || host_len >= sizeof c->host)
         return -1;
     char *end;
     long port = strtol(colon + 1, &end, 10);
     if (*end || end == colon + 1 || port < 0 || port > 65535)
         return -1;
-    snprintf(c->host, sizeof c->host, "%.*s", (int)(colon - text), text);
+    snprintf(c->host, sizeof c->host, "%.*s", (int)host_len, host);
     c->port = (int)port;
     return 0;
 }
@@ -72,12 +88,13 @@ int cmd_serve(int argc, char **argv)
         "unless --public-read. Stop with SIGTERM; after a crash, start it again: nothing is lost."};
     const char *listen = "127.0.0.1:8080", *state = "mlac-state", *results = NULL, *token_file = NULL;
     const char *cors = NULL, *cert = NULL, *key = NULL, *port_file = NULL, *access = NULL;
-    long workers = 1, threads = 0, max_body = 1 << 20, conn_timeout = 15;
+    long workers = 1, threads = 0, max_body = 1 << 20, conn_timeout = 15, compute_nice = 10;
     int public_read = 0, stop;
     serve_config cfg;
     serve_config_init(&cfg);
     const struct cli_opt opts[] = {
-        {"listen", OPT_STR, &listen, "HOST:PORT", "address to listen on (default 127.0.0.1:8080; port 0 = any free)"},
+        {"listen", OPT_STR, &listen, "HOST:PORT",
+         "address to listen on (default 127.0.0.1:8080; IPv6 in brackets, [::1]:8080; port 0 = any free)"},
         {"state", OPT_STR, &state, "DIR", "queue database and service cache (default mlac-state)"},
         {"workers", OPT_INT, &workers, "N", "experiments run at once (default 1)"},
         {"threads", OPT_INT, &threads, "T", "thread budget shared by the workers (default: all cores)"},
@@ -90,6 +107,8 @@ int cmd_serve(int argc, char **argv)
         {"tls-key", OPT_STR, &key, "FILE", "PEM private key of --tls-cert"},
         {"max-body", OPT_INT, &max_body, "BYTES", "largest request body (default 1048576)"},
         {"conn-timeout", OPT_INT, &conn_timeout, "S", "seconds an idle or slow connection is kept (default 15)"},
+        {"compute-nice", OPT_INT, &compute_nice, "N",
+         "nice value of the experiment threads, 0-19 (default 10; the HTTP threads stay at 0)"},
         {"access-log", OPT_STR, &access, "FILE", "JSON access log (default: stderr)"},
         {"port-file", OPT_STR, &port_file, "FILE", "write the port listened on to FILE"},
         {NULL, 0, NULL, NULL, NULL},
@@ -105,7 +124,7 @@ int cmd_serve(int argc, char **argv)
     int rc = cli_parse(&usage, opts, argc, argv, NULL, &conf, &stop);
     if (rc || stop)
         goto out;
-    rc = 2;
+    rc = EX_USAGE; /* the checks below are of the command line */
     if (parse_listen(listen, &cfg)) {
         fprintf(stderr, "mlac: error: --listen: expected HOST:PORT, got '%s'\n", listen);
         goto out;
@@ -115,9 +134,9 @@ int cmd_serve(int argc, char **argv)
         goto out;
     }
     if (workers < 1 || workers > 64 || threads < 0 || threads > 1024 || max_body < 1 || max_body > (1L << 30) ||
-        conn_timeout < 1 || conn_timeout > 3600) {
-        fprintf(stderr, "mlac: error: --workers (1-64), --threads (0-1024), --max-body (1 B-1 GiB) or "
-                        "--conn-timeout (1-3600 s) out of range\n");
+        conn_timeout < 1 || conn_timeout > 3600 || compute_nice < 0 || compute_nice > 19) {
+        fprintf(stderr, "mlac: error: --workers (1-64), --threads (0-1024), --max-body (1 B-1 GiB), "
+                        "--conn-timeout (1-3600 s) or --compute-nice (0-19) out of range\n");
         goto out;
     }
     snprintf(cfg.state_dir, sizeof cfg.state_dir, "%s", state);
@@ -129,10 +148,12 @@ int cmd_serve(int argc, char **argv)
     cfg.threads = (int)threads;
     cfg.max_body = (size_t)max_body;
     cfg.conn_timeout = (int)conn_timeout;
+    cfg.compute_nice = (int)compute_nice;
     cfg.public_read = public_read;
     cfg.access_log = stderr;
     if (access && !(cfg.access_log = log_file = fopen(access, "a"))) {
         fprintf(stderr, "mlac: error: --access-log: cannot open '%s'\n", access);
+        rc = EX_CANTCREAT;
         goto out;
     }
     if (read_token(token_file, &cfg, &err) || serve_start(&cfg, &srv, &err)) {
@@ -150,8 +171,9 @@ int cmd_serve(int argc, char **argv)
             goto out;
         }
     }
-    log_info("mlac serve: listening on %s://%s:%d (%d workers, state %s, results %s)", cert ? "https" : "http",
-             cfg.host, serve_port(srv), cfg.workers, cfg.state_dir, cfg.results);
+    int v6 = strchr(cfg.host, ':') != NULL;
+    log_info("mlac serve: listening on %s://%s%s%s:%d (%d workers, state %s, results %s)", cert ? "https" : "http",
+             v6 ? "[" : "", cfg.host, v6 ? "]" : "", serve_port(srv), cfg.workers, cfg.state_dir, cfg.results);
     while (!g_stop) {
         struct timespec ts = {0, 100 * 1000000L};
         nanosleep(&ts, NULL);

@@ -5,6 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
+
+/* The states the service knows (its queue.h), so a typo is a usage error here. */
+static int queue_state_known(const char *name)
+{
+    static const char *names[] = {"scheduled", "queued", "running", "succeeded", "failed", "cancelled"};
+    for (int i = 0; i < 6; i++)
+        if (!strcmp(name, names[i]))
+            return i;
+    return -1;
+}
 
 static void print_table(const json_t *list)
 {
@@ -26,56 +37,37 @@ int cmd_status(int argc, char **argv)
 {
     const struct cli_usage usage = {"mlac status", "[ID]",
                                     "Shows one experiment of the mlac service as JSON, or lists them all."};
-    const char *server = NULL, *state = NULL;
-    int stop;
-    strlist pos;
-    strlist_init(&pos);
+    const char *state = NULL;
     const struct cli_opt opts[] = {
-        {"server", OPT_STR, &server, "URL", "service URL (default MLAC_SERVER or http://127.0.0.1:8080)"},
         {"state", OPT_STR, &state, "STATE", "list only experiments in this state"},
         {NULL, 0, NULL, NULL, NULL},
     };
-    json_t *answer = NULL;
-    mlac_err err = {0};
-    int rc = cli_parse(&usage, opts, argc, argv, &pos, NULL, &stop);
+    const client_args args = {.min_pos = 0, .max_pos = 1, .ids = 1};
+    client_verb v;
+    int stop;
+    int rc = client_verb_start(&v, &usage, opts, &args, argc, argv, &stop);
     if (rc || stop)
         goto out;
-    rc = 2;
-    if (pos.n > 1 || (pos.n && strpbrk(pos.items[0], "/?#%"))) {
-        fprintf(stderr, "mlac: error: expected one experiment id\n");
+    if (state && queue_state_known(state) < 0) {
+        fprintf(stderr, "mlac: error: --state: expected scheduled, queued, running, succeeded, failed or cancelled\n");
+        rc = EX_USAGE;
         goto out;
     }
-    if (state && strpbrk(state, "&?#%/ ")) {
-        fprintf(stderr, "mlac: error: --state: not a state name\n");
-        goto out;
-    }
-    client c;
-    client_init(&c, server);
     char path[512];
-    if (pos.n)
-        snprintf(path, sizeof path, "/v1/experiments/%s", pos.items[0]);
+    if (v.pos.n)
+        snprintf(path, sizeof path, "/v1/experiments/%s", v.pos.items[0]);
     else
         snprintf(path, sizeof path, "/v1/experiments?limit=1000%s%s", state ? "&state=" : "", state ? state : "");
-    long status;
-    if (client_call(&c, "GET", path, NULL, &status, &answer, &err)) {
-        rc = client_report(&err);
+    if ((rc = client_verb_call(&v, "GET", path, NULL, 200, 200)))
         goto out;
-    }
-    if (status != 200) {
-        rc = client_fail(status, answer, &err);
-        client_report(&err);
-        goto out;
-    }
-    if (pos.n) {
-        char *text = json_dumps(answer, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (v.pos.n) {
+        char *text = json_dumps(v.answer, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         printf("%s\n", text ? text : "{}");
         free(text);
     } else {
-        print_table(json_object_get(answer, "experiments"));
+        print_table(json_object_get(v.answer, "experiments"));
     }
-    rc = 0;
 out:
-    json_decref(answer);
-    strlist_release(&pos);
+    client_verb_release(&v);
     return rc;
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 int cmd_submit(int argc, char **argv)
 {
@@ -19,13 +20,10 @@ int cmd_submit(int argc, char **argv)
         "Submits an experiment to the mlac service (--server or MLAC_SERVER; token in MLAC_API_TOKEN).\n"
         "The spec is a JSON file of the YAML spec's fields and/or run-experiment's flags. Prints the\n"
         "experiment id. Resubmitting with the same --submission-id returns the same experiment."};
-    const char *server = NULL, *sub_id = NULL, *when = NULL;
+    const char *sub_id = NULL, *when = NULL;
     long priority = 0;
     int have_priority = 0, stop;
-    strlist pos;
-    strlist_init(&pos);
     const struct cli_opt opts[] = {
-        {"server", OPT_STR, &server, "URL", "service URL (default MLAC_SERVER or http://127.0.0.1:8080)"},
         {"submission-id", OPT_STR, &sub_id, "ID", "idempotency key: the same id is accepted once"},
         {"scheduled-at", OPT_STR, &when, "TIME", "start at this RFC 3339 time (2026-12-01T21:30:00Z)"},
         {"priority", OPT_INT, &priority, "P", "higher runs first (default 0)"},
@@ -52,29 +50,25 @@ int cmd_submit(int argc, char **argv)
     };
     config cfg;
     mlac_err err = {0};
-    json_t *body = NULL, *answer = NULL;
+    json_t *body = NULL;
     char *text = NULL;
     int rc = config_init(&cfg, &err);
-    if (rc) {
-        strlist_release(&pos);
+    if (rc)
         return cli_fail(&err);
-    }
     priority = -0x7fffffffL;
-    rc = cli_parse(&usage, opts, argc, argv, &pos, &cfg, &stop);
+    const client_args args = {.min_pos = 0, .max_pos = 1, .cfg = &cfg};
+    client_verb v;
+    rc = client_verb_start(&v, &usage, opts, &args, argc, argv, &stop);
     if (rc || stop)
         goto out;
     have_priority = priority != -0x7fffffffL;
-    rc = 2;
-    if (pos.n > 1) {
-        fprintf(stderr, "mlac: error: one spec file at most\n");
-        goto out;
-    }
-    if (pos.n) {
+    if (v.pos.n) {
         json_error_t jerr;
-        body = json_load_file(pos.items[0], JSON_REJECT_DUPLICATES, &jerr);
+        body = json_load_file(v.pos.items[0], JSON_REJECT_DUPLICATES, &jerr);
         if (!json_is_object(body)) {
-            fprintf(stderr, "mlac: error: '%s': not a JSON object (%s, line %d)\n", pos.items[0],
+            fprintf(stderr, "mlac: error: '%s': not a JSON object (%s, line %d)\n", v.pos.items[0],
                     body ? "another value" : jerr.text, jerr.line);
+            rc = !body && jerr.line < 0 ? EX_NOINPUT : EX_DATAERR;
             goto out;
         }
     } else {
@@ -91,28 +85,17 @@ int cmd_submit(int argc, char **argv)
     if (have_priority)
         json_object_set_new(body, "priority", json_integer(priority));
     text = json_dumps(body, JSON_COMPACT);
-    client c;
-    client_init(&c, server);
-    long status;
-    if (client_call(&c, "POST", "/v1/experiments", text, &status, &answer, &err)) {
-        rc = client_report(&err);
+    if ((rc = client_verb_call(&v, "POST", "/v1/experiments", text, 200, 201)))
         goto out;
-    }
-    if (status != 200 && status != 201) {
-        rc = client_fail(status, answer, &err);
-        client_report(&err);
-        goto out;
-    }
-    printf("%s\n", json_string_value(json_object_get(answer, "id")));
-    fprintf(stderr, "%s %s: %s (run %s)\n", status == 201 ? "submitted" : "already submitted",
-            json_string_value(json_object_get(answer, "id")), json_string_value(json_object_get(answer, "state")),
-            json_string_value(json_object_get(answer, "run_id")));
-    rc = 0;
+    json_t *a = v.answer;
+    printf("%s\n", json_string_value(json_object_get(a, "id")));
+    fprintf(stderr, "%s %s: %s (run %s)\n", v.status == 201 ? "submitted" : "already submitted",
+            json_string_value(json_object_get(a, "id")), json_string_value(json_object_get(a, "state")),
+            json_string_value(json_object_get(a, "run_id")));
 out:
     free(text);
     json_decref(body);
-    json_decref(answer);
-    strlist_release(&pos);
+    client_verb_release(&v);
     config_release(&cfg);
     return rc;
 }

@@ -28,6 +28,7 @@ static const struct cli_command commands[] = {
     {"wait", cmd_wait, "wait for an experiment of the service to finish (exit code = outcome)"},
     {"cancel", cmd_cancel, "cancel an experiment of the service"},
     {"config", cmd_config, "print the effective configuration and where each value came from"},
+    {"cache", cmd_cache, "where the feature cache is and its size (info), or empty it (clean)"},
     {NULL, NULL, NULL},
 };
 
@@ -38,12 +39,22 @@ static void print_usage(FILE *out)
                  "commands:\n");
     for (const struct cli_command *c = commands; c->name; c++)
         fprintf(out, "  %-16s %s\n", c->name, c->summary);
-    fprintf(out, "\n'mlac <command> --help' describes a command; 'mlac --version' prints the version.\n");
+    fprintf(out, "\n'mlac help <command>' (or 'mlac <command> --help') describes a command; 'mlac --version' prints the version.\n");
 }
 
 int main(int argc, char **argv)
 {
     memtune_keep_freed_memory();
+    if (argc >= 3 && !strcmp(argv[1], "help")) { /* mlac help CMD = mlac CMD --help */
+        for (const struct cli_command *c = commands; c->name; c++)
+            if (!strcmp(argv[2], c->name)) {
+                char *args[] = {argv[2], "--help", NULL};
+                return c->fn(2, args);
+            }
+        fprintf(stderr, "mlac: error: help: unknown command '%s'\n\n", argv[2]);
+        print_usage(stderr);
+        return EX_USAGE;
+    }
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
         print_usage(stdout);
         return argc < 2 ? EX_USAGE : 0;

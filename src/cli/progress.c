@@ -17,7 +17,7 @@ static void on_phase(void *ctx, const char *name, size_t total)
 {
     progress *p = ctx;
     if (p->tty && p->phase[0])
-        fputc('\n', stderr);
+        log_end_partial_line();
     snprintf(p->phase, sizeof p->phase, "%s", name);
     p->phase_start = time_now();
     p->last_draw = 0;
@@ -39,9 +39,10 @@ static void draw_bar(progress *p, size_t done, size_t total)
     for (int i = 0; i < 30; i++)
         bar[i] = i < fill ? '#' : '.';
     bar[30] = '\0';
-    fprintf(stderr, "\r%-9s [%s] %zu/%zu %3.0f%%  elapsed %.0fs  eta %.0fs%s   ", p->phase, bar, done, total,
-            frac * 100, elapsed, eta, p->failed ? "  (some failed)" : "");
-    fflush(stderr);
+    char line[256];
+    snprintf(line, sizeof line, "%-9s [%s] %zu/%zu %3.0f%%  elapsed %.0fs  eta %.0fs%s   ", p->phase, bar, done,
+             total, frac * 100, elapsed, eta, p->failed ? "  (some failed)" : "");
+    log_partial_line(line); /* a log line in between clears it first (log.h) */
 }
 
 static void on_step(void *ctx, size_t done, size_t total, const json_t *result)
@@ -56,8 +57,12 @@ static void on_step(void *ctx, size_t done, size_t total, const json_t *result)
     if (!result)
         return; /* feature progress: only the phase line in logs */
     json_t *auc = json_object_get(json_object_get(result, "metrics"), "roc_auc");
-    log_info("task %zu/%zu %s %s%s%.4f", done, total, json_string_value(json_object_get(result, "task_id")),
-             json_string_value(json_object_get(result, "status")), " roc_auc=", json_number_value(auc));
+    const char *status = json_string_value(json_object_get(result, "status"));
+    if (strcmp(status, "ok") || !json_is_number(auc)) /* a failed task has no AUC to show */
+        log_info("task %zu/%zu %s %s", done, total, json_string_value(json_object_get(result, "task_id")), status);
+    else
+        log_info("task %zu/%zu %s ok roc_auc=%.4f", done, total, json_string_value(json_object_get(result, "task_id")),
+                 json_number_value(auc));
 }
 
 runner_events progress_events(progress *p)
@@ -69,5 +74,5 @@ runner_events progress_events(progress *p)
 void progress_finish(progress *p)
 {
     if (p->tty && p->phase[0])
-        fputc('\n', stderr);
+        log_end_partial_line(); /* only when the bar is still on its line */
 }

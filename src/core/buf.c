@@ -1,5 +1,6 @@
 /* buf.c — growable buffers and string lists (see buf.h). */
 #include "core/buf.h"
+#include "core/alloc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,7 +34,7 @@ int buf_reserve(buf *b, size_t extra, mlac_err *err)
     size_t cap = b->cap ? b->cap : 256;
     while (cap < need)
         cap *= 2;
-    char *p = realloc(b->data, cap);
+    char *p = mlac_realloc(b->data, cap);
     if (!p)
         return mlac_errf(err, MLAC_ENOMEM, "out of memory growing a buffer to %zu bytes", cap);
     b->data = p;
@@ -107,13 +108,13 @@ int strlist_push(strlist *l, const char *s, mlac_err *err)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
-        char **p = realloc(l->items, cap * sizeof *p);
+        char **p = mlac_realloc(l->items, cap * sizeof *p);
         if (!p)
             return mlac_errf(err, MLAC_ENOMEM, "out of memory growing a list");
         l->items = p;
         l->cap = cap;
     }
-    char *copy = strdup(s);
+    char *copy = mlac_strdup(s);
     if (!copy)
         return mlac_errf(err, MLAC_ENOMEM, "out of memory copying '%s'", s);
     l->items[l->n++] = copy;

@@ -1,5 +1,6 @@
 /* config.c — the settings table and its loaders (see config.h). */
 #include "core/config.h"
+#include "core/alloc.h"
 
 #include <errno.h>
 #include <math.h>
@@ -12,10 +13,10 @@
 static const config_entry settings[] = {
     {"data", {"MLAC_DATA", "DATA_ROOT", NULL}, "data", "data root: a folder or gs://bucket/prefix", "", 0, ""},
     {"output_dir", {"MLAC_OUTPUT_DIR", "RESULTS_DIR", NULL}, "results", "where runs are written", "", 0, ""},
-    {"cache_dir", {"MLAC_CACHE_DIR", NULL, NULL}, ".mlac-cache", "feature and embedding cache (empty = off)", "", 0, ""},
+    {"cache_dir", {"MLAC_CACHE_DIR", NULL, NULL}, "$XDG_CACHE_HOME/mlac", "feature and embedding cache (default $XDG_CACHE_HOME/mlac, else ~/.cache/mlac; empty = off)", "", 0, ""},
     {"seed", {"MLAC_SEED", "RANDOM_SEED", NULL}, "42", "master random seed", "", 0, ""},
     {"sample_rate", {"MLAC_SAMPLE_RATE", "AUDIO_SAMPLE_RATE", NULL}, "22050", "analysis sample rate (Hz)", "", 0, ""},
-    {"clip_seconds", {"MLAC_CLIP_SECONDS", NULL, NULL}, "5", "clip length after pad/crop (s)", "", 0, ""},
+    {"clip_seconds", {"MLAC_CLIP_SECONDS", NULL, NULL}, "auto", "clip length after centre pad/crop (s); auto = the most common clip duration of the data", "", 0, ""},
     {"n_fft", {"MLAC_N_FFT", NULL, NULL}, "2048", "FFT size", "", 0, ""},
     {"hop_length", {"MLAC_HOP_LENGTH", NULL, NULL}, "512", "STFT hop (samples)", "", 0, ""},
     {"n_mels", {"MLAC_N_MELS", NULL, NULL}, "128", "mel bands", "", 0, ""},
@@ -32,8 +33,12 @@ static const config_entry settings[] = {
     {"group_score", {"MLAC_GROUP_SCORE", NULL, NULL}, "", "also score each task over groups: max or mean of a group's clips (empty = off)", "", 0, ""},
     {"test_data", {"MLAC_TEST_DATA", NULL, NULL}, "", "external test set root (same layout), scored by every task", "", 0, ""},
     {"groups", {"MLAC_GROUPS", NULL, NULL}, "", "CSV of file,group rows (file relative to the data root)", "", 0, ""},
+    {"labels", {"MLAC_LABELS", NULL, NULL}, "", "labels CSV of file,species,label[,group] rows instead of the folder layout (files relative to the data root, or to the CSV's folder when no data root is given)", "", 0, ""},
+    {"positive_label", {"MLAC_POSITIVE_LABEL", NULL, NULL}, "", "label value of positive clips in the labels CSV (empty = decided from the values, the mapping printed)", "", 0, ""},
+    {"negative_label", {"MLAC_NEGATIVE_LABEL", NULL, NULL}, "", "label value of negative clips in the labels CSV (empty = every other value, or decided from the values)", "", 0, ""},
+    {"on_bad_clip", {"MLAC_ON_BAD_CLIP", NULL, NULL}, "skip", "unreadable clips: skip (left out of counts and folds, listed in spec.json and the report) or fail", "", 0, ""},
     {"models", {"MLAC_MODELS", NULL, NULL}, "random_forest,svm", "models of a run", "", 0, ""},
-    {"species", {"MLAC_SPECIES", NULL, NULL}, "coyote,bullfrog,human_vocal", "species of a run", "", 0, ""},
+    {"species", {"MLAC_SPECIES", NULL, NULL}, "", "species of a run (empty = every species found in the data)", "", 0, ""},
     {"training_sizes", {"MLAC_TRAINING_SIZES", NULL, NULL}, "25,50,100", "training clips per class", "", 0, ""},
     {"run_id", {"MLAC_RUN_ID", NULL, NULL}, "", "run folder name (empty = derived from the spec)", "", 0, ""},
     {"image_size", {"MLAC_IMAGE_SIZE", NULL, NULL}, "128", "side of the log-mel image for CNNs", "", 0, ""},
@@ -62,15 +67,28 @@ static const config_entry settings[] = {
 
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 
+void config_default_cache_dir(char *out, size_t n)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (xdg && xdg[0] == '/') /* the XDG base directory spec: relative values are ignored */
+        snprintf(out, n, "%s/mlac", xdg);
+    else if (home && home[0])
+        snprintf(out, n, "%s/.cache/mlac", home);
+    else
+        snprintf(out, n, ".mlac-cache"); /* no home: the current folder, as before */
+}
+
 int config_init(config *c, mlac_err *err)
 {
-    c->entries = malloc(sizeof settings);
+    c->entries = mlac_malloc(sizeof settings);
     if (!c->entries)
         return mlac_errf(err, MLAC_ENOMEM, "out of memory for the configuration");
     memcpy(c->entries, settings, sizeof settings);
     c->n = N_SETTINGS;
     for (size_t i = 0; i < c->n; i++) {
         snprintf(c->entries[i].value, CONFIG_VALUE_MAX, "%s", c->entries[i].def);
+        if (!strcmp(c->entries[i].key, "cache_dir"))
+            config_default_cache_dir(c->entries[i].value, CONFIG_VALUE_MAX);
         c->entries[i].source = SRC_DEFAULT;
         snprintf(c->entries[i].origin, sizeof c->entries[i].origin, "default");
     }
@@ -150,24 +168,19 @@ static int append_item(char *value, const char *item, const char *key, const cha
     return MLAC_OK;
 }
 
-int config_load_yaml(config *c, const char *path, mlac_err *err)
+/* Reads the events of an initialised parser whose input is set; path names it in messages. */
+static int load_events(config *c, yaml_parser_t *pp, const char *path, mlac_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return mlac_errf(err, MLAC_ENOTFOUND, "cannot open spec file '%s': %s", path, strerror(errno));
-    yaml_parser_t parser;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_file(&parser, f);
     int rc = MLAC_OK, depth = 0, in_list = 0, done = 0, documents = 0;
     char key[128] = "", value[CONFIG_VALUE_MAX] = "";
-    unsigned char *seen = calloc(c->n ? c->n : 1, 1); /* keys already given: a repeat is an error */
+    unsigned char *seen = mlac_calloc(c->n ? c->n : 1, 1); /* keys already given: a repeat is an error */
     if (!seen)
         rc = mlac_errf(err, MLAC_ENOMEM, "out of memory reading '%s'", path);
     while (!done && rc == MLAC_OK) {
         yaml_event_t ev;
-        if (!yaml_parser_parse(&parser, &ev)) {
-            rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: %s", path, parser.problem_mark.line + 1,
-                           parser.problem ? parser.problem : "invalid YAML");
+        if (!yaml_parser_parse(pp, &ev)) {
+            rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: %s", path, pp->problem_mark.line + 1,
+                           pp->problem ? pp->problem : "invalid YAML");
             break;
         }
         switch (ev.type) {
@@ -228,9 +241,31 @@ int config_load_yaml(config *c, const char *path, mlac_err *err)
         }
         yaml_event_delete(&ev);
     }
+    free(seen);
+    return rc;
+}
+
+int config_load_yaml(config *c, const char *path, mlac_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return mlac_errf(err, MLAC_ENOTFOUND, "cannot open spec file '%s': %s", path, strerror(errno));
+    yaml_parser_t parser;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_file(&parser, f);
+    int rc = load_events(c, &parser, path, err);
     yaml_parser_delete(&parser);
     fclose(f);
-    free(seen);
+    return rc;
+}
+
+int config_load_yaml_mem(config *c, const void *bytes, size_t n, const char *name, mlac_err *err)
+{
+    yaml_parser_t parser;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)(bytes ? bytes : ""), n);
+    int rc = load_events(c, &parser, name, err);
+    yaml_parser_delete(&parser);
     return rc;
 }
 

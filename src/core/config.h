@@ -31,11 +31,15 @@ typedef struct config {
 } config;
 
 int config_init(config *c, mlac_err *err);
+/* The default feature cache: $XDG_CACHE_HOME/mlac (absolute values only), else ~/.cache/mlac. */
+void config_default_cache_dir(char *out, size_t n);
 void config_release(config *c);
 
 /* Reads a YAML mapping of key: value (lists become comma-joined); unknown keys are errors
  * naming the key and file. Keys may use '-' or '_'. */
 int config_load_yaml(config *c, const char *path, mlac_err *err);
+/* The same from n bytes in memory; name stands for the file in messages (the fuzz target). */
+int config_load_yaml_mem(config *c, const void *bytes, size_t n, const char *name, mlac_err *err);
 int config_load_env(config *c, mlac_err *err);
 /* Sets key unless a source of higher precedence already did (then it is a no-op). */
 int config_set(config *c, const char *key, const char *value, int source, const char *origin,

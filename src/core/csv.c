@@ -1,8 +1,8 @@
-/* csv.c — RFC 4180 writer and streaming reader (see csv.h). */
+/* csv.c — the RFC 4180 writer, record reader (one pass over the bytes, one field at a time) and
+ * table of csv.h. */
 #include "core/csv.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,162 +22,138 @@ int csv_quote(buf *b, const char *s, mlac_err *err)
     return rc ? rc : buf_append(b, "\"", 1, err);
 }
 
-void csv_reader_init(csv_reader *r, const char *text, size_t len, const char *name)
+void csv_reader_init(csv_reader *r, const void *data, size_t n, const char *name)
 {
-    memset(r, 0, sizeof *r);
-    r->text = text ? text : "";
-    r->len = text ? len : 0;
+    r->p = data;
+    r->end = r->p + n;
     r->name = name ? name : "csv";
     r->line = 1;
-    buf_init(&r->cur, CSV_MAX_FIELD);
-    if (r->len >= 3 && !memcmp(r->text, "\xEF\xBB\xBF", 3))
-        r->pos = 3; /* a UTF-8 byte-order mark, as spreadsheets write */
+    r->record_line = 1;
+    if (n >= 3 && !memcmp(r->p, "\xEF\xBB\xBF", 3))
+        r->p += 3;
 }
 
-static int is_sep(char c)
+/* Appends one field (bytes in b) to fields; b is reset. */
+static int push_field(csv_reader *r, buf *b, strlist *fields, mlac_err *err)
 {
-    return c == ',' || c == '\r' || c == '\n';
+    if (fields->n >= CSV_MAX_FIELDS)
+        return mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: more than %d fields", r->name, r->record_line,
+                         CSV_MAX_FIELDS);
+    int rc = buf_append(b, "", 1, err); /* the terminating NUL */
+    if (!rc)
+        rc = strlist_push(fields, b->data, err);
+    b->len = 0;
+    return rc;
 }
 
-static void clear_fields(csv_reader *r)
+int csv_next(csv_reader *r, strlist *fields, int *got, mlac_err *err)
 {
-    for (size_t i = 0; i < r->n; i++)
-        free(r->field[i]);
-    r->n = 0;
-}
-
-void csv_reader_release(csv_reader *r)
-{
-    if (!r)
-        return;
-    clear_fields(r);
-    buf_release(&r->cur);
-}
-
-static int fail(csv_reader *r, mlac_err *err, size_t line, const char *what)
-{
-    mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: %s", r->name, line, what);
-    return -1;
-}
-
-static int add_byte(csv_reader *r, char c, mlac_err *err)
-{
-    if (!c)
-        return fail(r, err, r->line, "a NUL byte");
-    if (buf_append(&r->cur, &c, 1, err)) {
-        mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: a field longer than %zu bytes", r->name, r->line,
-                  (size_t)CSV_MAX_FIELD);
-        return -1;
-    }
-    return 0;
-}
-
-/* A quoted field: r->pos is just after the opening quote. */
-static int read_quoted(csv_reader *r, mlac_err *err)
-{
-    size_t opened = r->line;
-    for (;;) {
-        if (r->pos >= r->len) {
-            char what[96];
-            snprintf(what, sizeof what, "unterminated quoted field (the quote opens on line %zu)", opened);
-            return fail(r, err, opened, what);
-        }
-        char c = r->text[r->pos++];
-        if (c == '"') {
-            if (r->pos < r->len && r->text[r->pos] == '"') {
-                r->pos++;
-                if (add_byte(r, '"', err))
-                    return -1;
-                continue;
-            }
-            if (r->pos < r->len && !is_sep(r->text[r->pos]))
-                return fail(r, err, r->line, "text after a closing quote (a quote inside a quoted field is "
-                                             "written twice)");
-            return 0;
-        }
-        if (c == '\n')
-            r->line++;
-        if (add_byte(r, c, err))
-            return -1;
-    }
-}
-
-static int end_field(csv_reader *r, mlac_err *err)
-{
-    if (r->n == CSV_MAX_COLS) {
-        char what[64];
-        snprintf(what, sizeof what, "more than %d fields", CSV_MAX_COLS);
-        return fail(r, err, r->record_line, what);
-    }
-    r->field[r->n] = strdup(r->cur.data ? r->cur.data : "");
-    if (!r->field[r->n]) {
-        mlac_errf(err, MLAC_ENOMEM, "out of memory reading '%s'", r->name);
-        return -1;
-    }
-    r->n++;
-    r->cur.len = 0;
-    if (r->cur.data)
-        r->cur.data[0] = '\0';
-    return 0;
-}
-
-int csv_next(csv_reader *r, mlac_err *err)
-{
-    clear_fields(r);
-    if (r->pos >= r->len)
-        return 0;
+    strlist_release(fields);
+    strlist_init(fields);
+    *got = 0;
+    if (r->p >= r->end)
+        return MLAC_OK;
     r->record_line = r->line;
-    r->cur.len = 0;
-    if (r->cur.data)
-        r->cur.data[0] = '\0';
+    buf b;
+    buf_init(&b, CSV_MAX_FIELD + 1);
+    int rc = MLAC_OK;
     for (;;) {
-        if (r->pos < r->len && r->text[r->pos] == '"') {
-            r->pos++;
-            if (read_quoted(r, err))
-                return -1;
+        /* one field */
+        if (r->p < r->end && *r->p == '"') {
+            size_t open_line = r->line;
+            r->p++;
+            for (;;) {
+                if (r->p >= r->end) {
+                    rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: a quoted field is never closed", r->name,
+                                   open_line);
+                    goto out;
+                }
+                char c = *r->p++;
+                if (c == '"') {
+                    if (r->p < r->end && *r->p == '"')
+                        c = *r->p++; /* "" is one quote */
+                    else
+                        break;
+                }
+                if (c == '\n')
+                    r->line++;
+                if (!c) {
+                    rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: a NUL byte", r->name, r->line);
+                    goto out;
+                }
+                if ((rc = buf_append(&b, &c, 1, err)))
+                    goto field_too_long;
+            }
+            if (r->p < r->end && *r->p != ',' && *r->p != '\n' && !(*r->p == '\r')) {
+                rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: text after the closing quote of a field", r->name,
+                               r->line);
+                goto out;
+            }
+        } else {
+            const char *s = r->p;
+            while (r->p < r->end && *r->p != ',' && *r->p != '\n' && *r->p != '\r') {
+                if (*r->p == '"') {
+                    rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: a quote inside an unquoted field "
+                                   "(quote the whole field and double the quote)", r->name, r->line);
+                    goto out;
+                }
+                if (!*r->p) {
+                    rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: a NUL byte", r->name, r->line);
+                    goto out;
+                }
+                r->p++;
+            }
+            if ((size_t)(r->p - s) > CSV_MAX_FIELD) {
+                rc = MLAC_ENOMEM;
+                b.len = CSV_MAX_FIELD;
+                goto field_too_long;
+            }
+            if ((rc = buf_append(&b, s, (size_t)(r->p - s), err)))
+                goto field_too_long;
         }
-        while (r->pos < r->len && !is_sep(r->text[r->pos]))
-            if (add_byte(r, r->text[r->pos++], err))
-                return -1;
-        if (end_field(r, err))
-            return -1;
-        if (r->pos >= r->len)
-            return 1;
-        char c = r->text[r->pos++];
-        if (c == ',')
+        if ((rc = push_field(r, &b, fields, err)))
+            goto out;
+        if (r->p >= r->end)
+            break;
+        if (*r->p == ',') {
+            r->p++;
             continue;
-        if (c == '\r') {
-            if (r->pos < r->len && r->text[r->pos] != '\n')
-                return fail(r, err, r->line, "a CR that does not end the line");
-            r->pos++;
         }
+        if (*r->p == '\r')
+            r->p++;
+        if (r->p < r->end && *r->p == '\n')
+            r->p++;
         r->line++;
-        return 1;
+        break;
     }
+    *got = 1;
+    goto out;
+field_too_long:
+    if (rc == MLAC_ENOMEM && b.len >= CSV_MAX_FIELD)
+        rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: a field longer than %u bytes", r->name, r->line,
+                       CSV_MAX_FIELD);
+out:
+    buf_release(&b);
+    return rc;
 }
 
 int csv_parse(const char *text, size_t len, const char *name, csv_table *out, mlac_err *err)
 {
     memset(out, 0, sizeof *out);
     csv_reader rd;
-    csv_reader_init(&rd, text, len, name);
+    csv_reader_init(&rd, text ? text : "", text ? len : 0, name);
+    strlist f;
+    strlist_init(&f);
     size_t cap = 0, records = 0;
-    int rc = MLAC_OK;
-    while (!rc) {
-        int got = csv_next(&rd, err);
-        if (got < 0) {
-            rc = err && err->code ? err->code : MLAC_EFORMAT;
-            break;
-        }
-        if (got == 0)
-            break;
-        if (rd.n == 1 && !rd.field[0][0]) /* a blank line */
+    int rc = MLAC_OK, got = 0;
+    while (!rc && !(rc = csv_next(&rd, &f, &got, err)) && got) {
+        if (f.n == 1 && !f.items[0][0]) /* a blank line */
             continue;
         if (records == 0)
-            out->n_cols = rd.n;
-        else if (rd.n > out->n_cols) {
+            out->n_cols = f.n;
+        else if (f.n > out->n_cols) {
             rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: %zu fields, the header has %zu", rd.name, rd.record_line,
-                           rd.n, out->n_cols);
+                           f.n, out->n_cols);
             break;
         }
         size_t row = records;
@@ -193,20 +169,17 @@ int csv_parse(const char *text, size_t len, const char *name, csv_table *out, ml
             out->cells = c, cap = ncap;
         }
         for (size_t i = 0; i < out->n_cols; i++) {
-            char *v = i < rd.n ? rd.field[i] : strdup("");
-            if (i < rd.n)
-                rd.field[i] = NULL;
+            char *v = i < f.n ? f.items[i] : strdup("");
+            if (i < f.n)
+                f.items[i] = NULL; /* moved into the table */
             out->cells[row * out->n_cols + i] = v;
             if (!v && !rc)
                 rc = mlac_errf(err, MLAC_ENOMEM, "out of memory reading '%s'", rd.name);
         }
-        for (size_t i = 0; i < rd.n; i++) /* moved into the table above */
-            rd.field[i] = NULL;
-        rd.n = 0;
         if (records++)
             out->n_rows++;
     }
-    csv_reader_release(&rd);
+    strlist_release(&f);
     if (!rc && !out->n_cols)
         rc = mlac_errf(err, MLAC_EFORMAT, "'%s' is empty (no header row)", name);
     if (rc)

@@ -1,17 +1,21 @@
 /* csv.h — RFC 4180 CSV, the one reader and writer of every CSV mlac reads or writes
- * (predictions, summary/significance/curves/tasks tables, splits, features output, labels.csv,
- * groups files, BirdNET-Analyzer embedding tables).
+ * (predictions, summary/significance/curves/tasks tables, features output, labels manifests).
  *
  * Writing: csv_quote appends one field, quoted (with doubled quotes) when it holds a comma, a
- * quote, a CR or LF, or begins or ends with a space (which a spreadsheet would trim); anything else is written as it is, so plain tables stay byte-identical to
- * what mlac always wrote. Callers add the ',' and '\n' between fields.
+ * quote, a CR or LF, or begins or ends with a space (which a spreadsheet would trim); anything
+ * else is written as it is, so plain tables stay byte-identical to what mlac always wrote.
+ * Callers add the ',' and '\n' between fields.
  *
- * Reading: a streaming tokeniser (csv_reader) over text in memory. Quoted fields may hold
- * commas, doubled quotes, CR and LF; records end at LF or CRLF; a UTF-8 byte-order mark at the
- * start is skipped. Refused, naming the file and the physical line: an unterminated quote (the
- * line it opened on), text after a closing quote, a NUL byte, more than CSV_MAX_COLS fields, a
- * field over CSV_MAX_FIELD bytes. csv_parse builds a whole table on top of it, with columns found
- * by header name, so a table that gains columns still reads.
+ * Reading: a record reader (tokeniser): fields separated by commas, records by CRLF or LF; a
+ * field may be quoted ("a, b", "say ""hi""", a line break inside quotes is part of the field).
+ * A UTF-8 byte-order mark at the start is skipped. Whitespace is kept as written.
+ * Limits: at most CSV_MAX_FIELDS fields per record and CSV_MAX_FIELD bytes per field; more is a
+ * format error naming the line, as are an unterminated quote (named by the line it opens on),
+ * text after a closing quote, a quote inside an unquoted field and a NUL byte.
+ * The reader keeps a pointer to the bytes it was given: they must outlive it.
+ *
+ * csv_parse builds a whole table on top of the reader, with columns found by header name, so a
+ * table that gains columns still reads.
  */
 #ifndef MLAC_CORE_CSV_H
 #define MLAC_CORE_CSV_H
@@ -20,8 +24,8 @@
 #include "core/buf.h"
 #include "core/error.h"
 
-#define CSV_MAX_COLS 256
-#define CSV_MAX_FIELD ((size_t)16 << 20)
+#define CSV_MAX_FIELDS 256
+#define CSV_MAX_FIELD (64u << 10)
 
 /* Appends s as one field (quoted when needed). */
 int csv_quote(buf *b, const char *s, mlac_err *err);
@@ -29,21 +33,16 @@ int csv_quote(buf *b, const char *s, mlac_err *err);
 int csv_needs_quotes(const char *s);
 
 typedef struct csv_reader {
-    const char *text;   /* borrowed */
-    size_t len, pos;
-    const char *name;   /* for messages (borrowed) */
-    size_t line;        /* physical line (1-based) where the next record starts */
-    size_t record_line; /* physical line where the record last returned started */
-    char *field[CSV_MAX_COLS]; /* (n,) the last record's fields, owned, NUL-terminated */
-    size_t n;
-    buf cur;            /* the field being read */
+    const char *p, *end; /* the bytes not read yet */
+    const char *name;    /* named in errors (a file name), borrowed */
+    size_t line;         /* line of the next record's first byte, 1-based */
+    size_t record_line;  /* line where the last record returned began */
 } csv_reader;
 
-void csv_reader_init(csv_reader *r, const char *text, size_t len, const char *name);
-/* Reads the next record into r->field / r->n: 1 for a record, 0 at the end, -1 on an error
- * (err names the file and line). A blank line is a record of one empty field. */
-int csv_next(csv_reader *r, mlac_err *err);
-void csv_reader_release(csv_reader *r);
+void csv_reader_init(csv_reader *r, const void *data, size_t n, const char *name);
+/* Reads the next record into fields (cleared first). *got = 1 when a record was read, 0 at the
+ * end. A blank line is a record of one empty field. Returns MLAC_OK or MLAC_EFORMAT/ENOMEM. */
+int csv_next(csv_reader *r, strlist *fields, int *got, mlac_err *err);
 
 typedef struct csv_table {
     size_t n_cols;  /* columns of the header */

@@ -1,5 +1,9 @@
-/* fsutil.c — local-filesystem helpers (see fsutil.h). Atomicity comes from rename(2). */
+/* fsutil.c — local-filesystem helpers (see fsutil.h). Atomicity comes from rename(2).
+ * fs_list_recursive follows symbolic links but reports (log_warn, one line each up to 20, then a
+ * count) what it skips: dangling links, link loops, a link back to an enclosing folder, FIFOs,
+ * sockets and devices; a folder named like an audio file is reported and listed. */
 #include "core/fsutil.h"
+#include "core/log.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -8,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -163,8 +168,37 @@ int fs_is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static int list_into(const char *root, const char *rel, strlist *out, int depth, mlac_err *err)
+#define LIST_REPORT_MAX 20 /* skipped entries reported one line each; past this, only a count */
+
+typedef struct list_ctx {
+    const char *root;
+    size_t n_skipped;
+    dev_t dev[34]; /* the directories on the current path (loop detection) */
+    ino_t ino[34];
+} list_ctx;
+
+static void report_skip(list_ctx *c, const char *child, const char *why)
 {
+    if (++c->n_skipped <= LIST_REPORT_MAX)
+        log_warn("listing '%s': skipping '%s': %s", c->root, child, why);
+}
+
+/* 1 if name ends like an audio file (a directory so named is likely a mistake). */
+static int audio_like(const char *name)
+{
+    static const char *ext[] = {".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff", ".opus"};
+    size_t n = strlen(name);
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+        size_t k = strlen(ext[i]);
+        if (n > k && !strcasecmp(name + n - k, ext[i]))
+            return 1;
+    }
+    return 0;
+}
+
+static int list_into(list_ctx *c, const char *rel, strlist *out, int depth, mlac_err *err)
+{
+    const char *root = c->root;
     if (depth > 32)
         return mlac_errf(err, MLAC_EINVAL, "directory tree under '%s' is too deep", root);
     char dir[4096];
@@ -173,6 +207,11 @@ static int list_into(const char *root, const char *rel, strlist *out, int depth,
     if (!d)
         return mlac_errf(err, errno == ENOENT ? MLAC_ENOTFOUND : MLAC_EIO, "cannot list '%s': %s", dir,
                          strerror(errno));
+    struct stat self;
+    if (fstat(dirfd(d), &self) == 0) {
+        c->dev[depth] = self.st_dev;
+        c->ino[depth] = self.st_ino;
+    }
     int rc = MLAC_OK;
     struct dirent *e;
     while (rc == MLAC_OK && (e = readdir(d))) {
@@ -183,12 +222,33 @@ static int list_into(const char *root, const char *rel, strlist *out, int depth,
         char full[8192];
         snprintf(full, sizeof full, "%s/%s", root, child);
         struct stat st;
-        if (stat(full, &st) != 0)
+        if (stat(full, &st) != 0) {
+            int why = errno;
+            struct stat ls;
+            if (why == ELOOP)
+                report_skip(c, child, "a symbolic link loop");
+            else if (why == ENOENT && lstat(full, &ls) == 0 && S_ISLNK(ls.st_mode))
+                report_skip(c, child, "a dangling symbolic link");
+            else
+                report_skip(c, child, strerror(why));
             continue;
-        if (S_ISDIR(st.st_mode))
-            rc = list_into(root, child, out, depth + 1, err);
-        else if (S_ISREG(st.st_mode) && !strstr(e->d_name, ".tmp."))
+        }
+        if (S_ISDIR(st.st_mode)) {
+            int loop = 0;
+            for (int k = 0; k <= depth; k++)
+                loop |= c->dev[k] == st.st_dev && c->ino[k] == st.st_ino;
+            if (loop) {
+                report_skip(c, child, "a symbolic link to a folder that contains it (a loop)");
+                continue;
+            }
+            if (audio_like(e->d_name))
+                log_warn("listing '%s': '%s' is a folder, not an audio file; its files are listed", root, child);
+            rc = list_into(c, child, out, depth + 1, err);
+        } else if (S_ISREG(st.st_mode) && !strstr(e->d_name, ".tmp.")) {
             rc = strlist_push(out, child, err);
+        } else if (!S_ISREG(st.st_mode)) {
+            report_skip(c, child, "not a regular file (a FIFO, socket or device)");
+        }
     }
     closedir(d);
     return rc;
@@ -197,7 +257,11 @@ static int list_into(const char *root, const char *rel, strlist *out, int depth,
 int fs_list_recursive(const char *dir, strlist *out, mlac_err *err)
 {
     size_t first = out->n;
-    int rc = list_into(dir, "", out, 0, err);
+    list_ctx c = {.root = dir};
+    int rc = list_into(&c, "", out, 0, err);
+    if (c.n_skipped > LIST_REPORT_MAX)
+        log_warn("listing '%s': %zu entries skipped in all (the first %d are named above)", dir, c.n_skipped,
+                 LIST_REPORT_MAX);
     if (rc == MLAC_OK && out->n > first) {
         strlist tail = {out->items + first, out->n - first, out->n - first};
         strlist_sort(&tail);

@@ -16,7 +16,10 @@ int fs_mkdir_p(const char *path, mlac_err *err);
 int fs_mkdir_parent(const char *path, mlac_err *err);
 int fs_exists(const char *path);
 int fs_is_dir(const char *path);
-/* Recursively lists regular files under dir, as paths relative to dir, sorted. */
+/* Recursively lists regular files under dir, as paths relative to dir, sorted. Symbolic links are
+ * followed; what is skipped (dangling links, link loops, FIFOs, sockets, devices) is reported with
+ * log_warn, one line each for the first 20 then a count; a folder named like an audio file
+ * (x.wav/) is reported and listed. */
 int fs_list_recursive(const char *dir, strlist *out, mlac_err *err);
 
 #endif

@@ -13,6 +13,26 @@
 static int g_level = LOG_INFO;
 static int g_json = 0;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static int g_partial; /* a progress bar is on the last line of stderr, not ended */
+
+void log_partial_line(const char *text)
+{
+    pthread_mutex_lock(&g_lock);
+    fprintf(stderr, "\r%s", text);
+    fflush(stderr);
+    g_partial = 1;
+    pthread_mutex_unlock(&g_lock);
+}
+
+void log_end_partial_line(void)
+{
+    pthread_mutex_lock(&g_lock);
+    if (g_partial)
+        fputc('\n', stderr);
+    fflush(stderr);
+    g_partial = 0;
+    pthread_mutex_unlock(&g_lock);
+}
 
 void log_init(int level, int json)
 {
@@ -62,6 +82,10 @@ void log_msg(int level, const char *fmt, ...)
     char when[40];
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
     pthread_mutex_lock(&g_lock);
+    if (g_partial) { /* a bar is on the line: clear it, the log line takes it */
+        fputs("\r\033[K", stderr);
+        g_partial = 0;
+    }
     if (g_json) {
         json_t *o = json_pack("{s:s, s:s, s:s}", "ts", when, "level", names[level], "msg", msg);
         char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;

@@ -14,6 +14,11 @@ int log_level_parse(const char *name); /* "debug".."error"/"off", case-insensiti
 int log_enabled(int level);
 int log_is_json(void);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A progress bar's line, written without a line break ("\r" + text): the next log line first
+ * clears it ("\r\033[K"), so a bar and a log line never share a line; the bar redraws later. */
+void log_partial_line(const char *text);
+/* Ends a partial line with a line break, if one is on screen. */
+void log_end_partial_line(void);
 
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)

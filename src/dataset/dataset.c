@@ -1,5 +1,6 @@
 /* dataset.c — scanning a store into species and labelled clips (see dataset.h). */
 #include "dataset/dataset.h"
+#include "dataset/dataset_internal.h"
 #include "core/hash.h"
 #include "core/utf8.h"
 
@@ -18,6 +19,7 @@ const char *dataset_layout_help(void)
            "  <root>/<species>/data/neg/...      negative clips (or negative/, 0/, absent/)\n"
            "  <root>/<species>/data/labels.csv   instead of the folders: file,label rows\n"
            "  <root>/<species>/data_5s/...       optional 5-second twins with the same names\n"
+           "or any folder shape with --labels FILE.csv: rows of file,species,label[,group]\n"
            "(`mlac synth --out <root>` writes a dataset in this layout)";
 }
 
@@ -43,7 +45,7 @@ int dataset_is_audio(const char *path)
     return 0;
 }
 
-static int alias_label(const char *dir)
+int dataset_alias_label(const char *dir)
 {
     for (int i = 0; pos_aliases[i]; i++)
         if (!strcasecmp(dir, pos_aliases[i]))
@@ -54,13 +56,7 @@ static int alias_label(const char *dir)
     return -1;
 }
 
-/* A growable array of clips. */
-typedef struct clip_vec {
-    clip_ref *v;
-    size_t n, cap;
-} clip_vec;
-
-static int clip_push(clip_vec *cv, const char *path, int label, const char *group, mlac_err *err)
+int clip_push(clip_vec *cv, const char *path, int label, const char *group, mlac_err *err)
 {
     if (cv->n == cv->cap) {
         size_t cap = cv->cap ? cv->cap * 2 : 64;
@@ -84,7 +80,7 @@ static int clip_push(clip_vec *cv, const char *path, int label, const char *grou
     return MLAC_OK;
 }
 
-static void clip_vec_release(clip_vec *cv)
+void clip_vec_release(clip_vec *cv)
 {
     for (size_t k = 0; k < cv->n; k++)
         free(cv->v[k].path), free(cv->v[k].group);
@@ -188,7 +184,7 @@ static int read_labels_csv(store *s, species_data *sp, clip_vec *cv, mlac_err *e
             *comma = '\0';
             file = line;
             label_text = comma + 1;
-            if (alias_label(label_text) < 0 && line_no == 1) { /* a header row */
+            if (dataset_alias_label(label_text) < 0 && line_no == 1) { /* a header row */
                 *comma = ',';
                 size_t nf = split_fields(line, fields, LABELS_MAX_FIELDS);
                 if (!header_columns(fields, nf, &col))
@@ -197,7 +193,7 @@ static int read_labels_csv(store *s, species_data *sp, clip_vec *cv, mlac_err *e
                 continue;
             }
         }
-        int label = alias_label(label_text);
+        int label = dataset_alias_label(label_text);
         if (label < 0) {
             rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: label '%s' is not one of pos/neg/1/0/present/absent",
                            path, line_no, label_text);
@@ -219,7 +215,7 @@ out:
     return rc;
 }
 
-static int add_species(dataset *d, const char *name, mlac_err *err)
+int dataset_add_species(dataset *d, const char *name, mlac_err *err)
 {
     if (strlen(name) >= sizeof d->species[0].name)
         return mlac_errf(err, MLAC_EINVAL, "species folder name too long: '%.60s...'", name);
@@ -228,7 +224,7 @@ static int add_species(dataset *d, const char *name, mlac_err *err)
         return mlac_errf(err, MLAC_ENOMEM, "out of memory listing species");
     d->species = p;
     memset(&p[d->n], 0, sizeof p[d->n]);
-    snprintf(p[d->n].name, sizeof p[d->n].name, "%s", name);
+    memcpy(p[d->n].name, name, strlen(name) + 1); /* the length was checked above */
     d->n++;
     return MLAC_OK;
 }
@@ -260,7 +256,7 @@ static int collect(store *s, const strlist *files, dataset *d, clip_vec *own, ml
                 continue;
             memcpy(dir, rest, dl);
             dir[dl] = '\0';
-            int label = alias_label(dir);
+            int label = dataset_alias_label(dir);
             if (label >= 0)
                 rc = clip_push(&own[i], f, label, NULL, err);
         }
@@ -284,7 +280,7 @@ static int listed(const strlist *files, const char *path)
 
 /* Links every clip to its data_5s twin ("<sp>/data/x" -> "<sp>/data_5s/x") and counts the
  * species' data_5s files that have no twin in data/. files must be sorted. */
-static int pair_5s(const strlist *files, species_data *sp, mlac_err *err)
+int dataset_pair_5s(const strlist *files, species_data *sp, mlac_err *err)
 {
     char twin[4096];
     for (size_t k = 0; k < sp->n_clips; k++) {
@@ -310,7 +306,7 @@ static int pair_5s(const strlist *files, species_data *sp, mlac_err *err)
     return MLAC_OK;
 }
 
-static int build_species(dataset *d, clip_vec *own, enum negatives_mode mode, mlac_err *err)
+int dataset_build_species(dataset *d, clip_vec *own, enum negatives_mode mode, mlac_err *err)
 {
     for (size_t i = 0; i < d->n; i++) {
         species_data *sp = &d->species[i];
@@ -344,7 +340,7 @@ static int build_species(dataset *d, clip_vec *own, enum negatives_mode mode, ml
     return MLAC_OK;
 }
 
-static void fingerprint(dataset *d)
+void dataset_fingerprint(dataset *d)
 {
     hash_ctx *h = hash_begin();
     for (size_t i = 0; i < d->n; i++) {
@@ -354,7 +350,46 @@ static void fingerprint(dataset *d)
             hash_update(h, &d->species[i].clips[k].label, sizeof(int));
         }
     }
+    for (size_t k = 0; k < d->n_bad; k++) { /* clips left out as unreadable (clip_check.c) */
+        hash_update_str(h, "unreadable");
+        hash_update_str(h, d->bad[k].path);
+    }
     hash_end_hex(h, d->fingerprint);
+}
+
+/* What a root that fits no layout holds: audio files at the top, folders (and whether they hold
+ * audio), so the error says what was found and where, and how to use it as it is. */
+static void describe_found(const strlist *files, char *out, size_t n)
+{
+    size_t top = 0, audio = 0, len = 0, shown = 0, dirs = 0;
+    char last[256] = "";
+    for (size_t j = 0; j < files->n; j++) {
+        const char *f = files->items[j];
+        audio += dataset_is_audio(f);
+        const char *slash = strchr(f, '/');
+        if (!slash) {
+            top += dataset_is_audio(f);
+            continue;
+        }
+        size_t dl = (size_t)(slash - f);
+        if (dl < sizeof last && (strlen(last) != dl || strncmp(last, f, dl))) {
+            memcpy(last, f, dl);
+            last[dl] = '\0';
+            dirs++;
+            if (shown++ < 6)
+                len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s'%s/'", shown > 1 ? ", " : "folders ", last);
+        }
+    }
+    if (dirs > 6)
+        len += (size_t)snprintf(out + len, len < n ? n - len : 0, " and %zu more", dirs - 6);
+    if (len >= n)
+        return;
+    if (!files->n)
+        snprintf(out, n, "no files under it (empty, or only empty folders)");
+    else
+        snprintf(out + len, n - len, "%s%zu audio files in all, %zu directly under the root, none in a "
+                 "<species>/data/{pos,neg}/ folder; for clips in any folder shape give a labels CSV: "
+                 "--labels FILE.csv with columns file,species,label", len ? "; " : "", audio, top);
 }
 
 int dataset_scan(store *s, enum negatives_mode mode, dataset *out, mlac_err *err)
@@ -389,12 +424,14 @@ int dataset_scan(store *s, enum negatives_mode mode, dataset *out, mlac_err *err
         memcpy(name, f, len);
         name[len] = '\0';
         if (out->n == 0 || strcmp(out->species[out->n - 1].name, name))
-            rc = add_species(out, name, err);
+            rc = dataset_add_species(out, name, err);
     }
     if (rc)
         goto out;
     if (out->n == 0) {
-        rc = mlac_errf(err, MLAC_ENOTFOUND, "no species found under '%s'\n%s", s->root, dataset_layout_help());
+        char found[1200];
+        describe_found(&files, found, sizeof found);
+        rc = mlac_errf(err, MLAC_ENOTFOUND, "no species found under '%s': %s\n%s", s->root, found, dataset_layout_help());
         goto out;
     }
     own = calloc(out->n, sizeof *own);
@@ -404,17 +441,17 @@ int dataset_scan(store *s, enum negatives_mode mode, dataset *out, mlac_err *err
     }
     rc = collect(s, &files, out, own, err);
     if (!rc)
-        rc = build_species(out, own, mode, err);
+        rc = dataset_build_species(out, own, mode, err);
     for (size_t i = 0; !rc && i < out->n; i++) {
         species_data *sp = &out->species[i];
         if (sp->n_pos == 0)
             rc = mlac_errf(err, MLAC_EFORMAT, "species '%s' has no positive clips under '%s/%s/data/'\n%s",
                            sp->name, s->root, sp->name, dataset_layout_help());
         else
-            rc = pair_5s(&files, sp, err);
+            rc = dataset_pair_5s(&files, sp, err);
     }
     if (!rc)
-        fingerprint(out);
+        dataset_fingerprint(out);
 out:
     for (size_t i = 0; own && i < out->n; i++)
         clip_vec_release(&own[i]);
@@ -440,6 +477,11 @@ void dataset_release(dataset *d)
     free(d->species);
     d->species = NULL;
     d->n = 0;
+    for (size_t k = 0; k < d->n_bad; k++)
+        free(d->bad[k].path), free(d->bad[k].reason);
+    free(d->bad);
+    d->bad = NULL;
+    d->n_bad = 0;
 }
 
 const species_data *dataset_find(const dataset *d, const char *species)

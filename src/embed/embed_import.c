@@ -1,6 +1,7 @@
 /* embed_import.c — loading an import folder or file and matching clips to entries (see
- * embed_import.h). Entries are indexed by their last path component, so a lookup compares only
- * the entries that share the clip's file name.
+ * embed_import.h: the species-relative path exactly, or a bare file name as the one fallback).
+ * Entries are indexed by their last path component, so a lookup compares only the entries that
+ * share the clip's file name.
  */
 #include "embed/embed_import.h"
 #include "core/buf.h"
@@ -143,24 +144,32 @@ size_t embed_import_entries(const embed_import *imp)
     return imp->set.n_entries;
 }
 
-/* How many '/'-separated components a and b share at their ends. */
-static size_t common_tail(const char *a, const char *b)
+/* The species-relative key of a clip's store path: from the species folder on
+ * ("<species>/data/pos/a" of "root/<species>/data/pos/a"), i.e. from the component before the
+ * first "data" or "data_5s" component after the first; the whole key when there is none. */
+static const char *species_relative(const char *key)
 {
-    size_t la = strlen(a), lb = strlen(b), n = 0;
-    for (;;) {
-        size_t sa = la, sb = lb;
-        while (sa && a[sa - 1] != '/')
-            sa--;
-        while (sb && b[sb - 1] != '/')
-            sb--;
-        if (la - sa != lb - sb || memcmp(a + sa, b + sb, la - sa))
-            return n;
-        n++;
-        if (!sa || !sb)
-            return n;
-        la = sa - 1;
-        lb = sb - 1;
+    for (const char *c = key; *c;) {
+        const char *end = strchr(c, '/');
+        size_t len = end ? (size_t)(end - c) : strlen(c);
+        if (c != key && end && ((len == 4 && !memcmp(c, "data", 4)) || (len == 7 && !memcmp(c, "data_5s", 7)))) {
+            const char *sp = c - 1; /* the '/' before the data folder; back to the species' start */
+            while (sp > key && sp[-1] != '/')
+                sp--;
+            return sp;
+        }
+        if (!end)
+            break;
+        c = end + 1;
     }
+    return key;
+}
+
+/* 1 if entry equals rel or ends with "/" rel. */
+static int ends_at_component(const char *entry, const char *rel)
+{
+    size_t le = strlen(entry), lr = strlen(rel);
+    return le >= lr && !strcmp(entry + le - lr, rel) && (le == lr || entry[le - lr - 1] == '/');
 }
 
 int embed_import_find(const embed_import *imp, const char *clip_path, const float **rows, size_t *n_rows,
@@ -168,6 +177,7 @@ int embed_import_find(const embed_import *imp, const char *clip_path, const floa
 {
     char key[4096];
     embed_key_normalise(clip_path, key, sizeof key);
+    const char *rel = species_relative(key);
     by_name probe = {last_component(key), 0};
     size_t n = imp->set.n_entries, lo = 0, hi = n;
     while (lo < hi) { /* first index whose name is >= the probe */
@@ -177,21 +187,33 @@ int embed_import_find(const embed_import *imp, const char *clip_path, const floa
         else
             hi = mid;
     }
-    size_t best = 0, best_entry = 0, ties = 0, tie_entry = 0;
+    /* exact: the entry ends with the clip's species-relative path; fallback: a bare file name */
+    size_t n_exact = 0, exact[2] = {0, 0}, n_flat = 0, flat[2] = {0, 0};
     for (size_t i = lo; i < n && !cmp_name(&imp->index[i], &probe); i++) {
-        size_t e = imp->index[i].entry, c = common_tail(key, imp->set.entries[e].key);
-        if (c > best)
-            best = c, best_entry = e, ties = 0;
-        else if (c == best && c)
-            ties++, tie_entry = e;
+        size_t e = imp->index[i].entry;
+        const char *ek = imp->set.entries[e].key;
+        if (ends_at_component(ek, rel)) {
+            if (n_exact < 2)
+                exact[n_exact] = e;
+            n_exact++;
+        } else if (!strchr(ek, '/')) {
+            if (n_flat < 2)
+                flat[n_flat] = e;
+            n_flat++;
+        }
     }
-    if (!best)
-        return mlac_errf(err, MLAC_ENOTFOUND, "no imported embedding for clip '%s' in '%s'", clip_path, imp->path);
-    if (ties)
+    const size_t *hit = n_exact ? exact : flat;
+    size_t n_hit = n_exact ? n_exact : n_flat;
+    if (!n_hit)
+        return mlac_errf(err, MLAC_ENOTFOUND,
+                         "no imported embedding for clip '%s' in '%s' (an entry must end with '%s', or be a "
+                         "bare file name '%s')",
+                         clip_path, imp->path, rel, last_component(key));
+    if (n_hit > 1)
         return mlac_errf(err, MLAC_EINVAL, "clip '%s' matches imported entries '%s' and '%s' equally well in '%s'; "
-                         "import a folder that mirrors the data layout", clip_path, imp->set.entries[best_entry].key,
-                         imp->set.entries[tie_entry].key, imp->path);
-    const embed_entry *en = &imp->set.entries[best_entry];
+                         "import a folder that mirrors the data layout", clip_path, imp->set.entries[hit[0]].key,
+                         imp->set.entries[hit[1]].key, imp->path);
+    const embed_entry *en = &imp->set.entries[hit[0]];
     *rows = imp->set.rows + en->first * imp->set.dim;
     *n_rows = en->n;
     return MLAC_OK;

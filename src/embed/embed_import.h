@@ -3,11 +3,15 @@
  * Opens a folder (searched recursively for <stem>.birdnet.embeddings.txt, .npy files, and .csv
  * files whose first line is BirdNET-Analyzer's "file_path,start,end,embedding" header) or one
  * such file, parses everything (embed_parse.h) and answers "which window vectors belong to this
- * clip?". A clip's store path and each recorded key are compared without their audio extension,
- * '/'-component by component from the end: the entry sharing the most trailing components wins
- * (at least the file name must match), so `coyote/data/pos/a.wav` finds
- * `/home/u/out/coyote/data/pos/a.birdnet.embeddings.txt` or `pos/a.npy`; two entries that match
- * equally well are an error naming both, never a silent guess.
+ * clip?". A clip's store path and each recorded key are compared without their audio extension.
+ * The clip's species-relative path is its path from the species folder on
+ * (`coyote/data/pos/a` of `root/coyote/data/pos/a.wav`: the folder before the last `data` or
+ * `data_5s` component); an entry matches when it ends with that path at a '/' boundary, so
+ * `/home/u/out/coyote/data/pos/a.birdnet.embeddings.txt` matches but `bullfrog/data/pos/a.npy`
+ * and `coyote/data_5s/pos/a.npy` do not. The one documented fallback: when no entry matches so,
+ * an entry that is a bare file name (`a.npy` in a flat folder) matches by file name; the caller
+ * (embed_table.c) refuses a bare entry claimed by two clips. Two entries that match equally
+ * are an error naming both, never a silent guess; no match is an error naming the clip.
  * Invariant: every entry holds >= 1 vector and all vectors share one dimension.
  */
 #ifndef MLAC_EMBED_EMBED_IMPORT_H

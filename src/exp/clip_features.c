@@ -75,7 +75,7 @@ struct build_job {
     const feat_params *fp;
     double clip_seconds;
     feature_cache *cache;
-    char params_text[1024];
+    char params_text[N_AUDIO_KINDS][1024]; /* per kind: only the parameters that kind depends on */
     feat_plan **plans;      /* (threads,) one per worker */
     pthread_mutex_t lock;
     int failed;             /* first failure wins */
@@ -108,7 +108,7 @@ static int compute_row(struct build_job *job, size_t i, int worker, mlac_err *er
     for (int k = 0; k < N_AUDIO_KINDS; k++) {
         if (!(job->kinds & (1u << k)))
             continue;
-        feature_cache_key(feature_input_name((enum model_input)k), job->params_text, content, keys[k]);
+        feature_cache_key(feature_input_name((enum model_input)k), job->params_text[k], content, keys[k]);
         if (!feature_cache_get(job->cache, keys[k], row_of(job, k, i), job->tables[k].dim))
             missing |= 1 << k;
     }
@@ -194,8 +194,14 @@ int feature_tables_build_clips(store *data, const strlist *paths, unsigned kinds
                             .cache = cache, .progress = progress, .progress_ctx = progress_ctx};
     pthread_mutex_init(&job.lock, NULL);
     char fdesc[900];
-    feat_params_describe(fp, fdesc, sizeof fdesc);
-    snprintf(job.params_text, sizeof job.params_text, "%s clip_seconds=%.6f offset=centre", fdesc, clip_seconds);
+    for (int k = 0; k < N_AUDIO_KINDS; k++) {
+        feat_params kp = *fp;
+        if (k == INPUT_SUMMARY)
+            kp.image_size = 0; /* the MFCC summary does not depend on the image size (issue 13) */
+        feat_params_describe(&kp, fdesc, sizeof fdesc);
+        snprintf(job.params_text[k], sizeof job.params_text[k], "%s clip_seconds=%.6f offset=centre", fdesc,
+                 clip_seconds);
+    }
     int rc = MLAC_OK;
     for (int k = 0; !rc && k < N_AUDIO_KINDS; k++)
         if (kinds & (1u << k)) {

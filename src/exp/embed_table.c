@@ -17,6 +17,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #define CHUNK_MIN 16
@@ -306,6 +307,19 @@ out:
 
 /* ---- the import route -------------------------------------------------------------------- */
 
+typedef struct used_entry {
+    const float *rows; /* the matched entry's first row: equal pointers are one entry */
+    const char *clip;
+} used_entry;
+
+static int cmp_used(const void *a, const void *b)
+{
+    const used_entry *x = a, *y = b;
+    if (x->rows != y->rows)
+        return (uintptr_t)x->rows < (uintptr_t)y->rows ? -1 : 1;
+    return strcmp(x->clip, y->clip);
+}
+
 static int build_import(const clip_src *clips, const char *path, const embed_config *cfg, feature_table *t,
                         mlac_err *err)
 {
@@ -314,17 +328,30 @@ static int build_import(const clip_src *clips, const char *path, const embed_con
     if (rc)
         return rc;
     t->dim = embed_import_dim(imp);
-    if (!(t->rows = malloc((t->n ? t->n : 1) * t->dim * sizeof *t->rows)))
+    used_entry *used = calloc(t->n ? t->n : 1, sizeof *used); /* (t->n,) which entry each clip took */
+    if (!(t->rows = malloc((t->n ? t->n : 1) * t->dim * sizeof *t->rows)) || !used)
         rc = mlac_errf(err, MLAC_ENOMEM, "out of memory for %zu embedding rows", t->n);
     for (size_t i = 0; !rc && i < t->n; i++) {
         const float *rows;
         size_t n_rows;
         rc = embed_import_find(imp, clips[i].src, &rows, &n_rows, err);
-        if (!rc)
+        if (!rc) {
+            used[i] = (used_entry){rows, clips[i].src};
             embed_pool(rows, n_rows, t->dim, cfg->pooling, t->rows + i * t->dim);
+        }
         if (!rc && cfg->progress)
             cfg->progress(cfg->progress_ctx, i + 1, t->n);
     }
+    /* a bare-file-name entry (the one fallback) must not serve two clips */
+    if (!rc && t->n > 1) {
+        qsort(used, t->n, sizeof *used, cmp_used);
+        for (size_t i = 1; !rc && i < t->n; i++)
+            if (used[i].rows == used[i - 1].rows)
+                rc = mlac_errf(err, MLAC_EINVAL, "clips '%s' and '%s' both match one imported entry in '%s' (a bare "
+                               "file name); import a folder that mirrors the data layout",
+                               used[i - 1].clip, used[i].clip, path);
+    }
+    free(used);
     embed_import_free(imp);
     return rc;
 }

@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-int external_prepare(const exp_spec *spec, unsigned kinds, feature_cache *cache, external_set *ext, mlac_err *err)
+int external_open(const exp_spec *spec, external_set *ext, mlac_err *err)
 {
     memset(ext, 0, sizeof *ext);
     int rc = store_open(spec->test_data, &ext->in, err);
-    if (!rc && (rc = dataset_scan(ext->in, spec->negatives, &ext->data, err)))
+    if (rc)
+        mlac_err_prefix(err, "test_data: ");
+    else if ((rc = dataset_scan(ext->in, spec->negatives, &ext->data, err)))
         mlac_err_prefix(err, "test_data: ");
     for (size_t i = 0; !rc && i < spec->species.n; i++) {
         const species_data *sp = dataset_find(&ext->data, spec->species.items[i]);
@@ -19,6 +21,14 @@ int external_prepare(const exp_spec *spec, unsigned kinds, feature_cache *cache,
                            "(found %zu and %zu)", spec->species.items[i], spec->test_data, sp ? sp->n_pos : 0,
                            sp ? sp->n_neg : 0);
     }
+    if (rc)
+        external_release(ext);
+    return rc;
+}
+
+int external_prepare(const exp_spec *spec, unsigned kinds, feature_cache *cache, external_set *ext, mlac_err *err)
+{
+    int rc = ext->in ? MLAC_OK : external_open(spec, ext, err);
     unsigned audio = kinds & ((1u << INPUT_SUMMARY) | (1u << INPUT_LOGMEL_IMAGE));
     if (!rc && audio)
         rc = feature_tables_build(ext->in, &ext->data, &spec->species, audio, &spec->feat, spec->clip_seconds, cache,

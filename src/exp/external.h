@@ -18,9 +18,12 @@ typedef struct external_set {
     feature_table tables[INPUT_EMBEDDING + 1];  /* by model input kind; n == 0 when unused */
 } external_set;
 
-/* Scans spec->test_data, checks every species of the spec has both classes there (the message
- * names the root and species), and builds the feature tables of the kinds (bits of enum
- * model_input) with the spec's feature parameters. */
+/* Opens and scans spec->test_data and checks every species of the spec has both classes there
+ * (the message names the root and species): the runner calls it before spec.json is written, so
+ * a bad external root leaves nothing behind. On failure ext is empty. */
+int external_open(const exp_spec *spec, external_set *ext, mlac_err *err);
+/* Builds the feature tables of the kinds (bits of enum model_input) with the spec's feature
+ * parameters (opening the set first unless external_open did). */
 int external_prepare(const exp_spec *spec, unsigned kinds, feature_cache *cache, external_set *ext, mlac_err *err);
 void external_release(external_set *ext);
 /* The external ROC-AUC of a fitted model: NAN when the kind has no external table. */

@@ -69,22 +69,23 @@ static int insert(ledger *l, json_t *e, size_t line, size_t *dup_line, mlac_err 
 
 int ledger_parse(const char *text, size_t len, const char *name, ledger *l, mlac_err *err)
 {
-    size_t pos = 0, line = 0;
+    size_t pos = 0, line_no = 0, torn_before = l->torn_lines;
     while (pos < len) {
+        line_no++;
         const char *nl = memchr(text + pos, '\n', len - pos);
         size_t end = nl ? (size_t)(nl - text) : len;
-        line++;
         if (end > pos) {
             json_error_t jerr;
             json_t *e = json_loadb(text + pos, end - pos, 0, &jerr);
             if (!e || !json_is_object(e) || !json_string_value(json_object_get(e, "task_id"))) {
-                l->torn_lines++; /* a torn or foreign line: the task simply runs again */
-                if (nl) /* a torn last line is what a killed run leaves: not worth a word */
-                    log_warn("%s:%zu: %s; ignored (its task runs again)", name, line,
-                             e ? "a line with no task_id" : "not a JSON object");
+                /* a torn or foreign line: the task simply runs again; said, never silent */
+                if (l->torn_lines++ - torn_before < 5)
+                    log_warn("ledger '%s' line %zu is not a task result (%s): skipped, its task runs again%s",
+                             name ? name : "?", line_no, nl ? "damaged or edited" : "a torn last line from a killed run",
+                             nl ? "" : "; the line is ended before the next result is appended");
             } else {
                 size_t dup = 0;
-                int rc = insert(l, e, line, &dup, err);
+                int rc = insert(l, e, line_no, &dup, err);
                 if (rc) {
                     json_decref(e);
                     return rc;
@@ -92,13 +93,15 @@ int ledger_parse(const char *text, size_t len, const char *name, ledger *l, mlac
                 if (dup) {
                     l->duplicates++;
                     log_warn("%s:%zu: task '%s' already finished on line %zu; this later line is ignored",
-                             name, line, entry_id(e), dup);
+                             name, line_no, entry_id(e), dup);
                 }
             }
             json_decref(e);
         }
         pos = end + 1;
     }
+    if (l->torn_lines - torn_before > 5)
+        log_warn("ledger '%s': %zu unreadable lines skipped in all", name ? name : "?", l->torn_lines - torn_before);
     return MLAC_OK;
 }
 

@@ -1,5 +1,6 @@
 /* runner.c — the run loop: prepare once, then tasks on max_concurrent workers (see runner.h). */
 #include "exp/runner.h"
+#include "core/cancel.h"
 #include "core/log.h"
 #include "core/pool.h"
 #include "exp/embed_table.h"
@@ -7,8 +8,10 @@
 #include "exp/clip_features.h"
 #include "exp/folds.h"
 #include "exp/ledger.h"
+#include "exp/run_plan.h"
 #include "exp/shard.h"
 #include "exp/task_exec.h"
+#include "exp/task_reuse.h"
 #include "features/feature_cache.h"
 #include "store/store.h"
 
@@ -36,6 +39,8 @@ typedef struct run_state {
     size_t *todo;                               /* (n_todo,) indices into tasks */
     size_t n_todo;
     size_t next, done, failed;
+    char (*keys)[65];                           /* (n_tasks,) result keys of the tasks to run, "" otherwise */
+    task_index index;                           /* finished tasks of the other runs of the results store */
     int threads_per_task;
     pthread_mutex_t lock;
     int run_lock;                               /* store lock handle on the run folder */
@@ -241,7 +246,19 @@ static void run_one(run_state *st, const grid_task *t)
     };
     buf pred;
     buf_init(&pred, 0);
+    cancel_set_current(st->opt->interrupt); /* fits check it (forest trees, CNN batches) */
     json_t *res = task_execute(&in, &pred);
+    cancel_set_current(NULL);
+    if (!strcmp(json_string_value(json_object_get(res, "status")), "cancelled")) {
+        /* stopped mid-fit by a cancel: nothing is written, the task stays to do for a resume */
+        log_info("task %s: stopped by the cancel", t->id);
+        json_decref(res);
+        buf_release(&pred);
+        return;
+    }
+    const char *key = st->keys ? st->keys[t - st->tasks] : "";
+    if (key[0]) /* a later spec finds it by this key (task_reuse.h) */
+        json_object_set_new(res, "task_key", json_string(key));
     mlac_err err = {0};
     int rc = MLAC_OK;
     int ok = !strcmp(json_string_value(json_object_get(res, "status")), "ok");
@@ -262,6 +279,8 @@ static void run_one(run_state *st, const grid_task *t)
     st->failed += !ok;
     if (!ok)
         log_warn("task %s failed: %s", t->id, json_string_value(json_object_get(res, "error")));
+    else if (json_object_get(res, "warning"))
+        log_warn("task %s: %s", t->id, json_string_value(json_object_get(res, "warning")));
     if (st->opt->events.step)
         st->opt->events.step(st->opt->events.ctx, st->done, st->n_todo, res);
     pthread_mutex_unlock(&st->lock);
@@ -298,7 +317,8 @@ static const char *spec_difference(json_t *old, json_t *now)
     static const char *keys[] = {"models", "species", "training_sizes", "cv_folds", "repeats", "seed",
                                  "negatives", "clip_seconds", "features", "data_fingerprint", "model_options", "embedding"};
     static const char *not_identity[] = {"mlac_version", "run_id", "data", "output_dir", "threads",
-                                         "max_concurrent", "cache_dir", "dataset", "group_by", "warnings"};
+                                         "max_concurrent", "cache_dir", "dataset", "group_by", "warnings",
+                                         "clip_length", "labels", "unreadable_clips"}; /* the last two: in data_fingerprint */
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (differs(old, now, keys[i]))
             return keys[i];
@@ -315,6 +335,56 @@ static const char *spec_difference(json_t *old, json_t *now)
         }
     }
     return NULL;
+}
+
+static int spec_grows(const char *key)
+{
+    return !strcmp(key, "models") || !strcmp(key, "species") || !strcmp(key, "training_sizes") ||
+           !strcmp(key, "model_options") || !strcmp(key, "embedding");
+}
+
+/* 1 when every item of the array old is in the array now. */
+static int array_within(json_t *old, json_t *now)
+{
+    size_t i, j;
+    json_t *a, *b;
+    json_array_foreach(old, i, a) {
+        int found = 0;
+        json_array_foreach(now, j, b) found |= json_equal(a, b);
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
+
+/* 1 when now only adds to old: models, species and sizes are supersets (in any order), every
+ * model of old keeps its options and embedder, and nothing else of the identity differs. */
+static int spec_extends(json_t *old, json_t *now, const char *diff)
+{
+    static const char *const grow[] = {"models", "species", "training_sizes"};
+    if (!spec_grows(diff))
+        return 0;
+    for (size_t i = 0; i < 3; i++)
+        if (!array_within(json_object_get(old, grow[i]), json_object_get(now, grow[i])))
+            return 0;
+    static const char *const per_model[] = {"model_options", "embedding"};
+    for (size_t i = 0; i < 2; i++) {
+        const char *m;
+        json_t *v;
+        json_object_foreach(json_object_get(old, per_model[i]), m, v) {
+            if (!json_equal(v, json_object_get(json_object_get(now, per_model[i]), m)))
+                return 0;
+        }
+    }
+    json_t *a = json_deep_copy(old), *b = json_deep_copy(now);
+    static const char *const drop[] = {"models", "species", "training_sizes", "model_options", "embedding", "dataset",
+                                       "warnings"};
+    for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
+        json_object_del(a, drop[i]), json_object_del(b, drop[i]);
+    int same = spec_difference(a, b) == NULL;
+    json_decref(a);
+    json_decref(b);
+    return same;
 }
 
 /* Waits (up to ~10 s) for a lock that is held only for moments, such as the spec's. */
@@ -386,9 +456,14 @@ static int write_or_check_spec(run_state *st, mlac_err *err)
             rc = mlac_errf(err, MLAC_EFORMAT, "'%s' is not a JSON object, so the run's identity cannot be verified; "
                            "restore the file, or move the run folder away (or choose another --run-id) to start "
                            "afresh", path);
-        else if (!rc && diff)
-            rc = mlac_errf(err, MLAC_EINVAL, "run '%s' already exists with a different '%s'; choose another "
-                           "--run-id or output folder", st->spec->run_id, diff);
+        else if (!rc && diff && st->opt->shard_count == 0 && spec_extends(old, now, diff)) {
+            log_info("run '%s': extended (%s added); its finished tasks are kept", st->spec->run_id, diff);
+            exists = 0; /* rewritten below */
+        } else if (!rc && diff)
+            rc = mlac_errf(err, MLAC_EINVAL, "run '%s' already exists with a different '%s'%s; choose another "
+                           "--run-id or output folder", st->spec->run_id, diff,
+                           spec_grows(diff) ? " (a run is extended only by adding models, species or training sizes, "
+                           "never by removing any)" : "");
         json_decref(old);
         buf_release(&b);
     } else if (!rc) {
@@ -477,6 +552,78 @@ static int select_todo(run_state *st, run_result *res, mlac_err *err)
     return MLAC_OK;
 }
 
+/* The keys of the tasks to run, the earlier runs' finished tasks among them, the plan; then (not
+ * in a dry run) the reusable tasks copied into this run and dropped from the tasks to run. */
+static int plan_and_reuse(run_state *st, run_result *res, mlac_err *err)
+{
+    exp_spec *spec = st->spec;
+    unsigned char *state = calloc(st->n_tasks ? st->n_tasks : 1, 1);
+    st->keys = calloc(st->n_tasks ? st->n_tasks : 1, sizeof *st->keys);
+    if (!state || !st->keys) {
+        free(state);
+        return mlac_errf(err, MLAC_ENOMEM, "out of memory for the task keys");
+    }
+    for (size_t i = 0; i < st->n_tasks; i++)
+        if (st->opt->shard_count <= 0 || shard_of(st->tasks[i].id, st->opt->shard_count) == st->opt->shard_index)
+            state[i] = PLAN_DONE;
+    for (size_t k = 0; k < st->n_todo; k++)
+        state[st->todo[k]] = PLAN_RUN;
+    int rc = MLAC_OK;
+    if (st->n_todo) {
+        strlist species; /* only species with tasks to run have their clips hashed */
+        strlist_init(&species);
+        for (size_t k = 0; !rc && k < st->n_todo; k++) {
+            const char *name = st->tasks[st->todo[k]].sp->name;
+            if (!strlist_contains(&species, name))
+                rc = strlist_push(&species, name, err);
+        }
+        clip_hashes h = {0};
+        if (!rc)
+            rc = task_index_load(st->out, spec->run_id, &st->index, err);
+        if (!rc)
+            rc = clip_hashes_compute(st->in, &st->data, &species, spec->threads, &h, err);
+        json_t *sj = rc ? NULL : spec_to_json(spec, &st->data);
+        for (size_t k = 0; !rc && k < st->n_todo; k++) {
+            size_t i = st->todo[k];
+            const grid_task *t = &st->tasks[i];
+            int s = species_index(st, t->sp);
+            rc = task_key_compute(spec, sj, t, st->fold_of[(size_t)s * (size_t)spec->repeats + (size_t)t->repeat], &h,
+                                  st->keys[i], err);
+            if (!rc && task_index_find(&st->index, st->keys[i]))
+                state[i] = PLAN_REUSE;
+        }
+        json_decref(sj);
+        clip_hashes_release(&h);
+        strlist_release(&species);
+    }
+    buf text;
+    buf_init(&text, 0);
+    if (!rc && st->opt->events.plan && !run_plan_text(spec, &st->data, st->tasks, st->n_tasks, state, &st->index,
+                                                       &text, NULL))
+        st->opt->events.plan(st->opt->events.ctx, text.data ? text.data : "");
+    buf_release(&text);
+    size_t w = 0;
+    for (size_t k = 0; !rc && !st->opt->dry_run && k < st->n_todo; k++) {
+        size_t i = st->todo[k];
+        if (state[i] != PLAN_REUSE) {
+            st->todo[w++] = i;
+            continue;
+        }
+        json_t *e = NULL;
+        rc = task_reuse_copy(st->out, spec->run_id, &st->tasks[i], task_index_find(&st->index, st->keys[i]), &e, err);
+        if (!rc)
+            rc = ledger_append(&st->led, e, err);
+        json_decref(e);
+        res->tasks_reused += !rc;
+    }
+    if (!rc && !st->opt->dry_run)
+        st->n_todo = w;
+    if (!rc && res->tasks_reused)
+        log_info("%zu tasks reused from earlier runs of %s", res->tasks_reused, spec->output_dir);
+    free(state);
+    return rc;
+}
+
 static int run_prepare(run_state *st, run_result *res, mlac_err *err)
 {
     exp_spec *spec = st->spec;
@@ -486,6 +633,11 @@ static int run_prepare(run_state *st, run_result *res, mlac_err *err)
     if (!rc)
         rc = spec_validate(spec, &st->data, err);
     if (rc)
+        return rc;
+    rc = spec_resolve_clip(spec, st->in, &st->data, err); /* part of the run id */
+    if (rc)
+        return rc;
+    if (spec->test_data[0] && (rc = external_open(spec, &st->ext, err))) /* before anything is written */
         return rc;
     spec_check_confounds(spec, st->in, &st->data); /* a warning, never fatal */
     spec_derive_run_id(spec, &st->data);
@@ -498,13 +650,14 @@ static int run_prepare(run_state *st, run_result *res, mlac_err *err)
         shard_lock_path(spec->run_id, st->opt->shard_index, st->opt->shard_count, lock_path, sizeof lock_path);
         shard_ledger_path(spec->run_id, st->opt->shard_index, st->opt->shard_count, ledger_path, sizeof ledger_path);
     }
-    if (!rc)
+    int dry = st->opt->dry_run;
+    if (!rc && !dry)
         rc = store_lock(st->out, lock_path, &st->run_lock, err);
-    if (!rc)
+    if (!rc && !dry)
         rc = write_or_check_spec(st, err);
     if (!rc)
         rc = ledger_open_path(st->out, ledger_path, &st->led, err);
-    if (!rc && sharded) /* the shard's ledger exists from its start, even with no tasks: merge sees it ran */
+    if (!rc && sharded && !dry) /* the shard's ledger exists from its start, even with no tasks: merge sees it ran */
         rc = store_append(st->out, ledger_path, "", 0, err);
     if (!rc)
         rc = grid_build(spec, &st->data, &st->tasks, &st->n_tasks, err);
@@ -514,7 +667,9 @@ static int run_prepare(run_state *st, run_result *res, mlac_err *err)
         rc = select_todo(st, res, err);
     if (!rc)
         rc = prepare_folds(st, err);
-    if (!rc && st->n_todo)
+    if (!rc)
+        rc = plan_and_reuse(st, res, err);
+    if (!rc && st->n_todo && !dry)
         rc = prepare_features(st, err);
     if (st->out) /* NULL when the output store failed to open (was a SIGSEGV) */
         store_describe(st->out, spec->run_id, res->run_dir, sizeof res->run_dir);
@@ -537,6 +692,8 @@ static void run_state_release(run_state *st)
     free(st->emb_errors);
     free(st->tasks);
     free(st->todo);
+    free(st->keys);
+    task_index_release(&st->index);
     ledger_release(&st->led);
     dataset_release(&st->data);
     if (st->out)
@@ -559,7 +716,7 @@ int runner_run(exp_spec *spec, const run_options *opt, run_result *res, mlac_err
     pthread_mutex_init(&st.lock, NULL);
     openblas_set_num_threads(1); /* parallelism comes from our workers; BLAS calls stay serial */
     int rc = run_prepare(&st, res, err);
-    if (rc)
+    if (rc || st.opt->dry_run)
         goto out;
     int workers = spec->max_concurrent < (int)st.n_todo ? spec->max_concurrent : (int)st.n_todo;
     st.threads_per_task = spec->threads / (workers > 0 ? workers : 1);

@@ -40,6 +40,7 @@ typedef struct merge_state {
     int counts[MERGE_MAX_COUNTS];
     size_t n_counts;
     json_t *groups_identity; /* spec.json's "groups" (how clips were grouped and the assignment), or NULL */
+    strlist unreadable;      /* spec.json's "unreadable_clips": the clips the run left out */
 } merge_state;
 
 static int strings_of(const json_t *a, const char *field, strlist *out, mlac_err *err)
@@ -109,6 +110,18 @@ static int spec_from_json(const json_t *doc, const char *data_override, exp_spec
         snprintf(spec->data, sizeof spec->data, "%s", data);
         snprintf(fingerprint, 65, "%s", fp);
     }
+    json_t *labels = json_object_get(doc, "labels"); /* a manifest run: the same CSV and label words */
+    const char *lf = json_string_value(json_object_get(labels, "file"));
+    const char *lp = json_string_value(json_object_get(labels, "positive_label"));
+    const char *ln = json_string_value(json_object_get(labels, "negative_label"));
+    if (!rc && labels && (!lf || !lp || !ln || strlen(lf) >= sizeof spec->labels || strlen(lp) >= sizeof spec->positive_label ||
+                          strlen(ln) >= sizeof spec->negative_label))
+        rc = mlac_errf(err, MLAC_EFORMAT, "spec.json: 'labels' must hold file, positive_label and negative_label");
+    if (!rc && labels) {
+        snprintf(spec->labels, sizeof spec->labels, "%s", lf);
+        snprintf(spec->positive_label, sizeof spec->positive_label, "%s", lp);
+        snprintf(spec->negative_label, sizeof spec->negative_label, "%s", ln);
+    }
     /* the grouping, as groups_describe wrote it: folds (and so caps) depend on it */
     const char *how = json_string_value(json_object_get(doc, "group_by"));
     if (!rc && how && !strncmp(how, "file:", 5))
@@ -141,6 +154,10 @@ static int load_spec(merge_state *st, const merge_options *opt, mlac_err *err)
         rc = spec_from_json(doc, opt ? opt->data : NULL, &st->spec, st->fingerprint, err);
         st->have_spec = 1;
         st->groups_identity = json_incref(json_object_get(doc, "groups"));
+        json_t *bad = json_object_get(doc, "unreadable_clips"), *b1;
+        size_t k;
+        json_array_foreach(bad, k, b1) if (!rc && json_string_value(json_object_get(b1, "file")))
+            rc = strlist_push(&st->unreadable, json_string_value(json_object_get(b1, "file")), err);
         if (rc)
             mlac_err_prefix(err, "'%s': ", where);
     }
@@ -153,7 +170,10 @@ static int load_grid(merge_state *st, mlac_err *err)
 {
     int rc = store_open(st->spec.data, &st->in, err);
     if (!rc)
-        rc = dataset_scan(st->in, st->spec.negatives, &st->data, err);
+        rc = dataset_load(st->in, &(dataset_source){st->spec.negatives, st->spec.labels, st->spec.positive_label,
+                                                     st->spec.negative_label}, &st->data, err);
+    if (!rc && st->unreadable.n) /* the clips the run left out, as it did (not decoded again) */
+        rc = dataset_drop_clips(&st->data, &st->unreadable, "unreadable when the run started", err);
     if (!rc && strcmp(st->data.fingerprint, st->fingerprint))
         rc = mlac_errf(err, MLAC_EINVAL, "data: the clips under '%s' are not those the run started with "
                        "(data_fingerprint of spec.json differs); merge needs the run's data", st->spec.data);
@@ -364,6 +384,7 @@ static void merge_state_release(merge_state *st)
     if (st->have_spec)
         spec_release(&st->spec);
     json_decref(st->groups_identity);
+    strlist_release(&st->unreadable);
     store_free(st->in);
 }
 

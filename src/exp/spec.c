@@ -1,15 +1,19 @@
 /* spec.c — building, validating and serialising the experiment spec (see spec.h). */
 #include "exp/spec.h"
+#include "core/alloc.h"
 #include "store/store.h"
 #include "core/log.h"
 #include "core/hash.h"
 #include "ml/model.h"
 #include "exp/folds.h"
+#include "exp/clip_length.h"
 #include "exp/confound.h"
 #include "exp/leakage.h"
+#include "core/pool.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,7 +192,13 @@ static int spec_fill(const config *cfg, exp_spec *spec, mlac_err *err)
     if (!rc) spec->repeats = (int)v, rc = config_long(cfg, "threads", 0, 1024, &v, err);
     if (!rc) spec->threads = (int)v, rc = config_long(cfg, "max_concurrent", 1, 256, &v, err);
     if (!rc) spec->max_concurrent = (int)v, rc = config_long(cfg, "seed", 0, 0x7fffffffffffffffL, &v, err);
-    if (!rc) spec->seed = (unsigned long long)v, rc = config_double(cfg, "clip_seconds", 0.05, 3600, &spec->clip_seconds, err);
+    if (!rc) {
+        spec->seed = (unsigned long long)v;
+        const char *cs = config_str(cfg, "clip_seconds");
+        spec->clip_auto = !cs[0] || !strcmp(cs, "auto");
+        if (!spec->clip_auto)
+            rc = config_double(cfg, "clip_seconds", 0.05, 3600, &spec->clip_seconds, err);
+    }
     if (!rc) rc = dataset_parse_negatives(config_str(cfg, "negatives"), &spec->negatives, err);
     if (!rc) rc = groups_parse(config_str(cfg, "group_by"), config_str(cfg, "groups"), &spec->groups, err);
     if (!rc) {
@@ -214,9 +224,30 @@ static int spec_fill(const config *cfg, exp_spec *spec, mlac_err *err)
         rc = read_model_options(cfg, spec, err);
     if (rc)
         return rc;
-    if (spec->species.n == 0)
-        return mlac_errf(err, MLAC_EINVAL, "species: no species given");
-    store_data_root(config_str(cfg, "data"), spec->data, sizeof spec->data); /* GCS_BUCKET_NAME + bare path */
+    rc = dataset_parse_bad_clip(config_str(cfg, "on_bad_clip"), &spec->on_bad_clip, err);
+    if (rc)
+        return rc;
+    snprintf(spec->labels, sizeof spec->labels, "%s", config_str(cfg, "labels"));
+    char abs_path[PATH_MAX];
+    if (spec->labels[0] && !strstr(spec->labels, "://") && realpath(spec->labels, abs_path) &&
+        strlen(abs_path) < sizeof spec->labels) /* spec.json names it so merge finds it from anywhere */
+        snprintf(spec->labels, sizeof spec->labels, "%s", abs_path);
+    snprintf(spec->positive_label, sizeof spec->positive_label, "%s", config_str(cfg, "positive_label"));
+    snprintf(spec->negative_label, sizeof spec->negative_label, "%s", config_str(cfg, "negative_label"));
+    if ((spec->positive_label[0] || spec->negative_label[0]) && !spec->labels[0])
+        return mlac_errf(err, MLAC_EINVAL, "%s: applies to a labels CSV; give --labels FILE.csv",
+                         spec->positive_label[0] ? "positive_label" : "negative_label");
+    if (spec->positive_label[0] && !strcmp(spec->positive_label, spec->negative_label))
+        return mlac_errf(err, MLAC_EINVAL, "negative_label: '%s' is also the positive label", spec->negative_label);
+    if (spec->labels[0] && config_find(cfg, "data")->source == SRC_DEFAULT) {
+        const char *slash = strrchr(spec->labels, '/'); /* files relative to the CSV's folder */
+        snprintf(spec->data, sizeof spec->data, "%.*s", slash ? (int)(slash - spec->labels) : 1,
+                 slash ? spec->labels : ".");
+        if (slash == spec->labels)
+            snprintf(spec->data, sizeof spec->data, "/");
+    } else {
+        store_data_root(config_str(cfg, "data"), spec->data, sizeof spec->data); /* GCS_BUCKET_NAME + bare path */
+    }
     snprintf(spec->output_dir, sizeof spec->output_dir, "%s", config_str(cfg, "output_dir"));
     snprintf(spec->cache_dir, sizeof spec->cache_dir, "%s", config_str(cfg, "cache_dir"));
     snprintf(spec->test_data, sizeof spec->test_data, "%s", config_str(cfg, "test_data"));
@@ -245,10 +276,39 @@ void spec_release(exp_spec *spec)
     spec->model_options = NULL;
 }
 
-int spec_load_dataset(const exp_spec *spec, store *s, dataset *data, mlac_err *err)
+int spec_resolve_clip(exp_spec *spec, store *s, const dataset *data, mlac_err *err)
 {
-    int rc = dataset_scan(s, spec->negatives, data, err);
-    if (!rc && (rc = groups_apply(&spec->groups, data, &spec->species, err)))
+    clip_length_stats st;
+    int rc = clip_length_choose(s, data, &spec->species, spec->clip_auto ? 0 : spec->clip_seconds, &st, err);
+    if (rc)
+        return rc;
+    spec->clip_seconds = st.seconds;
+    clip_length_describe(&st, spec->clip_note, sizeof spec->clip_note);
+    log_info("%s", spec->clip_note);
+    return MLAC_OK;
+}
+
+int spec_load_dataset(exp_spec *spec, store *s, dataset *data, mlac_err *err)
+{
+    dataset_source src = {spec->negatives, spec->labels, spec->positive_label, spec->negative_label};
+    int rc = dataset_load(s, &src, data, err);
+    if (rc)
+        return rc;
+    int all = spec->species.n == 0; /* default: every species found */
+    for (size_t i = 0; !rc && all && i < data->n; i++)
+        rc = strlist_push(&spec->species, data->species[i].name, err);
+    for (size_t i = 0; !rc && i < data->n; i++)
+        if (data->species[i].label_map[0] && strlist_contains(&spec->species, data->species[i].name))
+            log_info("labels of '%s': %s", data->species[i].name, data->species[i].label_map);
+    for (size_t i = 0; !rc && i < spec->species.n; i++)
+        if (!dataset_find(data, spec->species.items[i]))
+            break; /* spec_validate names it, with the species found */
+        else if (i + 1 == spec->species.n)
+            rc = dataset_check_clips(s, data, &spec->species, spec->on_bad_clip,
+                                     spec->threads > 0 ? spec->threads : pool_cpu_count(), err);
+    if (!rc)
+        rc = groups_apply(&spec->groups, data, &spec->species, err);
+    if (rc)
         dataset_release(data);
     return rc;
 }
@@ -258,13 +318,20 @@ static int spec_check(const exp_spec *spec, const dataset *data, mlac_err *err);
 /* The warnings of a valid spec: unbalanced grouped folds, windows of recordings without groups. */
 static void data_warnings(const exp_spec *spec, const dataset *data, strlist *out)
 {
+    if (data->n_bad) { /* listed once: logged by spec_validate, kept in spec.json for the report */
+        char list[900], msg[1024];
+        dataset_bad_summary(data, 5, list, sizeof list);
+        snprintf(msg, sizeof msg, "%zu unreadable clip%s left out of the counts and folds (on_bad_clip skip): %s",
+                 data->n_bad, data->n_bad == 1 ? "" : "s", list);
+        strlist_push(out, msg, NULL);
+    }
     for (size_t i = 0; i < spec->species.n; i++) {
         const species_data *sp = dataset_find(data, spec->species.items[i]);
         char msg[1024];
         if (!sp)
             continue;
         if (sp->n_groups) {
-            int *fold_of = malloc(sp->n_clips * sizeof *fold_of);
+            int *fold_of = mlac_malloc(sp->n_clips * sizeof *fold_of);
             if (fold_of && !folds_assign(sp, spec->folds, spec->seed, 0, fold_of, NULL) &&
                 folds_group_balance(sp, spec->folds, fold_of, msg, sizeof msg))
                 strlist_push(out, msg, NULL);
@@ -441,6 +508,8 @@ json_t *spec_to_json(const exp_spec *spec, const dataset *data)
     char how[GROUPS_MAX_PATTERN + 4200];
     groups_describe(&spec->groups, how, sizeof how);
     json_object_set_new(o, "group_by", json_string(how));
+    if (spec->clip_note[0]) /* not identity: clip_seconds, the length itself, is */
+        json_object_set_new(o, "clip_length", json_string(spec->clip_note));
     json_t *sp = json_object();
     for (size_t i = 0; data && i < spec->species.n; i++) {
         const species_data *s = dataset_find(data, spec->species.items[i]);
@@ -455,6 +524,15 @@ json_t *spec_to_json(const exp_spec *spec, const dataset *data)
         json_object_set_new(sp, s->name, o);
     }
     json_object_set_new(o, "dataset", sp);
+    if (spec->labels[0])
+        json_object_set_new(o, "labels", json_pack("{s:s, s:s, s:s}", "file", spec->labels, "positive_label",
+                                                    spec->positive_label, "negative_label", spec->negative_label));
+    if (data && data->n_bad) {
+        json_t *bad = json_array();
+        for (size_t k = 0; k < data->n_bad; k++)
+            json_array_append_new(bad, json_pack("{s:s, s:s}", "file", data->bad[k].path, "reason", data->bad[k].reason));
+        json_object_set_new(o, "unreadable_clips", bad);
+    }
     strlist w;
     strlist_init(&w);
     if (data)

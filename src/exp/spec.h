@@ -35,7 +35,9 @@ typedef struct exp_spec {
     char output_dir[4096];     /* results root URI */
     char run_id[128];
     char cache_dir[4096];      /* "" = no cache */
-    double clip_seconds;
+    double clip_seconds;       /* > 0 once resolved; 0 until spec_resolve_clip when clip_auto */
+    int clip_auto;             /* clip_seconds "auto" (the default): the data's most common duration */
+    char clip_note[512];       /* how the length was chosen, what is padded or cropped (clip_length.h) */
     feat_params feat;
     json_t *model_options;     /* {"<model>": {option: value}} for every model of the run, owned */
     embed_settings embed;      /* embedders of birdnet/perch, pooling, head (embed_settings.h) */
@@ -43,6 +45,10 @@ typedef struct exp_spec {
     int calibrate_platt;       /* --calibrate platt: Platt scaling of margin models (task_exec.h) */
     char test_data[4096];      /* external test set root, "" = none (external.h) */
     int group_score;           /* --group-score: 0 off, 1 max, 2 mean of a group's clip scores */
+    char labels[4096];         /* --labels: manifest CSV of file,species,label[,group], "" = folder layout */
+    char positive_label[256];  /* manifest label word of positives, "" = decided from the values */
+    char negative_label[256];  /* likewise of negatives */
+    enum bad_clip_mode on_bad_clip; /* unreadable clips: skipped (listed) or an error (dataset.h) */
 } exp_spec;
 
 /* On failure the spec holds nothing: release it only after success. */
@@ -52,8 +58,14 @@ void spec_release(exp_spec *spec);
 int spec_read_features(const config *cfg, feat_params *f, mlac_err *err);
 /* The options object of one model (borrowed; an empty object when it has none). */
 json_t *spec_model_options(const exp_spec *spec, const char *model);
-/* Scans the data root and applies the spec's groups to its species. */
-int spec_load_dataset(const exp_spec *spec, store *s, dataset *data, mlac_err *err);
+/* Scans the data root (or reads the --labels manifest), fills an empty species list with every
+ * species found, decodes the species' clips once and leaves out (or, with on_bad_clip fail,
+ * refuses) the unreadable ones, then applies the spec's groups. Logs the label mapping of a
+ * manifest and the clips left out. */
+int spec_load_dataset(exp_spec *spec, store *s, dataset *data, mlac_err *err);
+/* Resolves the clip length (clip_length.h: the data's most common duration unless clip_seconds was
+ * given), fills clip_note and logs it. Before spec_derive_run_id: the length is part of the run. */
+int spec_resolve_clip(exp_spec *spec, store *s, const dataset *data, mlac_err *err);
 /* Checks models exist, species exist in the data, folds fit the clips (and the groups). Names the
  * field. On success logs one warning per species whose folds are unbalanced by a large group, or
  * whose file names look like windows of recordings while grouping is off (leakage.h). */

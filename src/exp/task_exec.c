@@ -1,5 +1,6 @@
 /* task_exec.c — executing one task (see task_exec.h). */
 #include "exp/task_exec.h"
+#include "core/cancel.h"
 #include "core/hash.h"
 #include "core/timeutil.h"
 #include "exp/folds.h"
@@ -299,6 +300,24 @@ static int check_scores(const task_input *in, const task_data *d, mlac_err *err)
     return MLAC_OK;
 }
 
+/* A model whose test scores are all equal ranks nothing (its ROC-AUC is 0.5 by ties alone): the
+ * task stays "ok" (its predictions are what the model said) but the ledger line carries
+ * "constant_scores": true and a "warning", which the runner logs and the report lists. */
+static void flag_constant(const task_data *d, json_t *res)
+{
+    if (d->n_test < 2)
+        return;
+    for (size_t i = 1; i < d->n_test; i++)
+        if (d->score[i] != d->score[0])
+            return;
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "constant scores: all %zu test clips scored %.9g, so the model ranks nothing (ROC-AUC 0.5 by ties)",
+             d->n_test, d->score[0]);
+    json_object_set_new(res, "constant_scores", json_true());
+    json_object_set_new(res, "warning", json_string(msg));
+}
+
 json_t *task_execute(const task_input *in, buf *predictions)
 {
     const grid_task *t = in->task;
@@ -329,6 +348,8 @@ json_t *task_execute(const task_input *in, buf *predictions)
     if (!rc)
         rc = add_metrics(in, &d, res, &err);
     if (!rc)
+        flag_constant(&d, res);
+    if (!rc)
         rc = write_predictions(in, &d, predictions, &err);
     if (!rc) { /* what the ledger's check of this line verifies the predictions file against */
         char hex[65];
@@ -337,7 +358,7 @@ json_t *task_execute(const task_input *in, buf *predictions)
         json_object_set_new(res, "predictions_sha256", json_string(hex));
     }
     json_object_set_new(res, "peak_rss_kb", json_integer(mem_peak_rss_kb()));
-    json_object_set_new(res, "status", json_string(rc ? "failed" : "ok"));
+    json_object_set_new(res, "status", json_string(rc == MLAC_ECANCEL && cancel_requested() ? "cancelled" : rc ? "failed" : "ok"));
     if (rc)
         json_object_set_new(res, "error", json_string(err.msg));
     task_data_release(&d);

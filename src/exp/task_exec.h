@@ -30,7 +30,8 @@ typedef struct task_input {
 } task_input;
 
 /* Always returns a result object (status "ok" or "failed" with "error"); predictions gets the
- * CSV text of the test scores when the task succeeded. */
+ * CSV text of the test scores when the task succeeded. Status "cancelled" when the thread's
+ * cancel flag (core/cancel.h) stopped the fit: not a result, the caller records nothing. */
 json_t *task_execute(const task_input *in, buf *predictions);
 
 /* The metrics a task measures on its test predictions (everything in its ledger line's "metrics"

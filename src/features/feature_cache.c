@@ -16,8 +16,11 @@
  */
 #include "features/feature_cache.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,4 +168,57 @@ int feature_cache_put(feature_cache *c, const char *key, const float *data, size
     if (rc)
         mlac_err_prefix(err, "feature cache: ");
     return rc;
+}
+
+/* 1 for "<2 hex>/<64 hex>.f32", the name of an entry. */
+static int is_entry(const char *rel)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (strlen(rel) != 2 + 1 + 64 + 4 || rel[2] != '/' || strcmp(rel + 67, ".f32"))
+        return 0;
+    for (int i = 0; i < 67; i++)
+        if (i != 2 && !strchr(hex, rel[i]))
+            return 0;
+    return 1;
+}
+
+static int walk(const char *dir, int remove_them, feature_cache_usage *u, mlac_err *err)
+{
+    memset(u, 0, sizeof *u);
+    if (!dir || !*dir || !fs_is_dir(dir))
+        return MLAC_OK;
+    strlist files;
+    strlist_init(&files);
+    int rc = fs_list_recursive(dir, &files, err);
+    for (size_t i = 0; !rc && i < files.n; i++) {
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, files.items[i]);
+        struct stat st;
+        if (stat(path, &st))
+            continue;
+        int entry = is_entry(files.items[i]);
+        int download = !strncmp(files.items[i], "gcs-downloads/", 14);
+        if (remove_them && !entry && !download)
+            continue;
+        if (remove_them && unlink(path)) {
+            rc = mlac_errf(err, MLAC_EIO, "cache: cannot remove '%s': %s", path, strerror(errno));
+            break;
+        }
+        u->files++;
+        u->bytes += (unsigned long long)st.st_size;
+        if (entry)
+            u->entries++, u->entry_bytes += (unsigned long long)st.st_size;
+    }
+    strlist_release(&files);
+    return rc;
+}
+
+int feature_cache_measure(const char *dir, feature_cache_usage *u, mlac_err *err)
+{
+    return walk(dir, 0, u, err);
+}
+
+int feature_cache_clean(const char *dir, feature_cache_usage *removed, mlac_err *err)
+{
+    return walk(dir, 1, removed, err);
 }

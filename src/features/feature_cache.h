@@ -24,6 +24,15 @@ void feature_cache_key(const char *kind, const char *params_text, const char *co
                        char key_out[65]);
 /* Returns 1 and fills out (count floats) on a hit, 0 on a miss. */
 int feature_cache_get(feature_cache *c, const char *key, float *out, size_t count);
+/* What a cache folder holds: entry files (<k0k1>/<key>.f32, features and embeddings) and all
+ * files under it (with the gs:// download cache), and their bytes. A missing folder is empty. */
+typedef struct feature_cache_usage {
+    size_t entries, files;
+    unsigned long long entry_bytes, bytes;
+} feature_cache_usage;
+int feature_cache_measure(const char *dir, feature_cache_usage *u, mlac_err *err);
+/* Removes the entry files and the gs:// download cache (gcs-downloads/); other files stay. */
+int feature_cache_clean(const char *dir, feature_cache_usage *removed, mlac_err *err);
 int feature_cache_put(feature_cache *c, const char *key, const float *data, size_t count, mlac_err *err);
 
 #endif

@@ -14,6 +14,7 @@
  * OOB AUC is stats/metrics.h's metric_roc_auc (average ranks for ties, like sklearn).
  */
 #include "ml/forest.h"
+#include "core/cancel.h"
 #include "core/sealed.h"
 #include "core/pool.h"
 #include "core/rng.h"
@@ -216,7 +217,8 @@ typedef struct grow_ctx {
     ranks rk;
     ftree *trees;     /* (n_trees,) */
     uint8_t *inbag;   /* (n_trees, n) 1 where tree t drew sample i */
-    int *status;      /* (n_trees,) MLAC_OK or MLAC_ENOMEM */
+    int *status;      /* (n_trees,) MLAC_OK, MLAC_ENOMEM or MLAC_ECANCEL (not grown) */
+    const volatile sig_atomic_t *cancel; /* may be NULL */
     struct scratch *scratch; /* (n_workers,) */
 } grow_ctx;
 
@@ -476,6 +478,10 @@ static int tree_grow(const grow_ctx *c, scratch *s, ftree *t, size_t n_in, uint6
 static void tree_job(void *ctx, size_t t, int worker)
 {
     grow_ctx *c = ctx;
+    if (c->cancel && *c->cancel) {
+        c->status[t] = MLAC_ECANCEL;
+        return;
+    }
     scratch *s = &c->scratch[worker];
     char key[64];
     snprintf(key, sizeof key, "tree/%zu", t);
@@ -692,9 +698,13 @@ int forest_fit(const forest_params *p, const float *x, const int *y, size_t n, s
     /* Tuning grows unlimited trees and truncates them; a fixed depth grows to it directly. */
     g.grow_depth = in->tuned ? 0 : p->max_depth;
     g.trees = f->trees;
+    g.cancel = cancel_current(); /* the task's flag (core/cancel.h), read by the pool threads */
     pool_for(n_workers, (size_t)p->n_trees, tree_job, &g);
     for (int t = 0; t < p->n_trees; t++)
-        if (g.status[t]) {
+        if (g.status[t] == MLAC_ECANCEL) {
+            rc = mlac_errf(err, MLAC_ECANCEL, "cancelled: tree %d of %d not grown", t, p->n_trees);
+            goto out;
+        } else if (g.status[t]) {
             rc = mlac_errf(err, MLAC_ENOMEM, "out of memory growing tree %d", t);
             goto out;
         }

@@ -279,9 +279,16 @@ int safetensors_load_net(nn_net *net, const safetensors *st, int strict, int *n_
         int rc = safetensors_read_f32(st, t, dst, err);
         if (rc)
             return rc;
-        for (size_t j = 0; j < p->count; j++)
+        for (size_t j = 0; j < p->count; j++) {
             if (!isfinite(dst[j]))
                 return mlac_errf(err, MLAC_EFORMAT, "weights '%s' hold a non-finite value", p->name);
+            /* a negative running variance makes 1/sqrt(var + eps) NaN or huge: every clip then
+             * scores the same; refuse it rather than train a constant model */
+            if (p->role == NN_P_BN_VAR && dst[j] < 0)
+                return mlac_errf(err, MLAC_EFORMAT,
+                                 "weights '%s' hold a negative BatchNorm running variance (%g at "
+                                 "channel %zu)", p->name, (double)dst[j], j);
+        }
         loaded++;
     }
     if (n_loaded)

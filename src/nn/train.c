@@ -10,6 +10,7 @@
  * asked epochs and the last epoch's weights are kept.
  */
 #include "nn/train.h"
+#include "core/cancel.h"
 #include "core/timeutil.h"
 #include "nn/adam.h"
 #include "nn/augment.h"
@@ -98,6 +99,8 @@ static int train_epoch(nn_net *net, const nn_train_opts *o, train_bufs *tb, cons
     double loss_sum = 0;
     size_t seen = 0;
     for (size_t b = 0; b + 1 < n_tr; b += (size_t)B) {
+        if (cancel_requested()) /* a cancel of the run (core/cancel.h): stop before the next batch */
+            return mlac_errf(err, MLAC_ECANCEL, "training cancelled");
         int nb = (int)(n_tr - b < (size_t)B ? n_tr - b : (size_t)B);
         for (int i = 0; i < nb; i++) {
             float *img = tb->batch + (size_t)i * per;

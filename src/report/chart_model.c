@@ -1,6 +1,7 @@
 /* chart_model.c — scales, ticks and point coordinates of the headline chart (see chart_model.h). */
 #include "report/chart_model.h"
 #include "report/palette.h"
+#include "report/report_claims.h"
 #include "report/report_util.h"
 
 #include <math.h>
@@ -99,8 +100,8 @@ static void series_fit(const report_run *r, int species, chart_series *s, const 
     for (size_t i = 0; i < r->n_curves; i++) {
         const report_curve *f = &r->curves[i];
         if (f->species != species || f->model != s->model || !isfinite(f->a) || !isfinite(f->b) ||
-            !isfinite(f->c) || nmax <= nmin)
-            continue;
+            !isfinite(f->c) || nmax <= nmin || !report_fit_usable(r, species, s->model))
+            continue; /* an exact fit on 3 sizes is not drawn (report_claims.h) */
         for (int k = 0; k < CHART_FIT_POINTS; k++) {
             double t = (double)k / (CHART_FIT_POINTS - 1);
             double n = c->xlog ? pow(10, log10(nmin) + t * (log10(nmax) - log10(nmin))) : nmin + t * (nmax - nmin);
@@ -180,7 +181,7 @@ int chart_marker_polygon(int marker, double cx, double cy, double r, double *xy)
 }
 
 /* Legend rows: one per series, a second small line when some of its tasks failed. */
-static void set_legend(chart_model *c)
+static void set_legend(chart_model *c, const report_run *r)
 {
     double y = c->legend_y;
     for (size_t i = 0; i < c->n_series; i++) {
@@ -191,10 +192,14 @@ static void set_legend(chart_model *c)
         else
             snprintf(s->legend_label, sizeof s->legend_label, "%s", s->name);
         s->legend_sub[0] = '\0';
+        const char *emb = report_embedder_kind(r, s->model); /* never a plain "birdnet" from the stand-in */
+        char failed[40] = "";
         if (s->tasks && s->failed_tasks == s->tasks)
-            snprintf(s->legend_sub, sizeof s->legend_sub, "all %d tasks failed", s->tasks);
+            snprintf(failed, sizeof failed, "all %d tasks failed", s->tasks);
         else if (s->failed_tasks)
-            snprintf(s->legend_sub, sizeof s->legend_sub, "%d of %d tasks failed", s->failed_tasks, s->tasks);
+            snprintf(failed, sizeof failed, "%d of %d tasks failed", s->failed_tasks, s->tasks);
+        snprintf(s->legend_sub, sizeof s->legend_sub, "%s%s%s%s", emb[0] ? "embedder: " : "", emb,
+                 emb[0] && failed[0] ? "; " : "", failed);
         s->legend_y = y;
         y += CHART_LEGEND_DY + (s->legend_sub[0] ? 10.0 : 0.0);
     }
@@ -244,6 +249,10 @@ int chart_build(const report_run *r, int species, int xlog, chart_model *out, ml
     size_t n_models = 0;
     for (size_t m = 0; m < r->models.n; m++)
         n_models += report_species_has_model(r, species, (int)m);
+    double gap = INFINITY; /* the closest two sizes on the axis bound the dodge */
+    for (size_t i = 1; i < k; i++)
+        gap = fmin(gap, chart_x(out, (double)sizes[i]) - chart_x(out, (double)sizes[i - 1]));
+    out->dodge = fmin(CHART_DODGE, gap / (double)(n_models ? n_models : 1));
     out->series = calloc(n_models ? n_models : 1, sizeof *out->series);
     if (!out->series)
         return mlac_errf(err, MLAC_ENOMEM, "out of memory drawing '%s'", r->species.items[species]);
@@ -256,12 +265,12 @@ int chart_build(const report_run *r, int species, int xlog, chart_model *out, ml
         s->model = (int)m, s->name = r->models.items[m];
         s->rgb = st.rgb, s->marker = st.marker, s->dashed = st.dashed;
         memcpy(s->hex, st.hex, sizeof s->hex);
-        double dodge = CHART_DODGE * ((double)out->n_series - ((double)n_models - 1) / 2);
+        double dodge = out->dodge * ((double)out->n_series - ((double)n_models - 1) / 2);
         out->n_series++;
         rc = build_series(r, species, s, dodge, out, err);
     }
     if (!rc)
-        set_legend(out);
+        set_legend(out, r);
     if (rc)
         chart_release(out);
     return rc;

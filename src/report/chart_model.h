@@ -14,8 +14,12 @@
  *               d0 = L(nmin) - pad, d1 = L(nmax) + pad, pad = CHART_PAD_FRAC (L(nmax) - L(nmin)),
  *               or, with a single size, 0.25 (log) / max(1, nmin / 2) (linear);
  *               x = x0 + (L(n) - d0) / (d1 - d0) * (x1 - x0) + dodge,
- *               dodge = CHART_DODGE * (k - (K - 1) / 2) for the k-th of the K models drawn
- *               (models in palette order), so error bars at one size do not hide each other
+ *               dodge = step * (k - (K - 1) / 2) for the k-th of the K models drawn
+ *               (models in palette order), step = min(CHART_DODGE, g / K) where g is the
+ *               smallest x distance between two sizes: with room, markers at one size sit
+ *               CHART_DODGE apart, more than the widest marker (2 x 1.25 x 0.866 CHART_MARKER_R),
+ *               so seven models' points and error bars at one size do not hide each other
+ *               (each model also has its own colour, marker and dash: palette.h)
  *   axis kind   log when nmax >= CHART_LOG_RATIO * nmin (chart_default_log), unless asked
  *   error bar   a vertical segment from y(ci_lo) to y(ci_hi) at the marker's x, with caps
  *               CHART_CAP wide; none when the interval is unknown (one fold and no DeLong)
@@ -37,7 +41,7 @@
 #define CHART_BOTTOM 66.0
 #define CHART_HEADROOM 6.0
 #define CHART_PAD_FRAC 0.06
-#define CHART_DODGE 4.0
+#define CHART_DODGE 8.0
 #define CHART_CAP 6.0
 #define CHART_MARKER_R 3.6
 #define CHART_LOG_RATIO 5.0
@@ -49,7 +53,7 @@ typedef struct chart_point {
     const report_cell *cell; /* borrowed from the run */
     double x, y;             /* marker centre */
     double y_lo, y_hi;       /* error bar ends; NAN when there is no interval */
-    char tip[320];           /* plain-text hover text: mean, interval, n, folds */
+    char tip[512];           /* plain-text hover text: mean, interval, n, folds (room for the longest) */
 } chart_point;
 
 typedef struct chart_series {
@@ -82,6 +86,7 @@ typedef struct chart_model {
     double x0, x1, y0, y1;   /* plot area */
     int xlog;
     double xd0, xd1;         /* x domain in L(n) units */
+    double dodge;            /* x step between the models at one size */
     double ymin, ymax;
     chart_tick xt[CHART_MAX_TICKS], yt[CHART_MAX_TICKS];
     size_t n_xt, n_yt;

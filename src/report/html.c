@@ -105,6 +105,7 @@ int html_write_report(store *st, const report_run *r, buf *out, mlac_err *err)
         rc = html_species_section(st, r, (int)s, out, err);
     rc = rc ? rc : html_timing_section(r, out, err);
     rc = rc ? rc : html_failures_section(r, out, err);
+    rc = rc ? rc : html_flagged_section(r, out, err);
     rc = rc ? rc : html_run_section(r, out, err);
     rc = rc ? rc : buf_puts(out, "</main>\n<footer>Made by mlac report from the run folder alone; self-contained, "
                                  "works offline.</footer>\n<div id=\"tip\" role=\"tooltip\" hidden></div>\n"

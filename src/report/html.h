@@ -32,6 +32,8 @@ int html_progress(const report_run *r, int species, buf *out, mlac_err *err);
 int html_calibration_card(store *st, const report_run *r, int species, buf *out, mlac_err *err);
 int html_timing_section(const report_run *r, buf *out, mlac_err *err);
 int html_failures_section(const report_run *r, buf *out, mlac_err *err);
+/* "Flagged tasks": finished tasks whose ledger line carries a "warning" (constant scores). */
+int html_flagged_section(const report_run *r, buf *out, mlac_err *err);
 int html_run_section(const report_run *r, buf *out, mlac_err *err);
 
 #endif

@@ -32,6 +32,11 @@ const char html_css[] =
     "margin:0 0 14px}\n"
     ".pair>.card,.col>.card:last-child{margin:0}\n"
     "@media (max-width:900px){.pair{grid-template-columns:1fr}}\n"
+    /* a phone (400 px): the headline chart keeps readable text (it scrolls sideways instead of
+     * shrinking below 500 px), the grid cells may shrink, and the page keeps small margins */
+    "@media (max-width:600px){main{padding:8px 8px 30px}header{padding:12px 10px 8px}.card{padding:10px 8px}"
+    ".pair,.pair>*,.col{min-width:0}.chart-card .v-lin,.chart-card .v-log{overflow-x:auto}"
+    ".chart-card svg{min-width:500px}svg.plot{max-width:100%}}\n"
     ".caption{color:var(--muted);font-size:12.5px;margin:6px 0 0}\n"
     ".notes{max-width:1180px;margin:12px auto 0;padding:0 24px}\n"
     ".note{background:#fff8e1;border:1px solid #f0d68a;border-radius:6px;padding:7px 12px;margin:0 0 6px}\n"

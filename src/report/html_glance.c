@@ -1,8 +1,10 @@
 /* html_glance.c — the "answer" card at the top of index.html: per species, the best model at
  * the largest size (mean ROC-AUC and its interval), which models it beats significantly there,
- * and the model that the learning-curve fits say needs the fewest clips for AUC 0.9. */
+ * and the fewest clips for AUC 0.9: measured where a mean reached it, else fitted or forecast
+ * (report_claims.h decides what may be said). */
 #include "report/html.h"
 #include "report/palette.h"
+#include "report/report_claims.h"
 #include "report/report_util.h"
 
 #include <math.h>
@@ -13,7 +15,11 @@ static int model_name(const report_run *r, int m, buf *b, mlac_err *err)
 {
     palette_style ps = palette_for(&r->models, (size_t)m);
     int rc = buf_printf(b, err, "<span class=\"sw\" style=\"background:%s\"></span>", ps.hex);
-    return rc ? rc : report_esc(b, r->models.items[m], err);
+    rc = rc ? rc : report_esc(b, r->models.items[m], err);
+    const char *emb = report_embedder_kind(r, m);
+    if (!rc && emb[0])
+        rc = buf_printf(b, err, " <small class=\"ns\">(%s embedder)</small>", emb);
+    return rc;
 }
 
 /* The cell with the highest mean at the species' largest size with any finite mean. */
@@ -50,21 +56,46 @@ static int beaten(const report_run *r, const report_cell *best, buf *b, mlac_err
     return rc;
 }
 
+/* The fewest clips per class for AUC 0.9 over the species' models: a size where a measured mean
+ * reached it first (report_claims.h), else the smallest fitted or forecast size; else why not. */
 static int fewest_clips(const report_run *r, int sp, buf *b, mlac_err *err)
 {
-    const report_curve *best = NULL;
-    for (size_t i = 0; i < r->n_curves; i++) {
-        const report_curve *c = &r->curves[i];
-        if (c->species == sp && c->model >= 0 && fabs(c->target - 0.9) < 1e-9 && !strcmp(c->status, "ok") &&
-            isfinite(c->n_needed) && (!best || c->n_needed < best->n_needed))
-            best = c;
+    report_claim best = {0}, cl;
+    int best_m = -1;
+    size_t n_exact = 0, n_nofit = 0, n_other = 0;
+    for (size_t m = 0; m < r->models.n; m++) {
+        if (!report_species_has_model(r, sp, (int)m))
+            continue;
+        report_claim_for(r, sp, (int)m, 0.9, &cl);
+        n_exact += cl.kind == CLAIM_EXACT_FIT;
+        n_nofit += cl.kind == CLAIM_NO_FIT;
+        n_other += cl.kind == CLAIM_NOT_REACHED || cl.kind == CLAIM_BELOW_DATA;
+        int usable = cl.kind == CLAIM_OBSERVED || cl.kind == CLAIM_FITTED || cl.kind == CLAIM_FORECAST;
+        if (!usable)
+            continue;
+        int better = best_m < 0 || (cl.kind == CLAIM_OBSERVED && best.kind != CLAIM_OBSERVED);
+        if (!better && (cl.kind == CLAIM_OBSERVED) == (best.kind == CLAIM_OBSERVED))
+            better = cl.kind == CLAIM_OBSERVED ? cl.n_observed < best.n_observed : cl.n_fit < best.n_fit;
+        if (better)
+            best = cl, best_m = (int)m;
     }
-    if (!best)
-        return buf_puts(b, "<span class=\"ns\">not reached in the fitted range</span>", err);
-    int rc = model_name(r, best->model, b, err);
-    rc = rc ? rc : buf_printf(b, err, ": %.0f clips per class", ceil(best->n_needed));
-    if (!rc && best->n_needed > best->max_n)
-        rc = buf_puts(b, " <small class=\"ns\">(forecast)</small>", err);
+    if (best_m < 0) {
+        char why[300];
+        snprintf(why, sizeof why, "no measured mean reached 0.90%s%s", n_nofit || n_exact ? "; a fit needs mean AUCs "
+                 "at 4 or more sizes" : "", n_other ? "; no fit reaches it within 4\xc3\x97 the largest size measured"
+                 : "");
+        int rc = buf_puts(b, "<span class=\"ns\">not reached</span> <small class=\"ns\">(", err);
+        rc = rc ? rc : report_esc(b, why, err);
+        return rc ? rc : buf_puts(b, ")</small>", err);
+    }
+    int rc = model_name(r, best_m, b, err);
+    if (!rc && best.kind == CLAIM_OBSERVED)
+        rc = buf_printf(b, err, ": reached at n = %ld <small class=\"ns\">(measured %.3f)</small>", best.n_observed,
+                        best.mean_observed);
+    else if (!rc)
+        rc = buf_printf(b, err, ": %.0f clips per class <small class=\"ns\">(%s)</small>", ceil(best.n_fit),
+                        best.kind == CLAIM_FORECAST ? "forecast: extrapolated beyond the largest size measured"
+                                                    : "fitted between the sizes measured");
     return rc;
 }
 

@@ -1,4 +1,5 @@
 /* html_run.c — the run-wide sections of index.html: time and memory per model, failed tasks,
+ * tasks flagged with a warning (constant scores),
  * and the run's spec, versions and data fingerprint with links to the exports (see html.h). */
 #include "report/html.h"
 #include "report/palette.h"
@@ -163,6 +164,32 @@ int html_failures_section(const report_run *r, buf *out, mlac_err *err)
     return rc ? rc : buf_puts(out, "</table></div></details></div></section>\n", err);
 }
 
+int html_flagged_section(const report_run *r, buf *out, mlac_err *err)
+{
+    size_t flagged = 0;
+    for (size_t i = 0; i < r->n_tasks; i++)
+        flagged += r->tasks[i].ok && json_is_string(json_object_get(r->tasks[i].j, "warning"));
+    if (!flagged)
+        return MLAC_OK;
+    int rc = buf_printf(out, err, "<section id=\"flagged\"><h2>Flagged tasks</h2><div class=\"card\"><details%s>"
+                                  "<summary>%zu of %zu tasks finished with a warning (e.g. constant scores: their "
+                                  "AUC of 0.5 measures nothing)</summary><div class=\"scroll\"><table>"
+                                  "<tr><th class=\"l\">task</th><th class=\"l\">warning</th></tr>\n",
+                        flagged <= 20 ? " open" : "", flagged, r->n_tasks);
+    for (size_t i = 0; !rc && i < r->n_tasks; i++) {
+        const char *w = json_string_value(json_object_get(r->tasks[i].j, "warning"));
+        if (!r->tasks[i].ok || !w)
+            continue;
+        const char *id = json_string_value(json_object_get(r->tasks[i].j, "task_id"));
+        rc = buf_puts(out, "<tr><td class=\"l\"><code>", err);
+        rc = rc ? rc : report_esc(out, id ? id : "?", err);
+        rc = rc ? rc : buf_puts(out, "</code></td><td class=\"wrap\">", err);
+        rc = rc ? rc : report_esc(out, w, err);
+        rc = rc ? rc : buf_puts(out, "</td></tr>\n", err);
+    }
+    return rc ? rc : buf_puts(out, "</table></div></details></div></section>\n", err);
+}
+
 /* One <dt>/<dd> pair; the value is a JSON value shown compactly. */
 static int kv(buf *b, const char *key, json_t *v, mlac_err *err)
 {
@@ -204,7 +231,7 @@ int html_run_section(const report_run *r, buf *out, mlac_err *err)
 {
     static const char *const keys[] = {"run_id", "mlac_version", "data", "data_fingerprint", "models", "species",
                                        "training_sizes", "cv_folds", "repeats", "seed", "negatives",
-                                       "group_by", "clip_seconds", "features", "threads", "max_concurrent"};
+                                       "group_by", "clip_seconds", "clip_length", "features", "threads", "max_concurrent"};
     int rc = buf_puts(out, "<section id=\"run\"><h2>The run</h2><div class=\"card\">\n", err);
     if (!r->spec)
         rc = rc ? rc : buf_puts(out, "<p class=\"caption\">spec.json is missing.</p>\n", err);

@@ -3,6 +3,7 @@
 #include "report/chart_model.h"
 #include "report/html.h"
 #include "report/palette.h"
+#include "report/report_claims.h"
 #include "report/report_util.h"
 #include "report/svg.h"
 
@@ -23,7 +24,11 @@ static int swatch(buf *b, const report_run *r, int model, mlac_err *err)
 {
     palette_style st = palette_for(&r->models, (size_t)model);
     int rc = buf_printf(b, err, "<span class=\"sw\" style=\"background:%s\"></span>", st.hex);
-    return rc ? rc : report_esc(b, r->models.items[model], err);
+    rc = rc ? rc : report_esc(b, r->models.items[model], err);
+    const char *emb = report_embedder_kind(r, model);
+    if (!rc && emb[0])
+        rc = buf_printf(b, err, " <small class=\"ns\">(%s embedder)</small>", emb);
+    return rc;
 }
 
 static int chart_card(const report_run *r, int sp, buf *b, mlac_err *err)
@@ -240,33 +245,46 @@ static int significance_card(const report_run *r, int sp, buf *b, mlac_err *err)
                               err);
 }
 
-static int fit_cell(const report_curve *c, long n_min, int highlight, buf *b, mlac_err *err)
+/* One cell of the fits table: what report_claims.h allows, with its reason as hover text. */
+static int fit_cell(const report_run *r, int sp, int model, double target, int highlight, buf *b, mlac_err *err)
 {
     const char *cls = highlight ? " class=\"hi\"" : "";
-    if (!c)
-        return buf_printf(b, err, "<td%s>\xe2\x80\x93</td>", cls);
-    if (!strcmp(c->status, "fit_failed"))
-        return buf_printf(b, err, "<td%s data-tip=\"needs a finite mean AUC at three or more sizes\">"
-                                  "<span class=\"ns\">no fit</span></td>",
-                          cls);
-    if (strcmp(c->status, "ok") || !isfinite(c->n_needed))
-        return buf_printf(b, err, "<td%s data-tip=\"plateau a = %.3f: the target is above it, or needs more than "
-                                  "10\xc3\x97 the largest size\"><span class=\"ns\">not reached</span></td>",
-                          cls, c->a);
-    if (c->n_needed <= (double)n_min)
-        return buf_printf(b, err, "<td%s data-tip=\"reached at the smallest size measured\">\xe2\x89\xa4 %ld</td>", cls,
-                          n_min);
-    int rc = buf_printf(b, err, "<td%s>%.0f", cls, ceil(c->n_needed));
-    if (!rc && isfinite(c->n_low) && isfinite(c->n_high))
-        rc = buf_printf(b, err, " <small class=\"ns\">(%.0f\xe2\x80\x93%.0f)</small>", ceil(c->n_low), ceil(c->n_high));
-    else if (!rc && isfinite(c->n_low)) /* the upper end of the interval is not reached */
-        rc = buf_printf(b, err, " <small class=\"ns\" data-tip=\"bootstrap interval: from %.0f, upper end not "
-                                "reached\">(%.0f\xe2\x80\x93?)</small>",
-                        ceil(c->n_low), ceil(c->n_low));
-    if (!rc && c->n_needed > c->max_n)
-        rc = buf_puts(b, " <small class=\"ns\" data-tip=\"beyond the largest size measured: a forecast\">"
-                         "extrap.</small>",
-                      err);
+    report_claim cl;
+    report_claim_for(r, sp, model, target, &cl);
+    int rc = buf_printf(b, err, "<td%s data-tip=\"", cls);
+    rc = rc ? rc : report_esc(b, cl.why, err);
+    rc = rc ? rc : buf_puts(b, "\">", err);
+    switch (cl.kind) {
+    case CLAIM_OBSERVED:
+        rc = rc ? rc : buf_printf(b, err, "reached at n = %ld", cl.n_observed);
+        break;
+    case CLAIM_NO_FIT:
+        rc = rc ? rc : buf_puts(b, "<span class=\"ns\">no fit</span>", err);
+        rc = rc ? rc : buf_printf(b, err, " <small class=\"ns\">(%zu of %d sizes needed)</small>", cl.n_sizes,
+                                  REPORT_FIT_MIN_SIZES);
+        break;
+    case CLAIM_EXACT_FIT:
+        rc = rc ? rc : buf_puts(b, "<span class=\"ns\">not reached</span> <small class=\"ns\">(exact fit on 3 "
+                                   "sizes: no forecast)</small>", err);
+        break;
+    case CLAIM_NOT_REACHED:
+        rc = rc ? rc : buf_puts(b, "<span class=\"ns\">not reached</span>", err);
+        break;
+    case CLAIM_BELOW_DATA:
+        rc = rc ? rc : buf_printf(b, err, "<span class=\"ns\">not reached</span> <small class=\"ns\">(fit: below "
+                                          "n = %ld, extrapolation)</small>", cl.n_min);
+        break;
+    case CLAIM_FITTED:
+    case CLAIM_FORECAST:
+        rc = rc ? rc : buf_printf(b, err, "%.0f", ceil(cl.n_fit));
+        if (!rc && isfinite(cl.lo) && isfinite(cl.hi))
+            rc = buf_printf(b, err, " <small class=\"ns\">(%.0f\xe2\x80\x93%.0f)</small>", ceil(cl.lo), ceil(cl.hi));
+        else if (!rc && isfinite(cl.lo)) /* the upper end of the interval is not reached */
+            rc = buf_printf(b, err, " <small class=\"ns\">(%.0f\xe2\x80\x93?)</small>", ceil(cl.lo));
+        if (!rc && cl.kind == CLAIM_FORECAST)
+            rc = buf_puts(b, " <small class=\"ns\">forecast (extrapolation)</small>", err);
+        break;
+    }
     return rc ? rc : buf_puts(b, "</td>", err);
 }
 
@@ -292,9 +310,6 @@ static int fits_card(const report_run *r, int sp, buf *b, mlac_err *err)
             double t = targets[j];
             targets[j] = targets[j - 1], targets[j - 1] = t;
         }
-    long sizes[MAX_SIZES];
-    size_t ks = report_species_sizes(r, sp, sizes, MAX_SIZES);
-    long n_min = ks ? sizes[0] : 0;
     rc = rc ? rc : buf_puts(b, "<div class=\"scroll\"><table><tr><th class=\"l\">model</th><th>plateau a</th>"
                                "<th>rmse</th>",
                             err);
@@ -311,22 +326,20 @@ static int fits_card(const report_run *r, int sp, buf *b, mlac_err *err)
         char a[32], e[32];
         rc = esc_tag(b, "<tr data-model=\"", r->models.items[m], "\"><td class=\"l\">", err);
         rc = rc ? rc : swatch(b, r, (int)m, err);
-        rc = rc ? rc : buf_printf(b, err, "</td><td>%s</td><td>%s</td>", report_fmt(first->a, 3, a, sizeof a),
-                                  report_fmt(first->rmse, 4, e, sizeof e));
+        int usable = report_fit_usable(r, sp, (int)m);
+        rc = rc ? rc : buf_printf(b, err, "</td><td>%s</td><td>%s</td>", usable ? report_fmt(first->a, 3, a, sizeof a)
+                                  : "\xe2\x80\x93", usable ? report_fmt(first->rmse, 4, e, sizeof e) : "\xe2\x80\x93");
         for (size_t j = 0; !rc && j < nt; j++) {
-            const report_curve *c = NULL;
-            for (size_t i = 0; i < r->n_curves && !c; i++)
-                if (r->curves[i].species == sp && r->curves[i].model == (int)m &&
-                    fabs(r->curves[i].target - targets[j]) < 1e-9)
-                    c = &r->curves[i];
-            rc = fit_cell(c, n_min, fabs(targets[j] - 0.9) < 1e-9, b, err);
+            rc = fit_cell(r, sp, (int)m, targets[j], fabs(targets[j] - 0.9) < 1e-9, b, err);
         }
         rc = rc ? rc : buf_puts(b, "</tr>\n", err);
     }
     return rc ? rc : buf_puts(b, "</table></div><p class=\"caption\">Training clips per class needed to reach each "
                                  "AUC, from the inverse power law auc(n) = a \xe2\x88\x92 b\xc2\xb7n<sup>\xe2\x88\x92"
-                                 "c</sup> fitted to the mean AUCs (bootstrap interval in brackets). Sizes beyond the "
-                                 "largest measured are forecasts.</p></div>\n",
+                                 "c</sup> fitted to the mean AUCs (bootstrap interval in brackets). \"Reached at n\" is measured: "
+                                 "the smallest size whose mean AUC reaches the target. Fits are used only with mean "
+                                 "AUCs at 4 or more sizes (3 sizes fit the 3 parameters exactly); forecasts stop at "
+                                 "4\xc3\x97 the largest size measured and never go below the smallest.</p></div>\n",
                               err);
 }
 
@@ -345,6 +358,17 @@ static int species_header(const report_run *r, int sp, buf *b, mlac_err *err)
                         json_is_true(json_object_get(d, "negatives_from_others")) ? " (negatives from other species)"
                                                                                   : "",
                         (long long)json_integer_value(json_object_get(d, "max_balanced_n")));
+    }
+    for (size_t m = 0; !rc && m < r->models.n; m++) { /* where the embeddings came from */
+        const char *kind = report_embedder_kind(r, (int)m), *e = report_embedder(r, (int)m);
+        if (!kind[0] || !report_species_has_model(r, sp, (int)m))
+            continue;
+        rc = esc_tag(b, "<p class=\"sub embedder\">", r->models.items[m], ": embeddings from ", err);
+        rc = rc ? rc : buf_puts(b, !strcmp(kind, "stand-in") ? "the <b>test stand-in embedder</b>, not the real "
+                                   "network (command <code>" : !strcmp(kind, "import") ? "imported files (<code>"
+                                   : "an embedder program (command <code>", err);
+        rc = rc ? rc : report_esc(b, e, err);
+        rc = rc ? rc : buf_puts(b, "</code>)</p>\n", err);
     }
     return rc;
 }

@@ -98,6 +98,13 @@ const report_cell *report_find_cell(const report_run *r, int species, int model,
 /* Distinct sizes n of a species' cells, ascending, into sizes (capacity cap); returns the count. */
 size_t report_species_sizes(const report_run *r, int species, long *sizes, size_t cap);
 
+/* report_models.c: the embedder of an embedding model as spec.json records it (a command, or
+ * "import:<path>"), or NULL for other models; and its kind: "stand-in" (the test embedder,
+ * tests/tools/stand_in_embedder), "import" (precomputed embeddings), "command" (an embedder
+ * program), or "" for models that are not embeddings. Shown beside the model's name. */
+const char *report_embedder(const report_run *r, int model);
+const char *report_embedder_kind(const report_run *r, int model);
+
 /* 1 when the species has a cell or a task of this model. */
 int report_species_has_model(const report_run *r, int species, int model);
 

@@ -27,6 +27,23 @@ static void get_one(server *s, const char *id, reply *rp, json_t **row)
         reply_error(rp, 500, "%s", err.msg);
 }
 
+/* GET /v1/experiments/{id}: the cached body (status_cache.h), the hot path of every poller. */
+static void status_reply(server *s, const char *id, reply *rp)
+{
+    mlac_err err = {0};
+    int rc = status_cache_get(s->status, s->q, id, &rp->body, &rp->len, &err);
+    if (rc == MLAC_ENOTFOUND) {
+        reply_error(rp, 404, "no experiment '%s'", id);
+        return;
+    }
+    if (rc) {
+        reply_error(rp, 500, "%s", err.msg);
+        return;
+    }
+    rp->status = 200;
+    rp->content_type = "application/json";
+}
+
 static void list(server *s, const request *rq, reply *rp)
 {
     const char *st = request_arg(rq, "state"), *tok = request_arg(rq, "page_token"), *lim = request_arg(rq, "limit");
@@ -167,17 +184,19 @@ static void experiment(server *s, const request *rq, const char *rest, reply *rp
             return;
         json_decref(row);
         rp->status = 200;
-        if (!(rp->sse = sse_new(s, id)))
+        if (!(rp->sse = sse_new(s, id, rq->conn)))
             reply_error(rp, 500, "out of memory");
+        return;
+    }
+    if (!sub) {
+        status_reply(s, id, rp);
         return;
     }
     json_t *row;
     get_one(s, id, rp, &row);
     if (!row)
         return;
-    if (!sub)
-        reply_json(rp, 200, row), row = NULL;
-    else if (!strcmp(sub, "tasks"))
+    if (!strcmp(sub, "tasks"))
         api_tasks(s, rq, row, rp);
     else if (!strcmp(sub, "summary"))
         api_summary(s, row, 0, rp);

@@ -1,15 +1,20 @@
-/* http.c — the libmicrohttpd glue: one thread per connection (bounded by a connection limit
- * and an idle timeout, so slow clients cannot pile up), request bodies capped at --max-body,
- * the bearer token checked before any handler runs, CORS only with --cors, a request id on
- * every response (X-Request-Id) and one JSON access-log line per request.
+/* http.c — the libmicrohttpd glue: a small pool of epoll threads (one per CPU, 2 to 8) serves
+ * every connection, bounded by a connection limit and an idle timeout so slow clients cannot
+ * pile up; request bodies capped at --max-body, the bearer token checked before any handler
+ * runs, CORS only with --cors, a request id on every response (X-Request-Id) and one JSON
+ * access-log line per request. IPv4 or IPv6 (--listen [::1]:PORT; [::] takes both families).
+ * Handlers never block for long: SSE streams suspend their connection between events.
  *
  * The Authorization header is never logged or echoed; the access log has method, path (without
  * the query string), status, bytes, milliseconds, remote address and the request id.
  */
+#include "core/pool.h"
 #include "core/timeutil.h"
+#include "core/utf8.h"
 #include "serve/serve_internal.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,32 +55,63 @@ const char *request_arg(const request *rq, const char *name)
     return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* s as the inside of a JSON string: valid UTF-8 kept, invalid bytes as \xNN (utf8_escape), quotes,
+ * backslashes and control characters escaped; cut to fit n. */
+static void log_string(const char *s, char *out, size_t n)
+{
+    char clean[1100];
+    if (!utf8_valid(s)) {
+        utf8_escape(s, clean, sizeof clean);
+        s = clean;
+    }
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && o + 7 < n; p++) {
+        if (*p == '"' || *p == '\\') {
+            out[o++] = '\\';
+            out[o++] = (char)*p;
+        } else if (*p < 0x20 || *p == 0x7f) {
+            o += (size_t)snprintf(out + o, n - o, "\\u%04x", *p);
+        } else {
+            out[o++] = (char)*p;
+        }
+    }
+    out[o] = '\0';
+}
+
+static void remote_of(struct MHD_Connection *c, char *out, size_t n)
+{
+    out[0] = '\0';
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)n);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)n);
+}
+
+/* One JSON line per request, formatted in place (no JSON objects built on the hot path). */
 static void access_log(server *s, struct MHD_Connection *c, const char *method, const char *url, int status,
                        size_t bytes, const conn_ctx *cx)
 {
     FILE *f = s->cfg->access_log;
     if (!f)
         return;
-    char remote[64] = "";
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, remote, sizeof remote);
-    char ts[32];
+    char remote[INET6_ADDRSTRLEN] = "", ts[32], m[64], path[1100], line[1600];
+    remote_of(c, remote, sizeof remote);
     time_iso8601(ts);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:f, s:s}", "ts", ts, "level", "info", "msg",
-                          "request", "request_id", cx ? cx->request_id : "", "method", method, "path", url, "status",
-                          status, "bytes", (json_int_t)bytes, "ms", cx ? (time_now() - cx->t0) * 1e3 : 0.0,
-                          "remote", remote);
-    char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    if (line) {
+    log_string(method, m, sizeof m);
+    log_string(url, path, sizeof path);
+    int n = snprintf(line, sizeof line,
+                     "{\"ts\":\"%s\",\"level\":\"info\",\"msg\":\"request\",\"request_id\":\"%s\",\"method\":\"%s\","
+                     "\"path\":\"%s\",\"status\":%d,\"bytes\":%zu,\"ms\":%.3f,\"remote\":\"%s\"}\n",
+                     ts, cx ? cx->request_id : "", m, path, status, bytes, cx ? (time_now() - cx->t0) * 1e3 : 0.0,
+                     remote);
+    if (n > 0 && (size_t)n < sizeof line) {
         flockfile(f);
-        fputs(line, f);
-        fputc('\n', f);
+        fwrite(line, 1, (size_t)n, f);
         fflush(f);
         funlockfile(f);
     }
-    free(line);
-    json_decref(o);
 }
 
 static enum MHD_Result send_reply(server *s, struct MHD_Connection *c, const char *method, const char *url,
@@ -207,9 +243,18 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     *con_cls = NULL;
 }
 
-static int parse_addr(const char *host, int port, struct sockaddr_in *sa)
+/* host (IPv4, IPv6 without brackets, or "localhost") and port -> a socket address. */
+static int parse_addr(const char *host, int port, struct sockaddr_storage *ss, int *v6)
 {
-    memset(sa, 0, sizeof *sa);
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *sa = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *sa6 = (struct sockaddr_in6 *)ss;
+    *v6 = strchr(host, ':') != NULL;
+    if (*v6) {
+        sa6->sin6_family = AF_INET6;
+        sa6->sin6_port = htons((unsigned short)port);
+        return inet_pton(AF_INET6, host, &sa6->sin6_addr) == 1 ? 0 : -1;
+    }
     sa->sin_family = AF_INET;
     sa->sin_port = htons((unsigned short)port);
     if (!strcmp(host, "localhost"))
@@ -217,28 +262,40 @@ static int parse_addr(const char *host, int port, struct sockaddr_in *sa)
     return inet_pton(AF_INET, host, &sa->sin_addr) == 1 ? 0 : -1;
 }
 
+/* Threads of the epoll pool: one per CPU this process may use, at least 2, at most 8. */
+static unsigned pool_threads(void)
+{
+    int n = pool_cpu_count();
+    return (unsigned)(n < 2 ? 2 : n > 8 ? 8 : n);
+}
+
 int http_start(server *s, mlac_err *err)
 {
     const serve_config *c = s->cfg;
-    struct sockaddr_in sa;
-    if (parse_addr(c->host, c->port, &sa))
-        return mlac_errf(err, MLAC_EINVAL, "--listen: '%s' is not an IPv4 address", c->host);
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
-    if (s->tls_cert_pem) {
-        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
-            return mlac_errf(err, MLAC_EUNAVAIL, "--tls-cert: this libmicrohttpd was built without TLS");
+    struct sockaddr_storage sa;
+    int v6;
+    if (parse_addr(c->host, c->port, &sa, &v6))
+        return mlac_errf(err, MLAC_EINVAL, "--listen: '%s' is not an IPv4 or IPv6 address", c->host);
+    /* A few epoll threads serve every connection; SSE streams suspend between events (api_events.c). */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+    if (v6)
+        flags |= IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&sa)->sin6_addr) ? MHD_USE_DUAL_STACK
+                                                                                    : MHD_USE_IPv6;
+    if (s->tls_cert_pem && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+        return mlac_errf(err, MLAC_EUNAVAIL, "--tls-cert: this libmicrohttpd was built without TLS");
+    if (s->tls_cert_pem)
         flags |= MHD_USE_TLS;
-        s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->conn_timeout,
-                                     MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
-                                     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_HTTPS_MEM_CERT,
-                                     s->tls_cert_pem, MHD_OPTION_HTTPS_MEM_KEY, s->tls_key_pem, MHD_OPTION_END);
-    } else {
-        s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->conn_timeout,
-                                     MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
-                                     MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
-    }
+    struct MHD_OptionItem tls[] = {
+        {s->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, s->tls_cert_pem},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key_pem},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (sse_hub_start(s, err))
+        return err->code;
+    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                                 MHD_OPTION_THREAD_POOL_SIZE, pool_threads(), MHD_OPTION_CONNECTION_TIMEOUT,
+                                 (unsigned)c->conn_timeout, MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
+                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (!s->daemon)
         return mlac_errf(err, MLAC_EIO, "cannot listen on %s:%d (in use, or a bad TLS certificate/key)", c->host,
                          c->port);
@@ -249,7 +306,9 @@ int http_start(server *s, mlac_err *err)
 
 void http_stop(server *s)
 {
+    sse_hub_stop(s); /* resumes every suspended stream: MHD_stop_daemon must not see one */
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
     s->daemon = NULL;
+    sse_hub_free(s);
 }

@@ -18,6 +18,7 @@ struct queue {
     sqlite3 *db;
     char path[4200];
     pthread_mutex_t lock;
+    unsigned long version; /* bumped after every write, read without the lock (queue_version) */
 };
 
 static const char *state_names[QS_N] = {"scheduled", "queued", "running", "succeeded", "failed", "cancelled"};
@@ -33,6 +34,17 @@ int queue_state_parse(const char *name)
         if (!strcmp(name, state_names[i]))
             return i;
     return -1;
+}
+
+/* Called under q->lock after a write: readers holding an older version rebuild what they cached. */
+static void changed(queue *q)
+{
+    __atomic_add_fetch(&q->version, 1, __ATOMIC_RELEASE);
+}
+
+unsigned long queue_version(queue *q)
+{
+    return __atomic_load_n(&q->version, __ATOMIC_ACQUIRE);
 }
 
 static int db_error(queue *q, mlac_err *err, const char *what)
@@ -263,6 +275,7 @@ int queue_insert(queue *q, const queue_new *n, int *result, json_t **row, mlac_e
         rc = get_row_locked(q, "id", id, row, err);
     }
 out:
+    changed(q);
     pthread_mutex_unlock(&q->lock);
     return rc;
 }
@@ -357,6 +370,7 @@ int queue_claim(queue *q, double now, queue_job *job, int *got, double *next_due
         sqlite3_finalize(st);
     }
 out:
+    changed(q);
     pthread_mutex_unlock(&q->lock);
     if (rc || !*got)
         queue_job_release(job);
@@ -385,6 +399,7 @@ int queue_recover(queue *q, int *resumed, mlac_err *err)
     if (!rc)
         rc = exec_locked(q, "UPDATE experiments SET state = 1, resumes = resumes + 1 WHERE state = 2", err);
     *resumed = rc ? 0 : sqlite3_changes(q->db);
+    changed(q);
     pthread_mutex_unlock(&q->lock);
     return rc;
 }
@@ -405,6 +420,7 @@ int queue_progress(queue *q, const char *id, long total, long skipped, long done
         sqlite3_bind_double(st, 6, tasks_started_at);
         rc = step_done(q, st, err);
     }
+    changed(q);
     pthread_mutex_unlock(&q->lock);
     return rc;
 }
@@ -425,6 +441,7 @@ int queue_finish(queue *q, const char *id, int state, const char *error, mlac_er
             sqlite3_bind_null(st, 4);
         rc = step_done(q, st, err);
     }
+    changed(q);
     pthread_mutex_unlock(&q->lock);
     return rc;
 }
@@ -457,6 +474,7 @@ int queue_cancel(queue *q, const char *id, int *state, mlac_err *err)
         rc = step_done(q, st, err);
     }
 out:
+    changed(q);
     pthread_mutex_unlock(&q->lock);
     return rc;
 }

@@ -72,5 +72,8 @@ int queue_cancel_requested(queue *q, const char *id, int *requested, mlac_err *e
 int queue_counts(queue *q, long counts[QS_N], mlac_err *err);
 /* A write transaction that changes nothing: the database is writable. */
 int queue_check_writable(queue *q, mlac_err *err);
+/* A counter bumped after every write (any row): a reader that cached something at version v
+ * knows it is still current while queue_version() == v. Lock-free. */
+unsigned long queue_version(queue *q);
 
 #endif

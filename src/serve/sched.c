@@ -6,9 +6,13 @@
  * once its time has come (a worker with nothing to do sleeps until the earliest scheduled time,
  * at most one second, or until a submission wakes it). --workers experiments run at once and
  * share one thread budget: each gets budget / workers threads, split by the runner among the
- * spec's --max-concurrent tasks. A cancel sets the runner's cancel flag: no new task starts,
- * tasks in flight finish and are recorded. On shutdown the same flag stops runs, which go back
- * to "queued" and resume from their ledgers at the next start.
+ * spec's --max-concurrent tasks. A cancel sets the runner's cancel and interrupt flag: no new
+ * task starts and tasks in flight stop inside their fit (forest trees, CNN batches), writing
+ * nothing; finished tasks stay in the ledger. On shutdown the same flag stops runs, which go
+ * back to "queued" and resume from their ledgers at the next start.
+ *
+ * Priorities: worker threads (and the runner's threads they create) run SCHED_BATCH at nice
+ * +--compute-nice (10), so a saturating grid does not delay the HTTP threads.
  */
 #include "core/log.h"
 #include "core/pool.h"
@@ -19,9 +23,13 @@
 #include "serve/submit.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct job_events {
     server *srv;
@@ -124,7 +132,7 @@ static void run_job(server *s, queue_job *job)
     spec.threads = spec.threads > 0 && spec.threads < share ? spec.threads : share;
     run_result res;
     job_events je = {.srv = s, .id = job->id, .res = &res};
-    run_options opt = {.cancel = &r->cancel,
+    run_options opt = {.cancel = &r->cancel, .interrupt = &r->cancel,
                        .events = {.ctx = &je, .phase = on_phase, .step = on_step}};
     sweep_run_folder(job->output_dir, job->run_id);
     log_info("experiment %s: running %s (%d threads)", job->id, job->run_id, spec.threads);
@@ -154,10 +162,25 @@ done:
     running_remove(s, r);
 }
 
+/* The calling thread, and every thread it creates from now on (the runner's task and pool
+ * threads inherit it), runs as SCHED_BATCH at nice +cfg->compute_nice: while the grid keeps the
+ * CPUs busy, the HTTP threads (normal policy, nice 0) still get a CPU as soon as a request
+ * arrives. Linux keeps nice per thread (setpriority on the thread id). */
+static void lower_priority(server *s, int index)
+{
+    struct sched_param sp = {0};
+    if (pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp))
+        log_warn("worker %d: cannot switch to SCHED_BATCH", index);
+    if (s->cfg->compute_nice > 0 &&
+        setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), s->cfg->compute_nice) && errno != EACCES)
+        log_warn("worker %d: cannot lower the priority: %s", index, strerror(errno));
+}
+
 static void *worker_main(void *arg)
 {
     worker_slot *w = arg;
     server *s = w->srv;
+    lower_priority(s, w->index);
     while (!s->stopping) {
         queue_job job;
         int got;

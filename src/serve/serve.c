@@ -20,6 +20,7 @@ void serve_config_init(serve_config *c)
     strlist_init(&c->data_roots);
     c->max_body = (size_t)1 << 20;
     c->conn_timeout = 15;
+    c->compute_nice = 10;
 }
 
 void serve_config_release(serve_config *c)
@@ -47,6 +48,8 @@ int serve_start(const serve_config *cfg, server **out, mlac_err *err)
     *out = NULL;
     if (cfg->workers < 1 || cfg->workers > SERVE_MAX_WORKERS)
         return mlac_errf(err, MLAC_EINVAL, "--workers: expected 1 to %d", SERVE_MAX_WORKERS);
+    if (cfg->compute_nice < 0 || cfg->compute_nice > 19)
+        return mlac_errf(err, MLAC_EINVAL, "--compute-nice: expected 0 to 19");
     if (!cfg->data_roots.n)
         return mlac_errf(err, MLAC_EINVAL, "--data-roots: at least one data root is needed");
     if (!cfg->results[0])
@@ -73,6 +76,8 @@ int serve_start(const serve_config *cfg, server **out, mlac_err *err)
         rc = read_pem(cfg->tls_cert, "--tls-cert", &s->tls_cert_pem, err);
     if (!rc && cfg->tls_key[0])
         rc = read_pem(cfg->tls_key, "--tls-key", &s->tls_key_pem, err);
+    if (!rc && !(s->status = status_cache_new()))
+        rc = mlac_errf(err, MLAC_ENOMEM, "out of memory for the status cache");
     if (!rc && !(s->m = serve_metrics_new()))
         rc = mlac_errf(err, MLAC_ENOMEM, "out of memory for metrics");
     if (!rc)
@@ -107,6 +112,7 @@ void serve_stop(server *s)
     sched_stop(s);
     queue_free(s->q);
     serve_metrics_free(s->m);
+    status_cache_free(s->status);
     if (s->tls_key_pem)
         memset(s->tls_key_pem, 0, strlen(s->tls_key_pem));
     free(s->tls_cert_pem);

@@ -27,6 +27,7 @@ typedef struct serve_config {
     size_t max_body;           /* request body cap in bytes */
     int conn_timeout;          /* seconds an idle or slow connection is kept */
     FILE *access_log;          /* JSON lines, one per request (NULL = none) */
+    int compute_nice;          /* nice value of experiment threads (0..19; HTTP threads stay at 0) */
 } serve_config;
 
 typedef struct server server;

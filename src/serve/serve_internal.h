@@ -8,6 +8,7 @@
  *   sched.c     the worker threads: claim, runner_run, report, finish
  *   auth.c      constant-time bearer token comparison
  *   sweep.c     temp files a killed process left in a run folder
+ *   status_cache.c  the JSON of one experiment, rebuilt only when the queue changed
  */
 #ifndef MLAC_SERVE_INTERNAL_H
 #define MLAC_SERVE_INTERNAL_H
@@ -21,6 +22,7 @@
 #include "serve/serve_metrics.h"
 #include "serve/queue.h"
 #include "serve/serve.h"
+#include "serve/status_cache.h"
 
 #define SERVE_MAX_WORKERS 64
 
@@ -43,6 +45,8 @@ struct server {
     const serve_config *cfg;
     queue *q;
     serve_metrics *m;
+    status_cache *status;      /* GET /v1/experiments/{id} bodies by queue version */
+    struct sse_hub *sse_hub;   /* suspended SSE connections and the thread that wakes them */
     struct MHD_Daemon *daemon;
     int port;
     char cache_dir[4200];      /* default feature cache of submitted specs */
@@ -86,8 +90,13 @@ const char *request_arg(const request *rq, const char *name);
 void api_tasks(server *s, const request *rq, json_t *row, reply *rp);
 void api_summary(server *s, json_t *row, int csv, reply *rp);
 void api_report(server *s, json_t *row, const char *rel, reply *rp);
-/* SSE: the stream and its reader for libmicrohttpd. */
-struct sse_stream *sse_new(server *s, const char *id);
+/* SSE: the stream and its reader for libmicrohttpd. A stream with nothing to send suspends its
+ * connection; the hub's thread resumes them all every 200 ms. sse_hub_stop resumes every one
+ * and refuses new suspensions (call it before MHD_stop_daemon). */
+int sse_hub_start(server *s, mlac_err *err);
+void sse_hub_stop(server *s);
+void sse_hub_free(server *s); /* after the daemon stopped */
+struct sse_stream *sse_new(server *s, const char *id, struct MHD_Connection *conn);
 ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max);
 void sse_free(void *cls);
 

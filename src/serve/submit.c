@@ -28,7 +28,7 @@ static const char *const fields[] = {
     "max_concurrent", "threads", "negatives", "clip_seconds", "sample_rate", "n_fft", "hop_length", "n_mels",
     "n_mfcc", "mel_scale", "image_size", "batch_size", "epochs", "width", "pretrained", "model_options",
     "embedder_birdnet", "embedder_perch", "embed_overlap", "embed_pooling", "embed_batch", "embed_timeout",
-    "embed_head", "head_cv", "skip_unavailable", "cache_dir", NULL};
+    "embed_head", "head_cv", "skip_unavailable", "cache_dir", "on_bad_clip", NULL}; /* labels: not yet (roots) */
 
 static const char *const meta_keys[] = {"submission_id", "scheduled_at", "priority", NULL};
 
@@ -256,9 +256,11 @@ static int validate_spec(server *s, const json_t *spec, char *run_id, size_t run
     if (!rc)
         rc = store_open(sp.data, &in, err);
     if (!rc)
-        rc = dataset_scan(in, sp.negatives, &data, err);
+        rc = spec_load_dataset(&sp, in, &data, err); /* as the run will: manifest, default species, bad clips */
     if (!rc)
         rc = spec_validate(&sp, &data, err);
+    if (!rc) /* the clip length is part of the run id, as in the runner */
+        rc = spec_resolve_clip(&sp, in, &data, err);
     if (!rc) {
         spec_derive_run_id(&sp, &data);
         snprintf(run_id, run_id_n, "%s", sp.run_id);
@@ -274,80 +276,93 @@ static int validate_spec(server *s, const json_t *spec, char *run_id, size_t run
     return rc;
 }
 
-static int read_meta(const json_t *body, const char **sub_id, char gen_id[48], double *when, long *priority,
-                     reply *rp)
+/* The meta keys of a body: submission_id (or a generated one), scheduled_at, priority. */
+static int read_meta(const json_t *body, submit_request *r, int *status, mlac_err *err)
 {
+    *status = 422;
     json_t *v = json_object_get(body, "submission_id");
     if (v) {
-        if (!json_is_string(v) || !id_valid(json_string_value(v), 128)) {
-            reply_error(rp, 422, "submission_id: expected 1-128 characters of [A-Za-z0-9._-]");
-            return -1;
-        }
-        *sub_id = json_string_value(v);
+        if (!json_is_string(v) || !id_valid(json_string_value(v), 128))
+            return mlac_errf(err, MLAC_EINVAL, "submission_id: expected 1-128 characters of [A-Za-z0-9._-]");
+        snprintf(r->submission_id, sizeof r->submission_id, "%s", json_string_value(v));
     } else {
         char hex[65];
         char seed[64];
         snprintf(seed, sizeof seed, "%.6f-%p", time_wall(), (void *)&seed);
         hash_sha256_hex(seed, strlen(seed), hex);
-        snprintf(gen_id, 48, "auto-%.24s", hex);
-        *sub_id = gen_id;
+        snprintf(r->submission_id, sizeof r->submission_id, "auto-%.24s", hex);
     }
-    *when = 0;
-    if ((v = json_object_get(body, "scheduled_at")) && !json_is_null(v)) {
-        if (!json_is_string(v) || submit_parse_time(json_string_value(v), when)) {
-            reply_error(rp, 422, "scheduled_at: expected an RFC 3339 time such as 2026-12-01T21:30:00Z");
-            return -1;
-        }
-    }
-    *priority = 0;
+    if ((v = json_object_get(body, "scheduled_at")) && !json_is_null(v))
+        if (!json_is_string(v) || submit_parse_time(json_string_value(v), &r->scheduled_at))
+            return mlac_errf(err, MLAC_EINVAL, "scheduled_at: expected an RFC 3339 time such as 2026-12-01T21:30:00Z");
     if ((v = json_object_get(body, "priority")) && !json_is_null(v)) {
-        if (!json_is_integer(v) || llabs((long long)json_integer_value(v)) > 1000000) {
-            reply_error(rp, 422, "priority: expected an integer between -1000000 and 1000000");
-            return -1;
-        }
-        *priority = (long)json_integer_value(v);
+        if (!json_is_integer(v) || llabs((long long)json_integer_value(v)) > 1000000)
+            return mlac_errf(err, MLAC_EINVAL, "priority: expected an integer between -1000000 and 1000000");
+        r->priority = (long)json_integer_value(v);
     }
-    return 0;
+    *status = 0;
+    return MLAC_OK;
+}
+
+int submit_parse_body(const char *body, size_t len, submit_request *r, int *status, mlac_err *err)
+{
+    memset(r, 0, sizeof *r);
+    *status = 400;
+    if (submit_json_depth(body, len) > MAX_DEPTH)
+        return mlac_errf(err, MLAC_EFORMAT, "request body: JSON nested deeper than %d levels", MAX_DEPTH);
+    json_error_t jerr;
+    json_t *o = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!o)
+        return mlac_errf(err, MLAC_EFORMAT, "request body: malformed JSON at line %d column %d: %s", jerr.line,
+                         jerr.column, jerr.text);
+    int rc = MLAC_OK;
+    if (!json_is_object(o)) {
+        rc = mlac_errf(err, MLAC_EFORMAT, "request body: expected a JSON object (the spec)");
+        goto out;
+    }
+    if ((rc = read_meta(o, r, status, err)))
+        goto out;
+    if (!(r->spec = json_deep_copy(o))) {
+        *status = 500;
+        rc = mlac_errf(err, MLAC_ENOMEM, "out of memory for the request body");
+        goto out;
+    }
+    for (size_t i = 0; meta_keys[i]; i++)
+        json_object_del(r->spec, meta_keys[i]);
+    config probe; /* unknown fields and bad values first: 422 naming the field, before any path rule */
+    if ((rc = config_init(&probe, err))) {
+        *status = 500;
+        goto out;
+    }
+    rc = submit_config_from_json(r->spec, NULL, &probe, status, err);
+    config_release(&probe);
+out:
+    json_decref(o);
+    if (rc)
+        submit_request_release(r);
+    else
+        *status = 0;
+    return rc;
+}
+
+void submit_request_release(submit_request *r)
+{
+    json_decref(r->spec);
+    r->spec = NULL;
 }
 
 void submit_handle(server *s, const request *rq, reply *rp)
 {
-    json_t *body = NULL, *spec = NULL, *row = NULL;
+    json_t *row = NULL;
     char *spec_text = NULL;
-    if (submit_json_depth(rq->body, rq->body_len) > MAX_DEPTH) {
-        reply_error(rp, 400, "request body: JSON nested deeper than %d levels", MAX_DEPTH);
-        goto out;
-    }
-    json_error_t jerr;
-    body = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!body) {
-        reply_error(rp, 400, "request body: malformed JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
-        goto out;
-    }
-    if (!json_is_object(body)) {
-        reply_error(rp, 400, "request body: expected a JSON object (the spec)");
-        goto out;
-    }
-    const char *sub_id;
-    char gen_id[48];
-    double when;
-    long priority;
-    if (read_meta(body, &sub_id, gen_id, &when, &priority, rp))
-        goto out;
-    spec = json_deep_copy(body);
-    for (size_t i = 0; meta_keys[i]; i++)
-        json_object_del(spec, meta_keys[i]);
-    config probe; /* unknown fields first: 422 naming the field, before any path rule */
+    submit_request r;
     mlac_err err = {0};
     int status = 0;
-    if (config_init(&probe, &err) == MLAC_OK) {
-        int rc = submit_config_from_json(spec, NULL, &probe, &status, &err);
-        config_release(&probe);
-        if (rc) {
-            reply_error(rp, status ? status : 422, "%s", err.msg);
-            goto out;
-        }
+    if (submit_parse_body(rq->body, rq->body_len, &r, &status, &err)) {
+        reply_error(rp, status, "%s", err.msg);
+        return;
     }
+    json_t *spec = r.spec;
     if (apply_roots(s, spec, rp))
         goto out;
     char run_id[128], output_dir[4096];
@@ -357,13 +372,13 @@ void submit_handle(server *s, const request *rq, reply *rp)
     }
     spec_text = json_dumps(spec, JSON_COMPACT | JSON_SORT_KEYS);
     char hash_in[64], hex[65];
-    snprintf(hash_in, sizeof hash_in, "|%ld|%.3f", priority, when);
+    snprintf(hash_in, sizeof hash_in, "|%ld|%.3f", r.priority, r.scheduled_at);
     hash_ctx *h = hash_begin();
     hash_update_str(h, spec_text);
     hash_update_str(h, hash_in);
     hash_end_hex(h, hex);
-    queue_new n = {.submission_id = sub_id, .body_hash = hex, .spec = spec_text, .run_id = run_id,
-                   .output_dir = output_dir, .priority = priority, .scheduled_at = when};
+    queue_new n = {.submission_id = r.submission_id, .body_hash = hex, .spec = spec_text, .run_id = run_id,
+                   .output_dir = output_dir, .priority = r.priority, .scheduled_at = r.scheduled_at};
     int result;
     if (queue_insert(s->q, &n, &result, &row, &err)) {
         reply_error(rp, 500, "%s", err.msg);
@@ -371,7 +386,7 @@ void submit_handle(server *s, const request *rq, reply *rp)
     }
     if (result == QUEUE_CONFLICT) {
         reply_error(rp, 409, "submission_id '%s' was already used for experiment '%s' with a different spec",
-                    sub_id, json_string_value(json_object_get(row, "id")));
+                    r.submission_id, json_string_value(json_object_get(row, "id")));
         goto out;
     }
     if (result == QUEUE_CREATED)
@@ -380,7 +395,6 @@ void submit_handle(server *s, const request *rq, reply *rp)
     row = NULL;
 out:
     json_decref(row);
-    json_decref(spec);
-    json_decref(body);
+    submit_request_release(&r);
     free(spec_text);
 }

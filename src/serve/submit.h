@@ -20,6 +20,21 @@ int submit_config_from_json(const json_t *obj, const char *const *skip, config *
 int submit_spec_from_json(const char *text, exp_spec *spec, mlac_err *err);
 /* Depth of the deepest nesting of a JSON text ([ and { outside strings). */
 int submit_json_depth(const char *text, size_t len);
+/* A POST /v1/experiments body, parsed and checked before any path rule or dataset scan. */
+typedef struct submit_request {
+    json_t *spec;              /* the body without the meta keys (owned; submit_request_release) */
+    char submission_id[129];   /* the client's, or a generated "auto-<hex>" */
+    double scheduled_at;       /* epoch seconds; 0 = as soon as possible */
+    long priority;
+} submit_request;
+
+/* Parses body (len bytes, not NUL-terminated): at most 64 levels deep, one JSON object without
+ * duplicate keys, valid meta keys (submission_id, scheduled_at, priority), only spec fields
+ * the API may set with values the configuration accepts. On failure *status is the HTTP
+ * status (400 malformed, 422 a bad field, named in err) and nothing is left to release. This is
+ * the service's parser of untrusted input: tests/serve/fuzz_submit.c fuzzes it. */
+int submit_parse_body(const char *body, size_t len, submit_request *r, int *status, mlac_err *err);
+void submit_request_release(submit_request *r);
 /* RFC 3339 date-time ("2026-12-01T21:30:00Z", "+02:00" offsets, optional fraction) -> epoch s. */
 int submit_parse_time(const char *text, double *out);
 

@@ -65,39 +65,37 @@ static int number(const char *s, double *v)
 int predictions_parse(const char *text, size_t len, const char *name, predictions *p, mlac_err *err)
 {
     csv_reader r;
-    csv_reader_init(&r, text, len, name);
-    int rc = MLAC_OK, got, header = 1;
-    while (!rc && (got = csv_next(&r, err)) != 0) {
-        if (got < 0) {
-            rc = err && err->code ? err->code : MLAC_EFORMAT;
-            break;
-        }
+    csv_reader_init(&r, text ? text : "", text ? len : 0, name);
+    strlist f;
+    strlist_init(&f);
+    int rc = MLAC_OK, got = 0, header = 1;
+    while (!rc && !(rc = csv_next(&r, &f, &got, err)) && got) {
+        char **x = f.items;
         if (header) {
             header = 0;
-            if (r.n != 4 || strcmp(r.field[0], "path") || strcmp(r.field[1], "label") || strcmp(r.field[2], "score") ||
-                strcmp(r.field[3], "prob"))
+            if (f.n != 4 || strcmp(x[0], "path") || strcmp(x[1], "label") || strcmp(x[2], "score") ||
+                strcmp(x[3], "prob"))
                 rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line 1: expected the header path,label,score,prob", name);
             continue;
         }
         double score, prob;
-        if (r.n != 4)
+        if (f.n != 4)
             rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: %zu fields, expected path,label,score,prob", name,
-                           r.record_line, r.n);
-        else if (strcmp(r.field[1], "0") && strcmp(r.field[1], "1"))
-            rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: label '%.20s' is not 0 or 1", name, r.record_line,
-                           r.field[1]);
-        else if (number(r.field[2], &score))
+                           r.record_line, f.n);
+        else if (strcmp(x[1], "0") && strcmp(x[1], "1"))
+            rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: label '%.20s' is not 0 or 1", name, r.record_line, x[1]);
+        else if (number(x[2], &score))
             rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: score '%.40s' is not a finite number", name,
-                           r.record_line, r.field[2]);
-        else if (number(r.field[3], &prob) || prob < 0 || prob > 1)
+                           r.record_line, x[2]);
+        else if (number(x[3], &prob) || prob < 0 || prob > 1)
             rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: prob '%.40s' is not a number in [0, 1]", name,
-                           r.record_line, r.field[3]);
+                           r.record_line, x[3]);
         else
-            rc = push(p, r.field[0], r.field[1][0] - '0', score, prob, err);
+            rc = push(p, x[0], x[1][0] - '0', score, prob, err);
     }
     if (!rc && header)
         rc = mlac_errf(err, MLAC_EFORMAT, "'%s' is empty (no header row)", name);
-    csv_reader_release(&r);
+    strlist_release(&f);
     return rc;
 }
 

@@ -195,10 +195,11 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
     size_t n = size * nmemb;
     char v[4096];
     if (n >= 5 && !strncmp(data, "HTTP/", 5)) { /* a new response (after 100 Continue): forget the old */
-        rs->location[0] = rs->range[0] = rs->md5[0] = '\0';
+        rs->location[0] = rs->range[0] = rs->md5[0] = rs->content_range[0] = '\0';
         rs->generation = -1;
     } else if (header_value(data, n, "location", rs->location, sizeof rs->location)) {
     } else if (header_value(data, n, "range", rs->range, sizeof rs->range)) {
+    } else if (header_value(data, n, "content-range", rs->content_range, sizeof rs->content_range)) {
     } else if (header_value(data, n, "x-goog-generation", v, sizeof v)) {
         rs->generation = strtoll(v, NULL, 10);
     } else if (header_value(data, n, "x-goog-hash", v, sizeof v)) {
@@ -270,6 +271,15 @@ static CURLcode attempt_once(gcs_http *h, const gcs_request *rq, const char *tok
     rs->status = 0;
     CURLcode cc = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &rs->status);
+    long connects = 0;
+    curl_off_t down = 0;
+    curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
+    curl_easy_getinfo(c, CURLINFO_SIZE_DOWNLOAD_T, &down);
+    pthread_mutex_lock(&h->lock);
+    h->stats.requests++;
+    h->stats.connects += connects;
+    h->stats.bytes_down += (long long)down;
+    pthread_mutex_unlock(&h->lock);
     if (!a.started && rs->status != 206)
         rs->body.len = 0; /* an empty response body: nothing of an earlier attempt stays */
     if (rs->body.data)
@@ -303,9 +313,6 @@ int gcs_http_do(gcs_http *h, const gcs_request *rq, gcs_response *rs, mlac_err *
         mlac_err body_err = {0};
         rs->attempts++;
         CURLcode cc = attempt_once(h, rq, token, keep, rs, &body_err);
-        pthread_mutex_lock(&h->lock);
-        h->stats.requests++;
-        pthread_mutex_unlock(&h->lock);
         if (cc == CURLE_WRITE_ERROR && body_err.code)
             return mlac_errf(err, body_err.code, "%s: the response is too large (%s)", rq->what, body_err.msg);
         if (cc == CURLE_OK && rs->status == 401 && rq->auth && !refreshed) {

@@ -48,6 +48,7 @@ typedef struct gcs_response {
     buf body;             /* response body (limited by body.max) */
     char location[4096];  /* Location header (resumable session URL) */
     char range[128];      /* Range header of a 308 ("bytes=0-262143"), "" if none */
+    char content_range[128]; /* Content-Range of a 206/416 ("bytes 0-99/5000"), "" if none */
     long long generation; /* x-goog-generation, -1 if absent */
     char md5[32];         /* base64 MD5 from x-goog-hash, "" if absent */
     int attempts;         /* attempts made */
@@ -69,6 +70,8 @@ typedef struct gcs_http_stats {
     long requests;  /* HTTP attempts sent */
     long retries;   /* attempts that were retries of a transient failure */
     long refreshes; /* tokens refreshed after a 401 */
+    long connects;  /* new connections opened (CURLINFO_NUM_CONNECTS); the rest reused one */
+    long long bytes_down; /* response body bytes received */
 } gcs_http_stats;
 void gcs_http_get_stats(gcs_http *h, gcs_http_stats *out);
 

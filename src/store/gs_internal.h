@@ -65,6 +65,11 @@ void gs_meta_forget(gs_impl *g, const char *name);
 /* GET alt=media of a whole object (retried, resumed when cut, MD5-checked when the server sends
  * one). *status is 200 or 404 on success; other statuses are errors naming the object. */
 int gs_get_media(gs_impl *g, const char *name, buf *out, long long *generation, long *status, mlac_err *err);
+/* GET alt=media of bytes [offset, offset + length) with a Range header (length > 0), appended to
+ * out: a 206 whose Content-Range starts at offset and whose body has length bytes, or a 200 (a
+ * server that ignores Range) holding the range. A 416, a short answer or a 404 are errors naming
+ * the object and the range (MLAC_EINVAL, MLAC_EINVAL, MLAC_ENOTFOUND). */
+int gs_get_range(gs_impl *g, const char *name, long long offset, size_t length, buf *out, mlac_err *err);
 /* A read through the download cache: known generation + cache hit, or a GET that fills both.
  * MLAC_ENOTFOUND on 404. */
 int gs_fetch(gs_impl *g, const char *name, buf *out, mlac_err *err);

@@ -65,6 +65,54 @@ out:
     return rc;
 }
 
+int gs_get_range(gs_impl *g, const char *name, long long offset, size_t length, buf *out, mlac_err *err)
+{
+    buf url;
+    buf_init(&url, 0);
+    char what[1400], range[96];
+    gs_describe(g, name, what, sizeof what);
+    long long last = offset + (long long)length - 1;
+    snprintf(range, sizeof range, "Range: bytes=%lld-%lld", offset, last);
+    gcs_response rs;
+    /* a server that ignores Range sends the whole object: room for it up to the store's limit */
+    gcs_response_init(&rs, STORE_MAX_OBJECT);
+    int rc = gcs_url_object(&url, g->endpoint, g->bucket, name, err);
+    rc = rc ? rc : gcs_url_param(&url, "alt", "media", err);
+    /* no resume_download: a cut attempt asks for the whole range again */
+    gcs_request rq = {.method = "GET", .url = url.data, .what = what, .headers = {range + 7}, .idempotent = 1,
+                      .auth = g->auth};
+    rc = rc ? rc : gcs_http_do(g->http, &rq, &rs, err);
+    if (rc)
+        goto out;
+    const char *body = rs.body.data ? rs.body.data : "";
+    if (rs.status == 416) {
+        rc = mlac_errf(err, MLAC_EINVAL, "%s: bytes %lld-%lld are past the end of the object (HTTP 416%s%s)", what,
+                       offset, last, rs.content_range[0] ? ", Content-Range " : "", rs.content_range);
+    } else if (rs.status == 206) {
+        long long first = -1, end = -1;
+        if (sscanf(rs.content_range, "bytes %lld-%lld", &first, &end) != 2 || first != offset)
+            rc = mlac_errf(err, MLAC_EIO, "%s: asked for bytes %lld-%lld, the server answered Content-Range '%s'",
+                           what, offset, last, rs.content_range);
+        else if (rs.body.len != length || end != last)
+            rc = mlac_errf(err, MLAC_EINVAL, "%s: bytes %lld-%lld reach past the end of the object (a short "
+                           "answer: %zu bytes, Content-Range '%s')", what, offset, last, rs.body.len, rs.content_range);
+        else
+            rc = buf_append(out, body, length, err);
+    } else if (rs.status == 200) { /* Range ignored: the whole object */
+        if (rs.body.len < (size_t)offset + length)
+            rc = mlac_errf(err, MLAC_EINVAL, "%s: bytes %lld-%lld are past the end of the object (%zu bytes)", what,
+                           offset, last, rs.body.len);
+        else
+            rc = buf_append(out, body + offset, length, err);
+    } else {
+        rc = status_error(g, &rs, name, err);
+    }
+out:
+    gcs_response_release(&rs);
+    buf_release(&url);
+    return rc;
+}
+
 int gs_fetch(gs_impl *g, const char *name, buf *out, mlac_err *err)
 {
     gs_meta m;

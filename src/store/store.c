@@ -37,6 +37,36 @@ int store_read(store *s, const char *path, buf *out, mlac_err *err)
     return s->ops->read(s, path, out, err);
 }
 
+int store_read_range(store *s, const char *path, long long offset, size_t length, buf *out, mlac_err *err)
+{
+    char where[4200];
+    if (offset < 0 || length > STORE_MAX_OBJECT || (unsigned long long)offset > STORE_MAX_OBJECT) {
+        store_describe(s, path, where, sizeof where);
+        return mlac_errf(err, MLAC_EINVAL, "'%s': bad range: %zu bytes at offset %lld", where, length, offset);
+    }
+    if (s->ops->read_range)
+        return s->ops->read_range(s, path, offset, length, out, err);
+    buf whole;
+    buf_init(&whole, STORE_MAX_OBJECT);
+    int rc = s->ops->read(s, path, &whole, err);
+    if (!rc && (size_t)offset + length > whole.len) {
+        store_describe(s, path, where, sizeof where);
+        rc = mlac_errf(err, MLAC_EINVAL, "'%s': bytes %lld-%lld are past the end of the object (%zu bytes)", where,
+                       offset, offset + (long long)length - 1, whole.len);
+    }
+    if (!rc)
+        rc = buf_append(out, whole.data ? whole.data + offset : "", length, err);
+    buf_release(&whole);
+    return rc;
+}
+
+void store_get_counters(store *s, store_counters *out)
+{
+    memset(out, 0, sizeof *out);
+    if (s && s->ops->counters)
+        s->ops->counters(s, out);
+}
+
 int store_write(store *s, const char *path, const void *data, size_t n, mlac_err *err)
 {
     return s->ops->write(s, path, data, n, err);

@@ -13,6 +13,7 @@
 #include "core/error.h"
 
 typedef struct store store;
+struct store_counters;
 
 struct store_ops {
     const char *scheme; /* "file", "gs" */
@@ -31,6 +32,11 @@ struct store_ops {
     /* Optional: starts fetching these objects in the background (many at once) so that the
      * reads that follow find them local; paths are copied. NULL = nothing to gain (files). */
     void (*prefetch)(store *s, const char *const *paths, size_t n);
+    /* Optional: bytes [offset, offset + length) of an object (see store_read_range). NULL =
+     * store_read_range reads the whole object and cuts. */
+    int (*read_range)(store *s, const char *path, long long offset, size_t length, buf *out, mlac_err *err);
+    /* Optional: the transfer counters (store_get_counters). */
+    void (*counters)(store *s, struct store_counters *out);
 };
 
 struct store {
@@ -49,6 +55,12 @@ void store_free(store *s);
  * sorted bytewise. A missing prefix yields MLAC_ENOTFOUND. */
 int store_list(store *s, const char *prefix, strlist *out, mlac_err *err);
 int store_read(store *s, const char *path, buf *out, mlac_err *err);
+/* Appends bytes [offset, offset + length) of an object to out: for files a pread, for gs:// a
+ * GET with "Range: bytes=offset-(offset+length-1)" (206). The range must lie inside the object:
+ * one that starts or ends past its end (a 416, or fewer bytes than asked) is an MLAC_EINVAL
+ * error naming the object and the range; out is then unchanged. length 0 reads nothing (the
+ * object must still exist). Ranged reads bypass the download cache. */
+int store_read_range(store *s, const char *path, long long offset, size_t length, buf *out, mlac_err *err);
 int store_write(store *s, const char *path, const void *data, size_t n, mlac_err *err);
 int store_write_str(store *s, const char *path, const char *text, mlac_err *err);
 /* Appends and makes durable (fsync for files); used by the task ledger. */
@@ -60,6 +72,15 @@ void store_unlock(store *s, int handle);
 const char *store_local_path(store *s, const char *path, char *tmp, size_t tmp_size);
 /* Hint that paths will be read soon (see store_ops.prefetch); a no-op where it gains nothing. */
 void store_prefetch(store *s, const char *const *paths, size_t n);
+/* What a remote store sent over the network since it was opened (all zero for local folders):
+ * for benchmarks, tests and debug logs. */
+typedef struct store_counters {
+    long requests;        /* HTTP attempts, retries included */
+    long retries;         /* attempts that retried a transient failure */
+    long connects;        /* connections opened; requests - connects reused one */
+    long long bytes_down; /* response body bytes received */
+} store_counters;
+void store_get_counters(store *s, store_counters *out);
 /* root + "/" + path, for messages. */
 void store_describe(const store *s, const char *path, char *out, size_t out_size);
 

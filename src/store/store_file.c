@@ -1,11 +1,13 @@
 /* store_file.c — the local-folder back end of the store interface. */
 #include "store/store.h"
+#include "core/alloc.h"
 #include "core/fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +33,7 @@ static int file_list(store *s, const char *prefix, strlist *out, mlac_err *err)
     for (size_t i = first; i < out->n; i++) {
         char joined[8192];
         snprintf(joined, sizeof joined, "%s/%s", prefix, out->items[i]);
-        char *copy = strdup(joined);
+        char *copy = mlac_strdup(joined);
         if (!copy)
             return mlac_errf(err, MLAC_ENOMEM, "out of memory listing '%s'", dir);
         free(out->items[i]);
@@ -45,6 +47,43 @@ static int file_read(store *s, const char *path, buf *out, mlac_err *err)
     char p[4096];
     full_path(s, path, p, sizeof p);
     return fs_read_file(p, out, STORE_MAX_OBJECT, err);
+}
+
+static int file_read_range(store *s, const char *path, long long offset, size_t length, buf *out, mlac_err *err)
+{
+    char p[4096];
+    full_path(s, path, p, sizeof p);
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return mlac_errf(err, errno == ENOENT ? MLAC_ENOTFOUND : MLAC_EIO, "cannot open '%s': %s", p, strerror(errno));
+    struct stat st;
+    int rc = fstat(fd, &st) != 0 ? mlac_errf(err, MLAC_EIO, "cannot stat '%s': %s", p, strerror(errno)) : MLAC_OK;
+    if (!rc && !S_ISREG(st.st_mode))
+        rc = mlac_errf(err, MLAC_EINVAL, "'%s' is not a regular file", p);
+    if (!rc && (long long)st.st_size - offset < (long long)length)
+        rc = mlac_errf(err, MLAC_EINVAL, "'%s': bytes %lld-%lld are past the end of the object (%lld bytes)", p,
+                       offset, offset + (long long)length - 1, (long long)st.st_size);
+    rc = rc ? rc : buf_reserve(out, length, err);
+    size_t got = 0;
+    while (!rc && got < length) {
+        ssize_t r = pread(fd, out->data + out->len + got, length - got, (off_t)offset + (off_t)got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            rc = mlac_errf(err, MLAC_EIO, "cannot read '%s': %s", p, strerror(errno));
+        else if (r == 0)
+            rc = mlac_errf(err, MLAC_EINVAL, "'%s': the file ended at byte %lld, before the range's end", p,
+                           offset + (long long)got);
+        else
+            got += (size_t)r;
+    }
+    close(fd);
+    if (!rc) {
+        out->len += length;
+        if (out->data)
+            out->data[out->len] = '\0';
+    }
+    return rc;
 }
 
 static int file_write(store *s, const char *path, const void *data, size_t n, mlac_err *err)
@@ -109,6 +148,7 @@ static const struct store_ops file_ops = {
     .scheme = "file",
     .list = file_list,
     .read = file_read,
+    .read_range = file_read_range,
     .write = file_write,
     .append = file_append,
     .exists = file_exists,
@@ -120,7 +160,7 @@ static const struct store_ops file_ops = {
 
 int store_file_open(const char *root, store **out, mlac_err *err)
 {
-    store *s = calloc(1, sizeof *s);
+    store *s = mlac_calloc(1, sizeof *s);
     if (!s)
         return mlac_errf(err, MLAC_ENOMEM, "out of memory opening '%s'", root);
     size_t len = strlen(root);

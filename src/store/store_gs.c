@@ -222,6 +222,29 @@ static int gs_read(store *s, const char *path, buf *out, mlac_err *err)
     return rc;
 }
 
+static int gs_read_range(store *s, const char *path, long long offset, size_t length, buf *out, mlac_err *err)
+{
+    gs_impl *g = impl(s);
+    char name[GCS_OBJECT_MAX + 1];
+    int rc = gs_object_name(g, path, name, sizeof name, err);
+    if (rc)
+        return rc;
+    if (length > 0)
+        return gs_get_range(g, name, offset, length, out, err);
+    /* nothing to read, but the object (and the offset within it) must exist */
+    gs_meta m;
+    long status = 0;
+    char where[1400];
+    gs_describe(g, name, where, sizeof where);
+    rc = gs_stat(g, name, &m, &status, err);
+    if (!rc && status == 404)
+        rc = mlac_errf(err, MLAC_ENOTFOUND, "%s: no such object", where);
+    if (!rc && offset > m.size)
+        rc = mlac_errf(err, MLAC_EINVAL, "%s: offset %lld is past the end of the object (%lld bytes)", where, offset,
+                       m.size);
+    return rc;
+}
+
 static int gs_exists(store *s, const char *path, int *exists, mlac_err *err)
 {
     gs_impl *g = impl(s);
@@ -339,11 +362,27 @@ static void gs_prefetch_op(store *s, const char *const *paths, size_t n)
     free(names);
 }
 
+static void gs_counters(store *s, store_counters *out)
+{
+    gcs_http_stats st;
+    gcs_http_get_stats(impl(s)->http, &st);
+    out->requests = st.requests;
+    out->retries = st.retries;
+    out->connects = st.connects;
+    out->bytes_down = st.bytes_down;
+}
+
 static void gs_free(store *s)
 {
     gs_impl *g = impl(s);
     if (g) {
         gs_prefetch_free_all(g);
+        if (g->http) {
+            gcs_http_stats st;
+            gcs_http_get_stats(g->http, &st);
+            log_debug("closing '%s': %ld HTTP requests (%ld retries) on %ld connections, %lld bytes received",
+                      s->root, st.requests, st.retries, st.connects, st.bytes_down);
+        }
         for (int i = 0; i < GS_LOCKS_MAX; i++)
             if (g->locks[i])
                 gs_lock_release(g, i);
@@ -375,6 +414,8 @@ static const struct store_ops gs_ops = {
     .local_path = gs_local_path,
     .free = gs_free,
     .prefetch = gs_prefetch_op,
+    .read_range = gs_read_range,
+    .counters = gs_counters,
 };
 
 static double env_double(const char *name, double def, double min, double max)

@@ -34,8 +34,13 @@ check "logmel image is 128 x 128" bash -c "'$MLAC' features '$clip' --kind logme
 check "image size option" bash -c "'$MLAC' features '$clip' --kind logmel --image-size 32 | tail -n +2 | wc -l | grep -qx 32"
 check "npy to a file" "$MLAC" features "$clip" --kind summary --format npy --out "$TMP/s.npy"
 check "npy header" bash -c "head -c 80 '$TMP/s.npy' | grep -q \"'shape': (78,)\""
-check "npy for several files" "$MLAC" features "$clip" "$clip" --kind mfcc --format npy --out "$TMP/npys"
-check "npy files written" test -s "$TMP/npys/$(basename "$clip").mfcc.npy"
+clip2=$(ls "$TMP/data/coyote/data/neg/"*.wav | head -1)
+check "npy for several files" "$MLAC" features "$clip" "$clip2" --kind mfcc --format npy --out "$TMP/npys"
+check "npy files written" test -s "$TMP/npys/$(basename "$clip").mfcc.npy" -a -s "$TMP/npys/$(basename "$clip2").mfcc.npy"
+mkdir -p "$TMP/twin" && cp "$clip2" "$TMP/twin/$(basename "$clip")"
+expect_fail "inputs sharing a base name are refused, naming both" "'$clip' and '$TMP/twin/$(basename "$clip")' share the base name" \
+  "$MLAC" features "$clip" "$TMP/twin/$(basename "$clip")" --kind mfcc --format npy --out "$TMP/npys2"
+check "... and nothing is written" test ! -e "$TMP/npys2"
 printf 'this is not audio' > "$TMP/text.wav"
 expect_fail "bad audio names the file" "text.wav" "$MLAC" features "$TMP/text.wav"
 expect_fail "missing file names the file" "nope.wav" "$MLAC" features "$TMP/nope.wav"

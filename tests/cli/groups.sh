@@ -146,9 +146,10 @@ expect_fail "groups CSV naming an unknown file" "gives no group for clip|names '
   bad --groups "$TMP/g.csv"
 expect_fail "group score without groups" "group_score: species 'coyote' has no groups" bad --group-score max
 expect_fail "calibrate typo" "calibrate: expected none or platt, got 'plat'" bad --calibrate plat
-check "nothing was written for bad inputs" test ! -e "$TMP/bad"
-# the test data is checked once the run folder exists (not before any work, unlike the checks above)
+# the external test data is checked before spec.json is written, like the rest
 expect_fail "test data without the species" "test_data: no species found|test_data: species 'coyote' needs positives" \
   bad --test-data "$TMP/data/bullfrog"
+expect_fail "test data that does not exist" "test_data: " bad --test-data "$TMP/no-such-root"
+check "nothing was written for bad inputs" test ! -e "$TMP/bad"
 
 finish

@@ -20,6 +20,13 @@ check "size 50 is capped to 9" grep -q '"capped":true.*"n":9' "$TMP/a/r/tasks.js
 check "summary has roc_auc rows" grep -Eq '^coyote,random_forest,3,3,false,roc_auc,(0\.|1\.0)' "$TMP/a/r/summary.csv"
 check "significance compares the models" grep -q '^bullfrog,6,roc_auc,random_forest,svm,' "$TMP/a/r/significance.csv"
 check "spec records the fingerprint" grep -q '"data_fingerprint": "[0-9a-f]\{64\}"' "$TMP/a/r/spec.json"
+# the clip length: by default the most common duration of the clips (1 s here), so no zero padding
+check "clip length from the data" grep -q '"clip_seconds": 1.0*,' "$TMP/a/r/spec.json"
+check "spec says how the length was chosen" grep -q '"clip_length": "clip length 1.000 s, chosen from the data: the most common clip duration (56 of 56 clips); centred: 0 shorter clips zero-padded' "$TMP/a/r/spec.json"
+run --output-dir "$TMP/given" --clip-seconds 5 --training-sizes 3 > "$TMP/given.log" 2>&1
+check "an explicit --clip-seconds wins" grep -rq '"clip_seconds": 5.0*,' "$TMP/given"
+check "and the log says what it pads" grep -q 'clip length 5.000 s, given (clip_seconds); centred: 56 shorter clips zero-padded' "$TMP/given.log"
+check "the clip length is part of the run id" test "$(ls "$TMP/given")" != "$(run --output-dir "$TMP/auto" --training-sizes 3 >/dev/null 2>&1; ls "$TMP/auto")"
 
 # a second run over the same clips takes every feature row from the cache
 run --output-dir "$TMP/cached" --run-id r > "$TMP/cached.log" 2>&1

@@ -72,13 +72,16 @@ static void check_matching(void)
     /* the extension and its case do not matter; a deeper data root does not either */
     CHECK_OK(embed_import_find(imp, "root/coyote/data/pos/howl_01.FLAC", &b, &nb, &err), &err);
     CHECK(b == a);
-    /* only the file name in common with two entries: an error naming both */
-    CHECK(embed_import_find(imp, "elsewhere/howl_01.wav", &b, &nb, &err) == MLAC_EINVAL);
-    CHECK(strstr(err.msg, "coyote/data/pos/howl_01") && strstr(err.msg, "bullfrog/data/pos/howl_01"));
-    /* a data_5s twin shares pos/howl_01 with both species equally: also refused */
-    CHECK(embed_import_find(imp, "coyote/data_5s/pos/howl_01.wav", &b, &nb, &err) == MLAC_EINVAL);
-    /* but it is unique for a clip name only one species has */
-    CHECK_OK(embed_import_find(imp, "coyote/data_5s/pos/howl_02.wav", &b, &nb, &err), &err);
+    /* only the file name in common: no entry (another species' or another root's file is not it) */
+    CHECK(embed_import_find(imp, "elsewhere/howl_01.wav", &b, &nb, &err) == MLAC_ENOTFOUND);
+    CHECK(strstr(err.msg, "elsewhere/howl_01.wav"));
+    CHECK(embed_import_find(imp, "bullfrog/data/neg/wind_01.wav", &b, &nb, &err) == MLAC_ENOTFOUND);
+    CHECK_MSG(strstr(err.msg, "bullfrog/data/neg/wind_01.wav"), "%s", err.msg);
+    CHECK(embed_import_find(imp, "bullfrog/data/pos/howl_02.wav", &b, &nb, &err) == MLAC_ENOTFOUND);
+    /* a data_5s clip does not take its data/ twin's entry */
+    CHECK(embed_import_find(imp, "coyote/data_5s/pos/howl_01.wav", &b, &nb, &err) == MLAC_ENOTFOUND);
+    CHECK(embed_import_find(imp, "coyote/data_5s/pos/howl_02.wav", &b, &nb, &err) == MLAC_ENOTFOUND);
+    CHECK(strstr(err.msg, "coyote/data_5s/pos/howl_02.wav"));
     CHECK(embed_import_find(imp, "coyote/data/pos/missing.wav", &b, &nb, &err) == MLAC_ENOTFOUND);
     CHECK(strstr(err.msg, "coyote/data/pos/missing.wav") && strstr(err.msg, dir));
     embed_import_free(imp);
@@ -90,6 +93,66 @@ static void check_matching(void)
         CHECK_OK(embed_import_find(imp, "coyote/data/neg/wind_01.wav", &b, &nb, &err), &err);
     CHECK(nb == 2);
     embed_import_free(imp);
+}
+
+/* Writes a one-window .birdnet.embeddings.txt holding (v, v) at dir/rel. */
+static void put_txt(const char *dir, const char *rel, int v)
+{
+    char path[8400], line[64];
+    mlac_err err = {0};
+    snprintf(path, sizeof path, "%s/%s.birdnet.embeddings.txt", dir, rel);
+    int k = snprintf(line, sizeof line, "0\t3\t%d,%d\n", v, v);
+    CHECK_OK(fs_write_atomic(path, line, (size_t)k, &err), &err);
+}
+
+static float find_value(embed_import *imp, const char *clip, int *rc, mlac_err *err)
+{
+    const float *rows = NULL;
+    size_t n = 0;
+    *rc = embed_import_find(imp, clip, &rows, &n, err);
+    return *rc ? -1.0f : rows[0];
+}
+
+/* Issue 14 item 8: a missing data/ entry does not fall back to its data_5s/ twin, another
+ * species' entry is never taken, and the bare-file-name fallback applies only without an exact
+ * entry. */
+static void check_exact(void)
+{
+    char *tmp = tu_tmpdir("import-exact");
+    CHECK(tmp != NULL);
+    if (!tmp)
+        return;
+    put_txt(tmp, "coyote/data_5s/pos/a", 1);  /* only the 5 s twin of coyote/data/pos/a */
+    put_txt(tmp, "bullfrog/data/pos/b", 2);   /* coyote/data/pos/b has no entry */
+    put_txt(tmp, "out/coyote/data/pos/c", 3); /* deeper export root: matches */
+    put_txt(tmp, "d", 4);                     /* bare file name: the fallback */
+    put_txt(tmp, "coyote/data/pos/e", 5);     /* exact beats the bare e */
+    put_txt(tmp, "e", 6);
+    put_txt(tmp, "x1/coyote/data/neg/f", 7);  /* two exact entries: ambiguous */
+    put_txt(tmp, "x2/coyote/data/neg/f", 8);
+    put_txt(tmp, "pos/g", 9);                 /* neither exact nor bare */
+    embed_import *imp = NULL;
+    mlac_err err = {0};
+    CHECK_OK(embed_import_open(tmp, &imp, &err), &err);
+    int rc;
+    if (imp) {
+        CHECK(find_value(imp, "coyote/data/pos/a.wav", &rc, &err) < 0 && rc == MLAC_ENOTFOUND);
+        CHECK_MSG(strstr(err.msg, "coyote/data/pos/a.wav") && strstr(err.msg, tmp), "%s", err.msg);
+        CHECK(find_value(imp, "coyote/data_5s/pos/a.wav", &rc, &err) == 1.0f && rc == 0);
+        CHECK(find_value(imp, "coyote/data/pos/b.wav", &rc, &err) < 0 && rc == MLAC_ENOTFOUND);
+        CHECK(strstr(err.msg, "coyote/data/pos/b.wav"));
+        CHECK(find_value(imp, "bullfrog/data/pos/b.flac", &rc, &err) == 2.0f && rc == 0);
+        CHECK(find_value(imp, "coyote/data/pos/c.wav", &rc, &err) == 3.0f && rc == 0);
+        CHECK(find_value(imp, "coyote/data/neg/d.wav", &rc, &err) == 4.0f && rc == 0);
+        CHECK(find_value(imp, "coyote/data/pos/e.wav", &rc, &err) == 5.0f && rc == 0);
+        CHECK(find_value(imp, "bullfrog/data/pos/e.wav", &rc, &err) == 6.0f && rc == 0);
+        CHECK(find_value(imp, "coyote/data/neg/f.wav", &rc, &err) < 0 && rc == MLAC_EINVAL);
+        CHECK(strstr(err.msg, "x1/coyote/data/neg/f") && strstr(err.msg, "x2/coyote/data/neg/f"));
+        CHECK(find_value(imp, "coyote/data/pos/g.wav", &rc, &err) < 0 && rc == MLAC_ENOTFOUND);
+        embed_import_free(imp);
+    }
+    tu_rm_rf(tmp);
+    free(tmp);
 }
 
 static void check_errors(void)
@@ -140,6 +203,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; expect && i < 4; i++)
         check_layout(forms[i], expect);
     check_matching();
+    check_exact();
     check_errors();
     json_decref(expect);
     TEST_MAIN_END();

@@ -280,6 +280,60 @@ static void test_import(dataset *d, const feature_table *ref)
         free(vecs[k]);
 }
 
+/* The one matching fallback (a bare file name in a flat import folder) works for clips whose
+ * names are unique, and is refused when two clips (of two species) would share the entry. */
+static void test_bare_import(void)
+{
+    char data[1300], imp[1300], p[2800], spec[1400];
+    snprintf(data, sizeof data, "%s/data-bare", g_root);
+    snprintf(imp, sizeof imp, "%s/import-bare", g_root);
+    mlac_err err = {0};
+    int rc = 0;
+    static const char *clips[] = {"frog/data/pos/a.wav", "frog/data/neg/b.wav", "toad/data/pos/c.wav",
+                                  "toad/data/neg/d.wav"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s/%s", data, clips[i]);
+        rc |= tu_write_tone(p, 16000, 1.0, 400 + 100 * i, 0.1, 40 + i);
+        snprintf(p, sizeof p, "%s/%c.birdnet.embeddings.txt", imp, 'a' + i);
+        char line[64];
+        int k = snprintf(line, sizeof line, "0\t3\t%d,%d\n", i, 10 * i);
+        rc |= fs_write_atomic(p, line, (size_t)k, &err);
+    }
+    CHECK(rc == 0);
+    dataset d = {0};
+    store *s = NULL;
+    CHECK_OK(store_open(data, &s, &err), &err);
+    CHECK_OK(dataset_scan(s, NEG_FOLDER, &d, &err), &err);
+    strlist sp;
+    strlist_init(&sp);
+    strlist_push(&sp, "frog", &err);
+    strlist_push(&sp, "toad", &err);
+    embed_config c;
+    embed_config_default(&c);
+    snprintf(spec, sizeof spec, "import:%s", imp);
+    c.embedder = spec;
+    feature_table t = {0};
+    CHECK_OK(embed_table_build(s, &d, &sp, "birdnet", &c, 1, &t, &err), &err);
+    CHECK(t.n == 4 && t.dim == 2);
+    for (size_t i = 0; t.rows && i < t.n && t.n == 4; i++) /* sorted paths: frog b, frog a, toad d, toad c */
+        CHECK_MSG(t.rows[i * 2 + 1] == 10 * t.rows[i * 2], "row %zu", i);
+    feature_table_release(&t);
+    /* a second species with a clip named a.wav: both would take a.birdnet.embeddings.txt */
+    snprintf(p, sizeof p, "%s/toad/data/pos/a.wav", data);
+    CHECK(tu_write_tone(p, 16000, 1.0, 900, 0.1, 49) == 0);
+    dataset_release(&d);
+    store_free(s);
+    s = NULL;
+    CHECK_OK(store_open(data, &s, &err), &err);
+    CHECK_OK(dataset_scan(s, NEG_FOLDER, &d, &err), &err);
+    CHECK(embed_table_build(s, &d, &sp, "birdnet", &c, 1, &t, &err) == MLAC_EINVAL);
+    CHECK_MSG(strstr(err.msg, "frog/data/pos/a.wav") && strstr(err.msg, "toad/data/pos/a.wav"), "%s", err.msg);
+    feature_table_release(&t);
+    strlist_release(&sp);
+    dataset_release(&d);
+    store_free(s);
+}
+
 static void test_errors(dataset *d)
 {
     mlac_err err = {0};
@@ -346,6 +400,7 @@ int main(int argc, char **argv)
         test_birdnet(&d, &ref);
         test_perch(&d);
         test_import(&d, &ref);
+        test_bare_import();
         test_errors(&d);
     }
     feature_table_release(&ref);

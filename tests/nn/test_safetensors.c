@@ -85,6 +85,51 @@ static void test_roundtrip(buf *out)
     nn_net_free(b);
 }
 
+/* Issue 14 item 11: BatchNorm running statistics that are negative, NaN or Inf are refused,
+ * naming the tensor; a negative running mean is a valid statistic and loads. */
+static void test_bad_bn_stats(void)
+{
+    static const struct {
+        const char *tensor;
+        float value;
+        const char *says;
+    } cases[] = {
+        {"features.1.running_var", -0.25f, "negative BatchNorm running variance"},
+        {"features.1.running_var", NAN, "non-finite"},
+        {"features.1.running_var", INFINITY, "non-finite"},
+        {"features.1.running_mean", NAN, "non-finite"},
+        {"features.1.running_mean", -3.0f, NULL},
+        {"features.1.running_var", 0.0f, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        nn_net *a = vgg32(), *b = vgg32();
+        rng r;
+        rng_seed(&r, 5);
+        nn_net_init_params(a, &r);
+        int k = nn_param_find(a, cases[i].tensor);
+        CHECK(k >= 0);
+        if (k < 0)
+            continue;
+        a->params[a->pinfo[k].off + 7] = cases[i].value;
+        buf out;
+        buf_init(&out, 0);
+        mlac_err err = {0};
+        CHECK_OK(safetensors_write_net(&out, a, NULL, &err), &err);
+        safetensors st;
+        CHECK_OK(safetensors_parse(out.data, out.len, "bad_bn", &st, &err), &err);
+        int rc = safetensors_load_net(b, &st, 1, NULL, &err);
+        if (cases[i].says)
+            CHECK_MSG(rc == MLAC_EFORMAT && strstr(err.msg, cases[i].tensor) && strstr(err.msg, cases[i].says),
+                      "case %zu: rc %d: %s", i, rc, err.msg);
+        else
+            CHECK_MSG(rc == MLAC_OK, "case %zu: %s", i, err.msg);
+        safetensors_release(&st);
+        buf_release(&out);
+        nn_net_free(a);
+        nn_net_free(b);
+    }
+}
+
 /* A file with the given header text and data_len zero bytes of data. */
 static int parse_header(const char *header, size_t data_len, mlac_err *err)
 {
@@ -162,6 +207,7 @@ int main(void)
     buf good;
     buf_init(&good, 0);
     test_roundtrip(&good);
+    test_bad_bn_stats();
     test_hostile(&good);
     buf_release(&good);
     TEST_MAIN_END();

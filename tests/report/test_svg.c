@@ -212,11 +212,13 @@ static void check_capped_and_failed(store *st)
     for (size_t i = 0; i < c.n_series; i++)
         if (!strcmp(c.series[i].name, "svm"))
             CHECK(c.series[i].failed_tasks == 1 && c.series[i].tasks == 9);
-    /* the inline variant carries hover text and the fitted curves, and no <title> per point */
+    /* the inline variant carries hover text, and no <title> per point; the fits of curves.csv are
+     * not drawn: 3 sizes fit the 3 parameters exactly (report_claims.h, tests/report/test_claims.c
+     * checks a 4-size fit is drawn) */
     buf in;
     buf_init(&in, 0);
     CHECK_OK(svg_chart(&c, 0, &in, &err), &err);
-    CHECK(tu_count(in.data, "<polyline class=\"fit\"") == 3);
+    CHECK(tu_count(in.data, "<polyline class=\"fit\"") == 0);
     CHECK(tu_count(in.data, "data-tip=\"random_forest \xc2\xb7 n = ") == 3);
     CHECK(strstr(in.data, "<title>") == NULL);
     CHECK(strstr(in.data, "<?xml") == NULL);

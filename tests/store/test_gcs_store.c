@@ -3,7 +3,8 @@
  * or lost. Also odd object names, paging to the end, resumable uploads (308 + Range, a broken
  * session resumed, an expired session restarted), appends (idempotent parts, concurrent
  * writers), the lease lock (held, expired and taken over, renewed), prefetch + download cache
- * (a second pass makes zero media GETs). The server runs without auth (emulator variable). */
+ * (a second pass makes zero media GETs), ranged reads (206, 416, short answers). The server
+ * runs without auth (emulator variable). */
 #include "test.h"
 #include "store/gcs_testutil.h"
 #include "store/store.h"
@@ -200,6 +201,69 @@ static void test_read_faults(void)
     CHECK(time_now() - t0 < 5);
     store_free(impatient);
     store_settings_set(&ss);
+    clear_faults();
+    buf_release(&b);
+    store_free(s);
+}
+
+/* store_read_range: 206 answers with the right bytes, a range past the end (416, or a short
+ * answer when it starts inside) an EINVAL naming the object and the range, a cut ranged GET
+ * retried for the same range, a missing object ENOTFOUND, out untouched by a failure. */
+static void test_read_range(void)
+{
+    store *s = open_store("gs://bkt/ranges");
+    if (!s)
+        return;
+    mlac_err err = {0};
+    static char data[200000];
+    fill(data, sizeof data, 7);
+    CHECK(store_write(s, "clip #1.wav", data, sizeof data, &err) == 0);
+    static const struct { long long off; size_t len; } ok[] = {
+        {0, 10}, {0, sizeof data}, {199990, 10}, {12345, 1}, {65536, 100000}};
+    buf b;
+    buf_init(&b, 0);
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        ts_reset_counts(&srv);
+        b.len = 0;
+        CHECK(buf_append(&b, "xy", 2, &err) == 0); /* appended after what out holds */
+        int rc = store_read_range(s, "clip #1.wav", ok[i].off, ok[i].len, &b, &err);
+        CHECK_MSG(rc == 0 && b.len == 2 + ok[i].len && !memcmp(b.data, "xy", 2) &&
+                      !memcmp(b.data + 2, data + ok[i].off, ok[i].len),
+                  "range %lld+%zu: rc %d len %zu: %s", ok[i].off, ok[i].len, rc, b.len, err.msg);
+        CHECK_MSG(ts_count(&srv, "media_get") == 1, "range %lld+%zu: %ld media GETs", ok[i].off, ok[i].len,
+                  ts_count(&srv, "media_get"));
+    }
+    /* past the end: starting inside (the server answers 206 with what there is) or outside (416) */
+    static const struct { long long off; size_t len; } bad[] = {{199995, 10}, {200000, 1}, {500000, 4}};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        b.len = 0;
+        err = (mlac_err){0};
+        int rc = store_read_range(s, "clip #1.wav", bad[i].off, bad[i].len, &b, &err);
+        char want[64];
+        snprintf(want, sizeof want, "bytes %lld-%lld", bad[i].off, bad[i].off + (long long)bad[i].len - 1);
+        CHECK_MSG(rc == MLAC_EINVAL && strstr(err.msg, "gs://bkt/ranges/clip #1.wav") && strstr(err.msg, want) &&
+                      strstr(err.msg, "past the end") && b.len == 0,
+                  "range %lld+%zu: rc %d len %zu: %s", bad[i].off, bad[i].len, rc, b.len, err.msg);
+    }
+    CHECK(store_read_range(s, "clip #1.wav", -1, 4, &b, &err) == MLAC_EINVAL);
+    /* length 0: nothing read, but the object and offset are checked */
+    b.len = 0;
+    CHECK(store_read_range(s, "clip #1.wav", 200000, 0, &b, &err) == 0 && b.len == 0);
+    CHECK(store_read_range(s, "clip #1.wav", 200001, 0, &b, &err) == MLAC_EINVAL);
+    CHECK(store_read_range(s, "absent.wav", 0, 0, &b, &err) == MLAC_ENOTFOUND);
+    CHECK(store_read_range(s, "absent.wav", 0, 5, &b, &err) == MLAC_ENOTFOUND &&
+          strstr(err.msg, "gs://bkt/ranges/absent.wav") && strstr(err.msg, "404"));
+    /* a cut ranged GET is asked again for the same range; a 503 retried */
+    static const char *faults[] = {"[\"return-broken-stream-after-64K\"]", "[\"return-503\"]"};
+    for (int i = 0; i < 2; i++) {
+        ts_reset_counts(&srv);
+        CHECK(ts_fault(&srv, "storage.objects.get", faults[i]) == 0);
+        b.len = 0;
+        int rc = store_read_range(s, "clip #1.wav", 1000, 150000, &b, &err);
+        CHECK_MSG(rc == 0 && b.len == 150000 && !memcmp(b.data, data + 1000, 150000), "%s: rc %d len %zu: %s",
+                  faults[i], rc, b.len, err.msg);
+        CHECK_MSG(ts_count(&srv, "media_get") == 2, "%s: %ld media GETs", faults[i], ts_count(&srv, "media_get"));
+    }
     clear_faults();
     buf_release(&b);
     store_free(s);
@@ -446,6 +510,7 @@ int main(void)
     test_verbs();
     test_paging();
     test_read_faults();
+    test_read_range();
     test_write_faults();
     test_append();
     test_lock();

@@ -5,6 +5,7 @@ failed=0
 MLAC=${MLAC_BIN:?MLAC_BIN must point at the mlac binary}
 TMP=$(mktemp -d /tmp/mlac-e2e-XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
+export XDG_CACHE_HOME="$TMP/xdg-cache" # the default feature cache: never the user's ~/.cache/mlac
 
 check() {
   local desc=$1

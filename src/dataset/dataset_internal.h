@@ -1,0 +1,28 @@
+/* dataset_internal.h — what the data scan's files share (dataset.c: the folder layouts;
+ * manifest.c: a labels CSV; clip_check.c: unreadable clips). Not for other modules. */
+#ifndef MLAC_DATASET_INTERNAL_H
+#define MLAC_DATASET_INTERNAL_H
+
+#include "dataset/dataset.h"
+
+/* A growable array of clips. */
+typedef struct clip_vec {
+    clip_ref *v;
+    size_t n, cap;
+} clip_vec;
+
+/* Appends a copy of (path, label, group); group may be NULL. */
+int clip_push(clip_vec *cv, const char *path, int label, const char *group, mlac_err *err);
+void clip_vec_release(clip_vec *cv);
+/* 1 for pos/positive/1/present, 0 for neg/negative/0/absent (case-insensitive), else -1. */
+int dataset_alias_label(const char *text);
+/* Appends a species named name (its clips empty); names must arrive in sorted order. */
+int dataset_add_species(dataset *d, const char *name, mlac_err *err);
+/* Each species' clip list from its own clips own[i] and the negatives mode (positives first). */
+int dataset_build_species(dataset *d, clip_vec *own, enum negatives_mode mode, mlac_err *err);
+/* Links the clips of sp to their data_5s twins in files (sorted) and counts unpaired ones. */
+int dataset_pair_5s(const strlist *files, species_data *sp, mlac_err *err);
+/* d->fingerprint from every (species, path, label) and the unreadable clips left out. */
+void dataset_fingerprint(dataset *d);
+
+#endif

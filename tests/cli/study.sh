@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# End-to-end: a study grown over several runs in one results store. Extending it twice (a size,
+# then a model) computes only the new tasks and reuses the rest; reordering --models and
+# --training-sizes computes nothing; the grown run's tables equal a single run of the full spec
+# in a fresh store (byte for byte, apart from summary.json's "run_id"), and so do the tables of
+# `mlac report RUN RUN` combining two runs; runs of different protocols are refused naming the
+# field; --run-id of an existing run accepts a spec that only adds; --dry-run prints the plan
+# (capped sizes with the reason, reusable tasks) and writes nothing.
+set -u
+. "$(dirname "$0")/lib/testlib.sh"
+export MLAC_LOG_FORMAT=json MLAC_CACHE_DIR="$TMP/cache"
+
+check "synth" "$MLAC" synth --out "$TMP/data" --per-class 12 --seconds 1 --seed 3
+run() { "$MLAC" run-experiment --data "$TMP/data" --species coyote --cv-folds 3 --no-report "$@" 2>"$TMP/err.log"; }
+# "run-x: 6 tasks (0 already done, 3 run, 3 reused from earlier runs, 0 failed)" -> "run-x 3 3"
+counts() { sed -n 's/^\([^:]*\): [0-9]* tasks ([0-9]* already done, \([0-9]*\) run, \([0-9]*\) reused.*/\1 \2 \3/p'; }
+same_tables() { # RUN_A RUN_B: every table equal, summary.json apart from its run_id
+  for f in summary.csv significance.csv curves.csv; do cmp "$1/$f" "$2/$f" || return 1; done
+  cmp <(grep -v '"run_id"' "$1/summary.json") <(grep -v '"run_id"' "$2/summary.json")
+}
+
+S="$TMP/study"
+read -r r1 c1 u1 < <(run --output-dir "$S" --models random_forest --training-sizes 3 | counts)
+check "first run computes its 3 tasks" test "$c1 $u1" = "3 0"
+read -r r2 c2 u2 < <(run --output-dir "$S" --models random_forest --training-sizes 3 6 | counts)
+check "adding a size computes only its 3 tasks, reuses 3" test "$c2 $u2" = "3 3"
+check "a reused task names the run it came from" grep -q "\"reused_from\":\"$r1\"" "$S/$r2/tasks.jsonl"
+check "reused predictions are copied" cmp "$S/$r1/predictions/coyote/random_forest/n00003_r0_f1.csv" \
+  "$S/$r2/predictions/coyote/random_forest/n00003_r0_f1.csv"
+read -r r3 c3 u3 < <(run --output-dir "$S" --models random_forest,svm --training-sizes 3 6 | counts)
+check "adding a model computes only its 6 tasks, reuses 6" test "$c3 $u3" = "6 6"
+read -r r4 c4 u4 < <(run --output-dir "$S" --models svm,random_forest --training-sizes 6 3 | counts)
+check "reordering computes nothing" test "$c4 $u4" = "0 12"
+check "the run says how many it reused" grep -q '12 tasks reused from earlier runs' "$TMP/err.log"
+
+read -r rf cf uf < <(run --output-dir "$TMP/fresh" --models random_forest,svm --training-sizes 3 6 | counts)
+check "a single run of the full spec computes all 12" test "$cf $uf" = "12 0"
+check "grown study equals a single run of the full spec" same_tables "$S/$r3" "$TMP/fresh/$rf"
+check "reordered study equals it too" same_tables "$S/$r4" "$TMP/fresh/$rf"
+
+# mlac report RUN RUN: the random_forest run and an svm-only run combined
+read -r rs cs us < <(run --output-dir "$S" --models svm --training-sizes 3 6 | counts)
+check "svm-only run is all reused" test "$cs $us" = "0 6"
+check "report combines two runs" bash -c "'$MLAC' report '$S/$r2' '$S/$rs' > '$TMP/comb.out' 2>&1"
+comb=$(sed -n 's/^combined 2 runs: .* into //p' "$TMP/comb.out")
+check "combined run named" test -n "$comb"
+check "combined report written" test -s "$comb/report/index.html"
+check "combined runs equal a single run of the full spec" same_tables "$comb" "$TMP/fresh/$rf"
+check "overlapping runs combine (shared tasks once)" bash -c "'$MLAC' report '$S/$r1' '$S/$r3' | grep -q '12 tasks (3 found in more than one run)'"
+run --output-dir "$S" --models random_forest --training-sizes 3 --seed 7 > /dev/null
+rseed=$(ls -t "$S" | grep '^run-' | head -1)
+expect_fail "runs of different protocols are refused, naming the field" "differ in 'seed'" \
+  "$MLAC" report "$S/$r1" "$S/$rseed"
+
+# the old --run-id: a spec that only adds extends the run in place; removing is refused
+check "--run-id run" run --output-dir "$TMP/old" --run-id r --models random_forest --training-sizes 3
+check "--run-id extended by a size and a model" bash -c "$(declare -f run); MLAC='$MLAC' TMP='$TMP'; run --output-dir '$TMP/old' --run-id r --models svm,random_forest --training-sizes 3 6 | grep -q '^r: 12 tasks (3 already done, 9 run, 0 reused'"
+check "extended spec.json lists both models" grep -q '"svm"' "$TMP/old/r/spec.json"
+check "extended run equals a single run of the full spec" same_tables "$TMP/old/r" "$TMP/fresh/$rf"
+expect_fail "removing a model from an existing run is refused" "never by removing" \
+  "$MLAC" run-experiment --data "$TMP/data" --species coyote --cv-folds 3 --no-report --output-dir "$TMP/old" --run-id r --models svm --training-sizes 3 6
+
+# --dry-run: the plan, nothing written
+before=$(find "$S" | wc -l)
+check "--dry-run" bash -c "$(declare -f run); MLAC='$MLAC' TMP='$TMP'; run --output-dir '$S' --models random_forest,svm --training-sizes 3 6 50 --dry-run > '$TMP/plan.out'"
+check "plan says the capped size and why" grep -q '50 -> 8 (capped: only 12 positives and 12 negatives with 3 folds' "$TMP/plan.out"
+check "plan counts reusable and new tasks" grep -Eq 'random_forest +9 tasks: 0 done, 6 reusable, 3 to run' "$TMP/plan.out"
+check "plan estimates from earlier tasks" grep -Eq 'svm +9 tasks: .*about .* of task time \(from [0-9]+ earlier svm tasks\)' "$TMP/plan.out"
+check "--dry-run writes nothing into the store" test "$(find "$S" | wc -l)" -eq "$before"
+check "--dry-run into a new store creates nothing" bash -c "$(declare -f run); MLAC='$MLAC' TMP='$TMP'; run --output-dir '$TMP/none' --models svm --training-sizes 3 --dry-run > /dev/null && test ! -e '$TMP/none'"
+finish

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Cancel stops a running task inside its fit: a random-forest grid of 100,000-tree tasks is
+# cancelled while a task is in flight; the experiment ends cancelled, the task in flight wrote
+# nothing (the server logs that it stopped it; the ledger holds exactly the tasks reported done,
+# each a whole JSON line with its predictions file; no temp file is left), and a resubmission of
+# the same spec under a new submission id resumes the run from its ledger and completes.
+#
+# The proof that the task in flight was interrupted is the server's "stopped by the cancel" line
+# and the ledger count, not a clock; the one time bound (30 s from cancel to cancelled, a task
+# here takes several seconds to a minute) is generous.
+set -u
+. "$(dirname "$0")/../cli/lib/testlib.sh"
+. "$(dirname "$0")/lib/servelib.sh"
+
+check "synth" "$MLAC" synth --out "$TMP/data" --per-class 30 --seconds 1 --seed 7
+start_server s --workers 1 --threads 2
+check "server answers /healthz" curl -sf "$URL/healthz"
+
+spec=(--models random_forest --species coyote --training-sizes 5 20 --cv-folds 2 --max-concurrent 1
+      --model-options '{"random_forest":{"n_trees":100000}}')
+id=$("$MLAC" submit "${spec[@]}" --submission-id first 2>/dev/null)
+check "submitted" grep -Eq '^exp-[0-9a-f]{20}$' <<<"$id"
+for _ in $(seq 1200); do # up to 120 s for the first task to finish (slow under load)
+  [ "$(api GET "/v1/experiments/$id" | head -1 | json_field .tasks.done)" -ge 1 ] 2>/dev/null && break
+  sleep 0.1
+done
+done_before=$(api GET "/v1/experiments/$id" | head -1 | json_field .tasks.done)
+check "a task finished before the cancel ($done_before)" test "$done_before" -ge 1
+t0=$(date +%s)
+check "cancel" "$MLAC" cancel "$id"
+"$MLAC" wait "$id" --timeout 120 --interval 0.1 >/dev/null 2>&1
+check "wait exits 3: cancelled" test $? -eq 3
+elapsed=$(($(date +%s) - t0))
+check "cancelled within 30 s of the request (took ${elapsed} s)" test "$elapsed" -le 30
+check "the task in flight was stopped, not finished" grep -q 'stopped by the cancel' "$TMP/s.log"
+api GET "/v1/experiments/$id" | head -1 >"$TMP/one.json"
+run=$(json_field .run_id <"$TMP/one.json")
+done_n=$(json_field .tasks.done <"$TMP/one.json")
+ledger="$TMP/results/$run/tasks.jsonl"
+check "some tasks kept, not all ($done_n of 4)" test "$done_n" -ge 1 -a "$done_n" -lt 4
+check "the ledger holds exactly the tasks done" test "$(wc -l <"$ledger")" -eq "$done_n"
+check "every ledger line is whole JSON" jq -e -s "length == $done_n" "$ledger"
+check "one predictions file per ledger line" test "$(find "$TMP/results/$run/predictions" -name '*.csv' | wc -l)" -eq "$done_n"
+check "no temp file left in the run folder" test -z "$(find "$TMP/results/$run" -name '*.tmp*' -o -name '.tmp*')"
+
+again=$("$MLAC" submit "${spec[@]}" --submission-id second 2>/dev/null)
+check "resubmission under a new submission id is a new experiment" test -n "$again" -a "$again" != "$id"
+check "resubmission completes" "$MLAC" wait "$again" --timeout 600 --interval 0.2
+api GET "/v1/experiments/$again" | head -1 >"$TMP/two.json"
+check "same run folder" test "$(json_field .run_id <"$TMP/two.json")" = "$run"
+check "resumed the kept tasks from the ledger" test "$(json_field .tasks.resumed_from_ledger <"$TMP/two.json")" = "$done_n"
+check "the ledger is complete: 4 tasks, each once" test "$(jq -r .task_id "$ledger" | sort -u | wc -l)" -eq 4 -a \
+  "$(wc -l <"$ledger")" -eq 4
+finish
