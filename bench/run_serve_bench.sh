@@ -19,7 +19,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 per_class=${1:-60}
 repeats=${2:-3}
 rate=${3:-5000}
-export RATE=$rate CONNS=64 # read by bench/serve_rate.lua
+export RATE=$rate CONNS=64 THREADS=2 # read by bench/serve_rate.lua (wrk -t2 -c64)
 mlac="$root/build/mlac"
 work=$(mktemp -d /tmp/mlac-serve-bench-XXXXXX)
 pid=

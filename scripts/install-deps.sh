@@ -18,6 +18,7 @@ build_pkgs=(
 test_pkgs=(
   chromium clang          # the browser test; the clang build of the test command
   jq openssl curl         # the GCS test server's conformance and auth tests
+  nghttp2-server          # nghttpd: the gs:// HTTP/2 test (store_test_gcs_h2)
   prometheus wrk sqlite3  # the service's metrics test and benchmark
 )
 python_pkgs=(

@@ -59,7 +59,7 @@ static int cmp_bad(const void *a, const void *b)
     return strcmp(((const bad_clip *)a)->path, ((const bad_clip *)b)->path);
 }
 
-static int is_bad(const dataset *d, const char *path)
+int dataset_is_unreadable(const dataset *d, const char *path)
 {
     bad_clip key = {(char *)path, NULL};
     return d->n_bad && bsearch(&key, d->bad, d->n_bad, sizeof *d->bad, cmp_bad) != NULL;
@@ -74,7 +74,7 @@ static void remove_bad(dataset *d)
         sp->n_pos = sp->n_neg = 0;
         for (size_t k = 0; k < sp->n_clips; k++) {
             clip_ref *c = &sp->clips[k];
-            if (is_bad(d, c->path)) {
+            if (dataset_is_unreadable(d, c->path)) {
                 free(c->path), free(c->path5s), free(c->group);
                 continue;
             }
@@ -123,9 +123,11 @@ static int check_left(const dataset *d, const strlist *only, mlac_err *err)
     for (size_t i = 0; i < d->n; i++) {
         const species_data *sp = &d->species[i];
         if (wanted(only, sp->name) && (!sp->n_pos || !sp->n_neg))
-            return mlac_errf(err, MLAC_EFORMAT, "species '%s': no %s clip is readable (%zu unreadable clips in the "
-                             "data, e.g. '%s': %s)", sp->name, sp->n_pos ? "negative" : "positive", d->n_bad,
-                             d->bad[0].path, d->bad[0].reason);
+            return mlac_errf(err, MLAC_EFORMAT, "species '%s': no %s clip is readable (%zu unreadable clips under "
+                             "'%s', e.g. '%s': %s)%s", sp->name, sp->n_pos ? "negative" : "positive", d->n_bad, d->root,
+                             d->bad[0].path, d->bad[0].reason,
+                             d->manifest[0] ? "; the files of a labels CSV are relative to --data, or to the CSV's "
+                                              "folder when --data is not given" : "");
     }
     return MLAC_OK;
 }

@@ -91,6 +91,8 @@ int dataset_check_clips(store *s, dataset *d, const strlist *only, enum bad_clip
 /* Leaves out the given paths as unreadable (reason given), as dataset_check_clips would have:
  * replays a run's list from its spec.json without decoding again. */
 int dataset_drop_clips(dataset *d, const strlist *paths, const char *reason, mlac_err *err);
+/* 1 when path was left out as unreadable (in d->bad). */
+int dataset_is_unreadable(const dataset *d, const char *path);
 /* "a.wav (reason); b.wav (reason); and 7 more" — the first `show` bad clips, for messages. */
 void dataset_bad_summary(const dataset *d, size_t show, char *out, size_t n);
 void dataset_release(dataset *d);

@@ -1,6 +1,7 @@
 /* clip_features.c — computing and caching the per-clip feature rows (see clip_features.h). */
 #include "exp/clip_features.h"
 #include "audio/audio.h"
+#include "core/cancel.h"
 #include "core/hash.h"
 #include "core/pool.h"
 
@@ -84,6 +85,7 @@ struct build_job {
     feature_progress_fn progress;
     void *progress_ctx;
     size_t hits;
+    const volatile sig_atomic_t *cancel; /* the caller's thread flag (core/cancel.h); may be NULL */
 };
 
 static float *row_of(struct build_job *job, int kind, size_t i)
@@ -144,7 +146,8 @@ static void build_one(void *ctx, size_t i, int worker)
     if (job->failed)
         return;
     mlac_err err = {0};
-    int rc = compute_row(job, i, worker, &err);
+    int rc = job->cancel && *job->cancel ? mlac_errf(&err, MLAC_ECANCEL, "feature extraction cancelled")
+                                         : compute_row(job, i, worker, &err);
     pthread_mutex_lock(&job->lock);
     if (rc && !job->failed) {
         job->failed = rc;
@@ -191,7 +194,8 @@ int feature_tables_build_clips(store *data, const strlist *paths, unsigned kinds
     if (threads < 1)
         threads = 1;
     struct build_job job = {.data = data, .tables = out, .kinds = kinds, .fp = fp, .clip_seconds = clip_seconds,
-                            .cache = cache, .progress = progress, .progress_ctx = progress_ctx};
+                            .cache = cache, .progress = progress, .progress_ctx = progress_ctx,
+                            .cancel = cancel_current()};
     pthread_mutex_init(&job.lock, NULL);
     char fdesc[900];
     for (int k = 0; k < N_AUDIO_KINDS; k++) {

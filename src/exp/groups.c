@@ -284,7 +284,7 @@ static int apply_csv(const group_settings *g, dataset *d, const strlist *only, m
         }
     }
     for (size_t j = 0; !rc && j < n; j++)
-        if (!rows[j].used)
+        if (!rows[j].used && !dataset_is_unreadable(d, rows[j].file)) /* a clip left out is no typo */
             rc = mlac_errf(err, MLAC_EINVAL, "groups: '%s' line %zu names '%s', which is not a clip under '%s' "
                            "(give paths relative to the data root, as `mlac splits` prints them)",
                            g->csv, rows[j].line, rows[j].file, d->root);

@@ -213,9 +213,11 @@ static int prepare_features(run_state *st, mlac_err *err)
         strlist_init(&clips);
         emit_phase(st->opt, "features", 0);
         rc = touched_clips(st, &clips, err);
+        cancel_set_current(st->opt->interrupt); /* a service cancel stops the extraction between clips */
         if (!rc)
             rc = feature_tables_build_clips(st->in, &clips, audio, &st->spec->feat, st->spec->clip_seconds, cache,
                                             st->spec->threads, features_progress, (void *)st->opt, st->tables, err);
+        cancel_set_current(NULL);
         strlist_release(&clips);
     }
     if (!rc && st->spec->test_data[0])

@@ -36,9 +36,10 @@ typedef struct runner_events {
 typedef struct run_options {
     const volatile sig_atomic_t *cancel; /* set by Ctrl-C: no new tasks start */
     const volatile sig_atomic_t *interrupt; /* may be NULL (the CLI: tasks in flight finish); when
-                                          * non-zero, tasks in flight stop inside their fit (forest
-                                          * trees, CNN batches) and write nothing: no ledger line,
-                                          * no predictions; a resume runs them again */
+                                          * non-zero, feature extraction stops between clips and
+                                          * tasks in flight stop inside their fit (forest trees,
+                                          * CNN batches), writing nothing: no ledger line, no
+                                          * predictions; a resume runs them again */
     runner_events events;
     int shard_index;                     /* this process's shard, in [0, shard_count) */
     int shard_count;                     /* 0 = not sharded: every task, tasks.jsonl, aggregates */

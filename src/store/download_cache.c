@@ -1,4 +1,10 @@
-/* download_cache.c — LRU-bounded cache of downloaded objects (see download_cache.h). */
+/* download_cache.c — LRU-bounded cache of downloaded objects (see download_cache.h).
+ *
+ * Entries this handle wrote with a known MD5 (bytes checked against the server's hash as they
+ * were downloaded) are remembered with their size and MD5: a hit on one asking for that same
+ * size and MD5 is trusted without hashing the bytes a second time (the prefetched clips of a
+ * run are each read back once, right after their download). Everything else — entries of
+ * earlier runs or other processes, a different MD5 asked for — is checked in full. */
 #include "store/download_cache.h"
 #include "core/fsutil.h"
 #include "core/hash.h"
@@ -14,8 +20,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define OWN_BUCKETS 4096
+
+struct own_entry { /* an entry this handle wrote, with the MD5 its bytes were checked against */
+    char name[65];
+    char md5[32];
+    long long size;
+    struct own_entry *next;
+};
+
 struct download_cache {
     char dir[4096];
+    struct own_entry *own[OWN_BUCKETS]; /* under lock */
     long long max_bytes;
     long long total;   /* bytes in the folder as this process last knew it */
     unsigned long tmp_seq;
@@ -129,6 +145,11 @@ void download_cache_free(download_cache *c)
 {
     if (!c)
         return;
+    for (size_t k = 0; k < OWN_BUCKETS; k++)
+        for (struct own_entry *e = c->own[k], *next; e; e = next) {
+            next = e->next;
+            free(e);
+        }
     pthread_mutex_destroy(&c->lock);
     free(c);
 }
@@ -146,6 +167,55 @@ static void entry_path(download_cache *c, const char *bucket, const char *object
     snprintf(out, n, "%s/%s", c->dir, hex);
 }
 
+/* hex: the entry's file name; its first 3 hex digits pick a bucket */
+static size_t own_slot(const char *hex)
+{
+    return (size_t)strtoul((char[4]){hex[0], hex[1], hex[2], 0}, NULL, 16) % OWN_BUCKETS;
+}
+
+/* Under c->lock. */
+static struct own_entry *own_find(download_cache *c, const char *hex)
+{
+    struct own_entry *e = c->own[own_slot(hex)];
+    while (e && strcmp(e->name, hex))
+        e = e->next;
+    return e;
+}
+
+static void own_put(download_cache *c, const char *hex, long long size, const char *md5)
+{
+    pthread_mutex_lock(&c->lock);
+    struct own_entry *e = own_find(c, hex);
+    if (!e && (e = calloc(1, sizeof *e))) { /* out of memory: only costs a later MD5 */
+        memcpy(e->name, hex, 65);
+        e->next = c->own[own_slot(hex)];
+        c->own[own_slot(hex)] = e;
+    }
+    if (e) {
+        e->size = size;
+        snprintf(e->md5, sizeof e->md5, "%s", md5);
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+static int own_has(download_cache *c, const char *hex, long long size, const char *md5)
+{
+    pthread_mutex_lock(&c->lock);
+    struct own_entry *e = own_find(c, hex);
+    int yes = e && e->size == size && !strcmp(e->md5, md5);
+    pthread_mutex_unlock(&c->lock);
+    return yes;
+}
+
+int download_cache_has(download_cache *c, const char *bucket, const char *object, long long generation,
+                       long long size)
+{
+    char p[4200];
+    struct stat st;
+    entry_path(c, bucket, object, generation, p, sizeof p);
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode) && (long long)st.st_size == size;
+}
+
 int download_cache_get(download_cache *c, const char *bucket, const char *object, long long generation,
                        long long size, const char *md5, buf *out, int *found, mlac_err *err)
 {
@@ -159,8 +229,11 @@ int download_cache_get(download_cache *c, const char *bucket, const char *object
         return MLAC_OK; /* a miss */
     size_t n = out->len - start;
     char got[32] = "";
-    if (md5 && *md5)
+    const char *hex = p + strlen(c->dir) + 1;
+    if (md5 && *md5 && !own_has(c, hex, (long long)n, md5))
         download_cache_md5_b64(out->data + start, n, got);
+    else
+        md5 = NULL; /* written by this handle with these very size and MD5, or nothing to check */
     if ((size >= 0 && (long long)n != size) || (md5 && *md5 && strcmp(got, md5))) {
         if (unlink(p) == 0) { /* torn or foreign: drop it and download again */
             pthread_mutex_lock(&c->lock);
@@ -178,7 +251,7 @@ int download_cache_get(download_cache *c, const char *bucket, const char *object
 }
 
 int download_cache_put(download_cache *c, const char *bucket, const char *object, long long generation,
-                       const void *data, size_t n, mlac_err *err)
+                       const void *data, size_t n, const char *checked_md5, mlac_err *err)
 {
     char p[4200], tmp[4300];
     entry_path(c, bucket, object, generation, p, sizeof p);
@@ -209,6 +282,8 @@ int download_cache_put(download_cache *c, const char *bucket, const char *object
         unlink(tmp);
         return mlac_errf(err, MLAC_EIO, "download cache: cannot store '%s': %s", p, strerror(e));
     }
+    if (checked_md5 && *checked_md5)
+        own_put(c, p + strlen(c->dir) + 1, (long long)n, checked_md5);
     pthread_mutex_lock(&c->lock);
     c->total += (long long)n;
     if (c->total > c->max_bytes)

@@ -25,8 +25,13 @@ void download_cache_free(download_cache *c);
 /* *found = 1 and the bytes appended to out on a verified hit. size < 0 or md5 "" skip those checks. */
 int download_cache_get(download_cache *c, const char *bucket, const char *object, long long generation,
                        long long size, const char *md5, buf *out, int *found, mlac_err *err);
+/* 1 when an entry of this size is in the folder (a stat, no read, no check): for prefetching. */
+int download_cache_has(download_cache *c, const char *bucket, const char *object, long long generation,
+                       long long size);
+/* checked_md5: the base64 MD5 the bytes were just verified against (the server's x-goog-hash),
+ * or NULL; with one, a hit of this handle asking for that size and MD5 skips re-hashing. */
 int download_cache_put(download_cache *c, const char *bucket, const char *object, long long generation,
-                       const void *data, size_t n, mlac_err *err);
+                       const void *data, size_t n, const char *checked_md5, mlac_err *err);
 
 /* The base64 MD5 of data, as GCS writes md5Hash (24 characters + NUL). */
 void download_cache_md5_b64(const void *data, size_t n, char out[32]);

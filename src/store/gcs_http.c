@@ -57,6 +57,7 @@ void gcs_http_settings_default(gcs_http_settings *s)
     s->connect_timeout = 10;
     s->stall_timeout = 30;
     s->request_timeout = 600;
+    s->ca_file[0] = '\0';
 }
 
 void gcs_response_init(gcs_response *r, size_t max_body)
@@ -161,7 +162,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
         long code = 0;
         curl_easy_getinfo(a->c, CURLINFO_RESPONSE_CODE, &code);
         a->started = 1;
-        a->rs->body.len = code == 206 ? a->keep : 0; /* continue a cut download, else start over */
+        /* continue a cut download, else start over */
+        a->rs->body.len = a->rs->body_base + (code == 206 ? a->keep : 0);
     }
     if (buf_append(&a->rs->body, data, n, &a->body_err)) {
         a->overflow = 1;
@@ -246,8 +248,14 @@ static CURLcode attempt_once(gcs_http *h, const gcs_request *rq, const char *tok
     hdr = curl_slist_append(hdr, "Expect:");
     curl_easy_setopt(c, CURLOPT_URL, rq->url);
     curl_easy_setopt(c, CURLOPT_SHARE, h->share);
+    /* room in the shared connection cache for every transfer at once: libcurl's default (4 per
+     * easy handle's own multi) closed the oldest idle connection after nearly every request
+     * once more than 4 ran at once (measured: 921 connections for 1,005 requests at 16) */
+    curl_easy_setopt(c, CURLOPT_MAXCONNECTS, (long)POOL_MAX);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS); /* h2 over TLS via ALPN */
+    if (h->set.ca_file[0])
+        curl_easy_setopt(c, CURLOPT_CAINFO, h->set.ca_file);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, rq->timeout ? rq->timeout : h->set.connect_timeout);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -271,17 +279,19 @@ static CURLcode attempt_once(gcs_http *h, const gcs_request *rq, const char *tok
     rs->status = 0;
     CURLcode cc = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &rs->status);
-    long connects = 0;
+    long connects = 0, version = 0;
     curl_off_t down = 0;
     curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
+    curl_easy_getinfo(c, CURLINFO_HTTP_VERSION, &version);
     curl_easy_getinfo(c, CURLINFO_SIZE_DOWNLOAD_T, &down);
     pthread_mutex_lock(&h->lock);
     h->stats.requests++;
     h->stats.connects += connects;
+    h->stats.http2 += rs->status && version == CURL_HTTP_VERSION_2_0;
     h->stats.bytes_down += (long long)down;
     pthread_mutex_unlock(&h->lock);
     if (!a.started && rs->status != 206)
-        rs->body.len = 0; /* an empty response body: nothing of an earlier attempt stays */
+        rs->body.len = rs->body_base; /* an empty response body: nothing of an earlier attempt stays */
     if (rs->body.data)
         rs->body.data[rs->body.len] = '\0';
     if (a.overflow)
@@ -309,7 +319,7 @@ int gcs_http_do(gcs_http *h, const gcs_request *rq, gcs_response *rs, mlac_err *
         }
         size_t keep = 0;
         if (rq->resume_download && (rs->status == 200 || rs->status == 206))
-            keep = rs->body.len; /* the last attempt was cut mid-body: continue from there */
+            keep = rs->body.len - rs->body_base; /* the last attempt was cut mid-body: continue from there */
         mlac_err body_err = {0};
         rs->attempts++;
         CURLcode cc = attempt_once(h, rq, token, keep, rs, &body_err);
@@ -350,7 +360,8 @@ static void error_message(const gcs_response *rs, char *out, size_t n)
 {
     out[0] = '\0';
     json_error_t je;
-    json_t *doc = rs->body.len ? json_loadb(rs->body.data, rs->body.len, 0, &je) : NULL;
+    size_t n_body = rs->body.len - rs->body_base;
+    json_t *doc = n_body ? json_loadb(rs->body.data + rs->body_base, n_body, 0, &je) : NULL;
     const char *m = json_string_value(json_object_get(json_object_get(doc, "error"), "message"));
     if (!m)
         m = json_string_value(json_object_get(doc, "error_description"));

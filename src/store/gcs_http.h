@@ -25,6 +25,7 @@ typedef struct gcs_http_settings {
     long connect_timeout; /* seconds to connect (10) */
     long stall_timeout;   /* seconds below 1 byte/s before a transfer is abandoned (30) */
     long request_timeout; /* seconds for a whole request, 0 = none (600) */
+    char ca_file[1024];   /* PEM bundle to verify TLS servers with instead of the system's ("") */
 } gcs_http_settings;
 
 #define GCS_HEADERS_MAX 8
@@ -45,7 +46,10 @@ typedef struct gcs_request {
 
 typedef struct gcs_response {
     long status;          /* final HTTP status */
-    buf body;             /* response body (limited by body.max) */
+    buf body;             /* response body (limited by body.max), from body.data + body_base */
+    size_t body_base;     /* bytes of body that precede the response (a caller's buffer lent as
+                             the body, so a download lands where it is wanted without a copy);
+                             0 after gcs_response_init */
     char location[4096];  /* Location header (resumable session URL) */
     char range[128];      /* Range header of a 308 ("bytes=0-262143"), "" if none */
     char content_range[128]; /* Content-Range of a 206/416 ("bytes 0-99/5000"), "" if none */
@@ -71,6 +75,7 @@ typedef struct gcs_http_stats {
     long retries;   /* attempts that were retries of a transient failure */
     long refreshes; /* tokens refreshed after a 401 */
     long connects;  /* new connections opened (CURLINFO_NUM_CONNECTS); the rest reused one */
+    long http2;     /* attempts answered over HTTP/2 */
     long long bytes_down; /* response body bytes received */
 } gcs_http_stats;
 void gcs_http_get_stats(gcs_http *h, gcs_http_stats *out);

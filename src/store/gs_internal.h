@@ -63,8 +63,12 @@ int gs_meta_get(gs_impl *g, const char *name, gs_meta *out);
 void gs_meta_forget(gs_impl *g, const char *name);
 
 /* GET alt=media of a whole object (retried, resumed when cut, MD5-checked when the server sends
- * one). *status is 200 or 404 on success; other statuses are errors naming the object. */
-int gs_get_media(gs_impl *g, const char *name, buf *out, long long *generation, long *status, mlac_err *err);
+ * one), appended to out straight from the socket (no copy; size_hint >= 0, the size a listing
+ * gave, reserves room first). *status is 200 or 404 on success (out unchanged on a 404 or an
+ * error); other statuses are errors naming the object. checked_md5 (NULL or 32 bytes) gets the
+ * server's MD5 the bytes were verified against, "" when it sent none. */
+int gs_get_media(gs_impl *g, const char *name, long long size_hint, buf *out, long long *generation, long *status,
+                 char *checked_md5, mlac_err *err);
 /* GET alt=media of bytes [offset, offset + length) with a Range header (length > 0), appended to
  * out: a 206 whose Content-Range starts at offset and whose body has length bytes, or a 200 (a
  * server that ignores Range) holding the range. A 416, a short answer or a 404 are errors naming

@@ -89,7 +89,7 @@ static int read_lock(gs_impl *g, const char *name, char *owner, size_t owner_siz
 {
     buf b;
     buf_init(&b, 1 << 16);
-    int rc = gs_get_media(g, name, &b, gen, status, err);
+    int rc = gs_get_media(g, name, -1, &b, gen, status, NULL, err);
     if (!rc && *status == 200) {
         json_error_t je;
         json_t *j = json_loadb(b.data ? b.data : "", b.len, 0, &je);

@@ -4,7 +4,8 @@
  * order given, into the download cache (through gs_fetch, so cached ones cost nothing). A read
  * of a path on the list meanwhile either waits for its download in flight or, if no worker has
  * reached it yet, claims it and downloads it itself; either way the reader is never slower than
- * without prefetching and no object is downloaded twice. The readers (the feature stage's
+ * without prefetching and no object is downloaded twice. Objects already in the download cache
+ * (same generation and size) are skipped without being read. The readers (the feature stage's
  * threads) therefore consume clips at the rate the transfers deliver them, bounded by the
  * cache, not by memory. A new prefetch (the next stage) stops the previous one's workers but
  * keeps its memory until store_free, so a reader still waiting on it is safe. Failures are
@@ -53,7 +54,10 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&p->mu);
         mlac_err err = {0};
         b.len = 0;
-        gs_fetch(p->g, p->names[i], &b, &err); /* lands in the download cache */
+        gs_meta m;
+        if (!(gs_meta_get(p->g, p->names[i], &m) && m.generation > 0 &&
+              download_cache_has(p->g->cache, p->g->bucket, p->names[i], m.generation, m.size)))
+            gs_fetch(p->g, p->names[i], &b, &err); /* lands in the download cache */
         pthread_mutex_lock(&p->mu);
         p->state[i] = DONE;
         pthread_cond_broadcast(&p->cv);

@@ -26,19 +26,32 @@ static int status_error(gs_impl *g, const gcs_response *rs, const char *name, ml
     return gcs_http_status_error(rs, what, err);
 }
 
-int gs_get_media(gs_impl *g, const char *name, buf *out, long long *generation, long *status, mlac_err *err)
+int gs_get_media(gs_impl *g, const char *name, long long size_hint, buf *out, long long *generation, long *status,
+                 char *checked_md5, mlac_err *err)
 {
+    if (checked_md5)
+        checked_md5[0] = '\0';
     buf url;
     buf_init(&url, 0);
     char what[1400];
     gs_describe(g, name, what, sizeof what);
+    size_t start = out->len;
     gcs_response rs;
-    gcs_response_init(&rs, STORE_MAX_OBJECT);
+    gcs_response_init(&rs, 0);
     int rc = gcs_url_object(&url, g->endpoint, g->bucket, name, err);
     rc = rc ? rc : gcs_url_param(&url, "alt", "media", err);
+    if (!rc && size_hint >= 0 && (unsigned long long)size_hint < STORE_MAX_OBJECT) {
+        mlac_err ignore = {0}; /* only a hint: the body grows as it arrives if this fails */
+        buf_reserve(out, (size_t)size_hint, &ignore);
+    }
+    /* the caller's buffer is the response body: the bytes land where they are wanted */
+    buf_release(&rs.body);
+    rs.body = *out;
+    rs.body_base = start;
     gcs_request rq = {.method = "GET", .url = url.data, .what = what, .idempotent = 1, .resume_download = 1,
                       .auth = g->auth};
     rc = rc ? rc : gcs_http_do(g->http, &rq, &rs, err);
+    *out = rs.body; /* given back (it may have moved) */
     if (rc)
         goto out;
     *status = rs.status;
@@ -52,15 +65,20 @@ int gs_get_media(gs_impl *g, const char *name, buf *out, long long *generation, 
     *status = 200;
     if (rs.md5[0]) {
         char md5[32];
-        download_cache_md5_b64(rs.body.data ? rs.body.data : "", rs.body.len, md5);
-        if (strcmp(md5, rs.md5)) {
+        download_cache_md5_b64(out->data ? out->data + start : "", out->len - start, md5);
+        if (strcmp(md5, rs.md5))
             rc = mlac_errf(err, MLAC_EIO, "%s: the downloaded bytes do not match the object's MD5", what);
-            goto out;
-        }
+        else if (checked_md5)
+            memcpy(checked_md5, md5, sizeof md5);
     }
-    rc = buf_append(out, rs.body.data ? rs.body.data : "", rs.body.len, err);
+    if (!rc) {
+        buf_release(&url);
+        return MLAC_OK;
+    }
 out:
-    gcs_response_release(&rs);
+    out->len = start; /* an error body or half a download is not the caller's */
+    if (out->data)
+        out->data[start] = '\0';
     buf_release(&url);
     return rc;
 }
@@ -131,7 +149,8 @@ int gs_fetch(gs_impl *g, const char *name, buf *out, mlac_err *err)
     long long gen = -1;
     long status = 0;
     size_t start = out->len;
-    int rc = gs_get_media(g, name, out, &gen, &status, err);
+    char checked[32];
+    int rc = gs_get_media(g, name, known ? m.size : -1, out, &gen, &status, checked, err);
     if (rc)
         return rc;
     if (status == 404) {
@@ -142,11 +161,14 @@ int gs_fetch(gs_impl *g, const char *name, buf *out, mlac_err *err)
     }
     if (gen > 0 && g->cache) {
         mlac_err ignore = {0}; /* a full or read-only cache folder only costs a later download */
-        download_cache_put(g->cache, g->bucket, name, gen, out->data + start, out->len - start, &ignore);
+        download_cache_put(g->cache, g->bucket, name, gen, out->data + start, out->len - start, checked, &ignore);
     }
     if (gen > 0 && (!known || m.generation != gen)) {
         char md5[32];
-        download_cache_md5_b64(out->data + start, out->len - start, md5);
+        if (checked[0])
+            memcpy(md5, checked, sizeof md5);
+        else
+            download_cache_md5_b64(out->data + start, out->len - start, md5);
         gs_meta_put(g, name, gen, (long long)(out->len - start), md5);
     }
     return MLAC_OK;
@@ -470,7 +492,7 @@ int gs_upload(gs_impl *g, const char *name, const void *data, size_t n, long lon
     if (!rc && *status == 200 && *generation > 0 && g->cache) {
         /* what we wrote is what a later read of this generation returns: no need to download it */
         mlac_err ignore = {0};
-        download_cache_put(g->cache, g->bucket, name, *generation, n ? data : "", n, &ignore);
+        download_cache_put(g->cache, g->bucket, name, *generation, n ? data : "", n, NULL, &ignore);
     }
     return rc;
 }

@@ -78,6 +78,7 @@ typedef struct store_counters {
     long requests;        /* HTTP attempts, retries included */
     long retries;         /* attempts that retried a transient failure */
     long connects;        /* connections opened; requests - connects reused one */
+    long http2;           /* requests answered over HTTP/2 (TLS servers that offer it) */
     long long bytes_down; /* response body bytes received */
 } store_counters;
 void store_get_counters(store *s, store_counters *out);

@@ -21,7 +21,8 @@
  * The run lock is a lease object (gs_lock.c); prefetch downloads many objects at once into the
  * download cache (gs_prefetch.c). Test knobs (environment): MLAC_GCS_RETRY_INITIAL,
  * MLAC_GCS_RETRY_MAX, MLAC_GCS_STALL_TIMEOUT, MLAC_GCS_REQUEST_TIMEOUT, MLAC_GCS_UPLOAD_THRESHOLD,
- * MLAC_GCS_CHUNK_SIZE, MLAC_GCS_LOCK_LEASE.
+ * MLAC_GCS_CHUNK_SIZE, MLAC_GCS_LOCK_LEASE; MLAC_GCS_CA_FILE (a PEM bundle to trust instead of the
+ * system's: a TLS proxy or a test server with its own certificate).
  */
 #include "store/gs_internal.h"
 #include "core/hash.h"
@@ -369,6 +370,7 @@ static void gs_counters(store *s, store_counters *out)
     out->requests = st.requests;
     out->retries = st.retries;
     out->connects = st.connects;
+    out->http2 = st.http2;
     out->bytes_down = st.bytes_down;
 }
 
@@ -380,8 +382,8 @@ static void gs_free(store *s)
         if (g->http) {
             gcs_http_stats st;
             gcs_http_get_stats(g->http, &st);
-            log_debug("closing '%s': %ld HTTP requests (%ld retries) on %ld connections, %lld bytes received",
-                      s->root, st.requests, st.retries, st.connects, st.bytes_down);
+            log_debug("closing '%s': %ld HTTP requests (%ld retries, %ld over HTTP/2) on %ld connections, %lld "
+                      "bytes received", s->root, st.requests, st.retries, st.http2, st.connects, st.bytes_down);
         }
         for (int i = 0; i < GS_LOCKS_MAX; i++)
             if (g->locks[i])
@@ -456,6 +458,9 @@ int store_gs_open(const char *uri, store **out, mlac_err *err)
     hs.retry.max_delay = env_double("MLAC_GCS_RETRY_MAX", hs.retry.max_delay, 0, 3600);
     hs.stall_timeout = (long)env_double("MLAC_GCS_STALL_TIMEOUT", (double)hs.stall_timeout, 1, 3600);
     hs.request_timeout = (long)env_double("MLAC_GCS_REQUEST_TIMEOUT", (double)hs.request_timeout, 0, 86400);
+    const char *ca = getenv("MLAC_GCS_CA_FILE");
+    if (ca && *ca)
+        snprintf(hs.ca_file, sizeof hs.ca_file, "%s", ca);
     g->retry_policy = hs.retry;
     g->upload_threshold = (size_t)env_double("MLAC_GCS_UPLOAD_THRESHOLD", 8 << 20, 0, 1e12);
     size_t chunk = (size_t)env_double("MLAC_GCS_CHUNK_SIZE", 8 << 20, 1, 1e10);

@@ -11,7 +11,10 @@ export MLAC_LOG_FORMAT=json
 "$MLAC" synth --out "$TMP/data" --per-class 8 --seconds 1 --species coyote > /dev/null 2>&1
 mkdir -p "$TMP/work"
 cd "$TMP/work" || exit 1
-run() { "$MLAC" run-experiment --data "$TMP/data" --training-sizes 3 --cv-folds 2 --output-dir "$TMP/res" "$@"; }
+# each run its own results folder: finished tasks are reused within one (study13), and these checks
+# are about the feature cache underneath
+res=0
+run() { res=$((res + 1)); "$MLAC" run-experiment --data "$TMP/data" --training-sizes 3 --cv-folds 2 --output-dir "$TMP/res$res" "$@"; }
 
 # the cache: under $XDG_CACHE_HOME/mlac, not in the current folder; its size at the end of a run
 run --models random_forest > "$TMP/r1.txt" 2>&1
@@ -25,9 +28,9 @@ check "cache info" bash -c "'$MLAC' cache info | grep -Eq '^entries: 16 '"
 check "--cache-dir wins" bash -c "'$MLAC' cache info --cache-dir '$TMP/other' | grep -q '^cache:   $TMP/other (--cache-dir)'"
 
 # changing only the image size recomputes no MFCC summary; a CNN's images are their own kind
-run --models random_forest --input-size 64 > "$TMP/r2.txt" 2>&1
+run --models random_forest --input-size 64 --output-dir "$TMP/res2" > "$TMP/r2.txt" 2>&1 # another store: no task reuse
 check "input size: summaries from the cache" grep -q 'features: 16 clips (summary), 16 from the cache' "$TMP/r2.txt"
-MLAC_N_MFCC=20 run --models random_forest > "$TMP/r3.txt" 2>&1
+MLAC_N_MFCC=20 run --models random_forest --output-dir "$TMP/res3" > "$TMP/r3.txt" 2>&1
 check "a parameter summaries use: recomputed" grep -q 'features: 16 clips (summary), 0 from the cache' "$TMP/r3.txt"
 
 # clean removes the entries, keeps files mlac did not write

@@ -52,6 +52,9 @@ check "auto mapping printed" grep -q "labels of 'bullfrog': 'background' -> nega
 expect_fail "a label word not named" "neither --positive-label 'vocalisation' nor --negative-label 'silence'" \
   "$MLAC" run-experiment --data "$TMP/flat" --labels "$TMP/labels.csv" --positive-label vocalisation \
   --negative-label silence "${common[@]}"
+expect_fail "files not where the CSV says: the error says where they are looked for" \
+  "no positive clip is readable .* relative to --data, or to the CSV's folder" \
+  "$MLAC" run-experiment --labels "$TMP/labels.csv" --positive-label vocalisation "${common[@]}"
 expect_fail "a CSV without the columns" "must name the columns file, species and label" \
   bash -c "printf 'name,kind\nrec_0001.wav,x\n' > '$TMP/bad.csv'; '$MLAC' run-experiment --data '$TMP/flat' --labels '$TMP/bad.csv'"
 

@@ -45,7 +45,7 @@ done
 
 mkdir -p "$TMP/empty"
 expect_fail "no run there" "no run at .*empty/nothing" "$MLAC" report "$TMP/empty/nothing"
-expect_fail "no RUN_DIR" "exactly one RUN_DIR" "$MLAC" report
+expect_fail "no RUN_DIR" "give a RUN_DIR" "$MLAC" report
 expect_fail "bad dpi" "dpi" "$MLAC" report --dpi 5 "$TMP/basic/run1"
 
 # A fresh run of the engine draws its report at the end, from the same code.

@@ -146,6 +146,14 @@ static void test_sources(void)
     CHECK(dataset_find(&d, "coyote")->n_groups == 12);
     CHECK(!strcmp(group_of(&d, "coyote", "coyote/data/neg/site0/rec13_w1.wav"), "s13"));
     dataset_release(&d);
+    /* an unreadable clip is left out: the groups CSV's row for it is not an error (issue 13) */
+    char bad_path[512];
+    snprintf(bad_path, sizeof bad_path, "%s/coyote/data/pos/site0/rec00_w0.wav", root);
+    CHECK_OK(fs_write_atomic(bad_path, "not audio", 9, &err), &err);
+    CHECK_OK(try_groups(NULL, NULL, rel, NULL, NULL, &d, &err), &err);
+    CHECK(d.n_bad == 1 && dataset_find(&d, "coyote")->n_pos == 17 && dataset_find(&d, "coyote")->n_groups == 12);
+    dataset_release(&d);
+    write_text("coyote/data/pos/site0/rec00_w0.wav", "x"); /* readable again */
     /* negatives borrowed from another species keep that species in their group name */
     store *s;
     group_settings g;

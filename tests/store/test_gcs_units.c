@@ -4,6 +4,7 @@
  * public half of a key made in the test), size parsing, and the download cache's LRU bound and
  * verification. */
 #include "test.h"
+#include "core/hash.h"
 #include "store/download_cache.h"
 #include "store/gcs_auth.h"
 #include "store/gcs_objects.h"
@@ -264,7 +265,7 @@ static void test_download_cache(void)
     buf_init(&b, 0);
     int found = -1;
     CHECK(download_cache_get(c, "b", "o1", 1, 3000, md5, &b, &found, &err) == 0 && found == 0);
-    CHECK(download_cache_put(c, "b", "o1", 1, data, sizeof data, &err) == 0);
+    CHECK(download_cache_put(c, "b", "o1", 1, data, sizeof data, NULL, &err) == 0);
     CHECK(download_cache_get(c, "b", "o1", 1, 3000, md5, &b, &found, &err) == 0 && found == 1);
     CHECK(b.len == 3000 && !memcmp(b.data, data, 3000));
     b.len = 0;
@@ -275,13 +276,13 @@ static void test_download_cache(void)
     CHECK(b.len == 0);
     CHECK(download_cache_get(c, "b", "o1", 1, 3000, md5, &b, &found, &err) == 0 && found == 0);
     /* LRU: o2 is touched after o3 is written, so o3 is the oldest and the only one to go */
-    CHECK(download_cache_put(c, "b", "o2", 1, data, sizeof data, &err) == 0);
+    CHECK(download_cache_put(c, "b", "o2", 1, data, sizeof data, NULL, &err) == 0);
     sleep(1); /* mtime granularity is fine, but keep the order unambiguous */
-    CHECK(download_cache_put(c, "b", "o3", 1, data, sizeof data, &err) == 0);
+    CHECK(download_cache_put(c, "b", "o3", 1, data, sizeof data, NULL, &err) == 0);
     sleep(1);
     CHECK(download_cache_get(c, "b", "o2", 1, 3000, md5, &b, &found, &err) == 0 && found == 1);
-    CHECK(download_cache_put(c, "b", "o4", 1, data, sizeof data, &err) == 0);
-    CHECK(download_cache_put(c, "b", "o5", 1, data, sizeof data, &err) == 0); /* 12000 > 11500: evict to 9200 */
+    CHECK(download_cache_put(c, "b", "o4", 1, data, sizeof data, NULL, &err) == 0);
+    CHECK(download_cache_put(c, "b", "o5", 1, data, sizeof data, NULL, &err) == 0); /* 12000 > 11500: evict to 9200 */
     int f2, f3, f4, f5;
     b.len = 0;
     download_cache_get(c, "b", "o2", 1, 3000, md5, &b, &f2, &err);
@@ -289,6 +290,33 @@ static void test_download_cache(void)
     download_cache_get(c, "b", "o4", 1, 3000, md5, &b, &f4, &err);
     download_cache_get(c, "b", "o5", 1, 3000, md5, &b, &f5, &err);
     CHECK_MSG(f3 == 0 && f2 == 1 && f4 == 1 && f5 == 1, "o2 %d o3 %d o4 %d o5 %d", f2, f3, f4, f5);
+    /* an entry put with its checked MD5 is trusted by this handle for that size + MD5 only; a
+     * damaged file of the same size is caught by another handle (another process), which hashes */
+    CHECK(download_cache_put(c, "b", "o6", 1, data, sizeof data, md5, &err) == 0);
+    b.len = 0;
+    CHECK(download_cache_get(c, "b", "o6", 1, 3000, md5, &b, &found, &err) == 0 && found == 1 && b.len == 3000);
+    b.len = 0;
+    CHECK(download_cache_get(c, "b", "o6", 1, 3000, "AAAAAAAAAAAAAAAAAAAAAA==", &b, &found, &err) == 0 && found == 0);
+    CHECK(download_cache_put(c, "b", "o7", 1, data, sizeof data, md5, &err) == 0);
+    download_cache *other = NULL;
+    CHECK(download_cache_open(sub, 11500, &other, &err) == 0);
+    /* damage o7's file in place (same size); its name is sha256 of (bucket, object, generation) */
+    char hex7[65], p7[700];
+    hash_ctx *h7 = hash_begin();
+    hash_update_str(h7, "b");
+    hash_update_str(h7, "o7");
+    hash_update_str(h7, "1");
+    hash_end_hex(h7, hex7);
+    snprintf(p7, sizeof p7, "%s/%s", sub, hex7);
+    FILE *f7 = fopen(p7, "r+b");
+    CHECK(f7 && fseek(f7, 100, SEEK_SET) == 0 && fwrite("XXXX", 1, 4, f7) == 4);
+    if (f7)
+        fclose(f7);
+    b.len = 0;
+    CHECK(download_cache_get(c, "b", "o7", 1, 3000, md5, &b, &found, &err) == 0 && found == 1); /* trusted here */
+    b.len = 0;
+    CHECK(other && download_cache_get(other, "b", "o7", 1, 3000, md5, &b, &found, &err) == 0 && found == 0);
+    download_cache_free(other);
     buf_release(&b);
     download_cache_free(c);
     CHECK(download_cache_open(sub, 0, &c, &err) == MLAC_EINVAL);
