@@ -613,6 +613,12 @@ static int plan_and_reuse(run_state *st, run_result *res, mlac_err *err)
         }
         json_t *e = NULL;
         rc = task_reuse_copy(st->out, spec->run_id, &st->tasks[i], task_index_find(&st->index, st->keys[i]), &e, err);
+        if (rc == MLAC_ENOTFOUND) { /* the earlier result failed its check: the task runs here */
+            log_warn("%s; the task runs", err ? err->msg : "a task is not reused");
+            st->todo[w++] = i;
+            rc = MLAC_OK;
+            continue;
+        }
         if (!rc)
             rc = ledger_append(&st->led, e, err);
         json_decref(e);
