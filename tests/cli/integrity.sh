@@ -3,7 +3,8 @@
 # whose name holds a newline, a quote and a comma goes through run -> aggregate -> rerun -> report;
 # then a real run's files are damaged one way at a time: a rerun names what it found and redoes
 # that task (exit 0, results equal to the undamaged run), `mlac merge` refuses it (exit 65, naming
-# the task), and a run folder whose spec.json is missing or corrupt is refused (exit 65).
+# the task), a damaged earlier result is not reused by a new run, and a run folder whose spec.json
+# is missing or corrupt is refused (exit 65).
 source "$(dirname "$0")/lib/testlib.sh"
 
 "$MLAC" synth --out "$TMP/data" --per-class 12 --seconds 1 --species coyote >/dev/null 2>&1 || { echo "FAIL: synth"; exit 1; }
@@ -84,6 +85,15 @@ expect_fail "a corrupt spec.json is refused" "spec.json' is not valid JSON .*res
 reset
 echo '[1, 2]' > "$R/spec.json"
 expect_fail "a spec.json that is not an object is refused" "spec.json' is not a JSON object" run
+reset
+
+# task reuse: an earlier run's damaged result is not copied into a new run; the task runs there
+head -c -25 "$TMP/pristine/predictions/coyote/random_forest/n00004_r0_f0.csv" > "$F"
+check "reuse: a second run of the same spec" run --run-id r2
+check "...does not reuse the damaged task, and says why" grep -q "not reusing task coyote/random_forest/n00004/r0/f0 from run 'r'.*SHA-256" "$TMP/run.out"
+check "...reuses the other and runs that one" grep -q "1 run, 1 reused" "$TMP/run.out"
+check "...with the undamaged results" cmp "$TMP/pristine/summary.csv" "$TMP/res/r2/summary.csv"
+rm -rf "$TMP/res/r2"
 reset
 
 # lines of an older mlac (no checksum) are used, reported as unverified
