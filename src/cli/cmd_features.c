@@ -3,6 +3,7 @@
  * Several files with --format npy write <out>/<base name>.<kind>.npy; inputs that share a base
  * name are refused rather than overwrite each other. */
 #include "audio/audio.h"
+#include "core/csv.h"
 #include "cli/cli.h"
 #include "core/fsutil.h"
 #include "core/npy.h"
@@ -49,12 +50,17 @@ static int emit_csv(FILE *f, const char *file, const float *m, size_t rows, size
             fprintf(f, ",v%zu", c);
         fputc('\n', f);
     }
+    buf q; /* the file name as one CSV field (core/csv.h) */
+    buf_init(&q, 0);
+    if (csv_quote(&q, file, NULL))
+        return -1;
     for (size_t r = 0; r < rows; r++) {
-        fprintf(f, "%s,%zu", file, r);
+        fprintf(f, "%s,%zu", q.data, r);
         for (size_t c = 0; c < cols; c++)
             fprintf(f, ",%.7g", m[r * cols + c]);
         fputc('\n', f);
     }
+    buf_release(&q);
     return ferror(f) ? -1 : 0;
 }
 

@@ -1,5 +1,7 @@
 /* aggregate.c — grouping the ledger and writing summary.csv / summary.json (see aggregate.h). */
 #include "exp/aggregate.h"
+#include "core/csv.h"
+#include "core/log.h"
 #include "stats/intervals.h"
 #include "stats/metrics.h"
 
@@ -103,52 +105,10 @@ size_t aggregate_metric_values(const agg_cell *c, const char *metric, double *ou
     return k;
 }
 
-/* Parses "path,label,score,prob" lines from the right, so paths may hold commas. */
-static int parse_predictions(const char *text, size_t len, const char *name, double **score, int **label,
-                             char ***paths, size_t *n, size_t *cap, mlac_err *err)
+int aggregate_pooled_scores(store *out, const char *run_id, const agg_cell *c, int repeat, predictions *pooled,
+                            mlac_err *err)
 {
-    char *copy = strndup(text, len);
-    if (!copy)
-        return mlac_errf(err, MLAC_ENOMEM, "out of memory reading '%s'", name);
-    int rc = MLAC_OK;
-    size_t line_no = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(copy, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
-        if (line_no++ == 0)
-            continue; /* header */
-        char *c3 = strrchr(line, ','), *c2, *c1;
-        if (!c3 || (*c3 = 0, !(c2 = strrchr(line, ','))) || (*c2 = 0, !(c1 = strrchr(line, ',')))) {
-            rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: expected path,label,score,prob", name, line_no);
-            break;
-        }
-        *c1 = 0;
-        if (*n == *cap) {
-            *cap = *cap ? *cap * 2 : 256;
-            double *s = realloc(*score, *cap * sizeof **score);
-            if (s) *score = s;
-            int *l = realloc(*label, *cap * sizeof **label);
-            if (l) *label = l;
-            char **p = realloc(*paths, *cap * sizeof **paths);
-            if (p) *paths = p;
-            if (!s || !l || !p) {
-                rc = mlac_errf(err, MLAC_ENOMEM, "out of memory reading '%s'", name);
-                break;
-            }
-        }
-        (*label)[*n] = atoi(c1 + 1);
-        (*score)[*n] = strtod(c2 + 1, NULL);
-        (*paths)[*n] = strdup(line);
-        (*n)++;
-    }
-    free(copy);
-    return rc;
-}
-
-int aggregate_pooled_scores(store *out, const char *run_id, const agg_cell *c, int repeat, double **score,
-                            int **label, char ***paths, size_t *n, mlac_err *err)
-{
-    *score = NULL, *label = NULL, *paths = NULL, *n = 0;
-    size_t cap = 0;
+    memset(pooled, 0, sizeof *pooled);
     int rc = MLAC_OK;
     for (size_t i = 0; i < c->n_tasks && !rc; i++) {
         json_t *e = c->tasks[i];
@@ -161,19 +121,10 @@ int aggregate_pooled_scores(store *out, const char *run_id, const agg_cell *c, i
         buf_init(&b, 256u << 20);
         rc = store_read(out, path, &b, err);
         if (!rc)
-            rc = parse_predictions(b.data, b.len, path, score, label, paths, n, &cap, err);
+            rc = predictions_parse(b.data, b.len, path, pooled, err);
         buf_release(&b);
     }
     return rc;
-}
-
-static void free_pooled(double *score, int *label, char **paths, size_t n)
-{
-    for (size_t i = 0; paths && i < n; i++)
-        free(paths[i]);
-    free(paths);
-    free(score);
-    free(label);
 }
 
 /* DeLong interval of the pooled out-of-fold scores, averaged over repeats. */
@@ -187,18 +138,15 @@ static int pooled_delong(store *out, const char *run_id, const agg_cell *c, stat
     double auc = 0, var = 0;
     int used = 0;
     for (int r = 0; r <= max_repeat; r++) {
-        double *score;
-        int *label;
-        char **paths;
-        size_t n;
-        int rc = aggregate_pooled_scores(out, run_id, c, r, &score, &label, &paths, &n, err);
+        predictions p;
+        int rc = aggregate_pooled_scores(out, run_id, c, r, &p, err);
         stats_delong d;
         mlac_err ignore;
-        if (!rc && n && stats_delong_auc(score, label, n, 0.95, &d, &ignore) == MLAC_OK) {
+        if (!rc && p.n && stats_delong_auc(p.score, p.label, p.n, 0.95, &d, &ignore) == MLAC_OK) {
             auc += d.auc, var += d.var;
             used++;
         }
-        free_pooled(score, label, paths, n);
+        predictions_release(&p);
         if (rc)
             return rc;
     }
@@ -216,7 +164,7 @@ static int pooled_delong(store *out, const char *run_id, const agg_cell *c, stat
     return MLAC_OK;
 }
 
-static void csv_num(buf *b, double v)
+static void put_num(buf *b, double v)
 {
     if (isfinite(v))
         buf_printf(b, NULL, ",%.6f", v);
@@ -270,11 +218,11 @@ static int summarise_cell(store *out, const char *run_id, const agg_cell *c, buf
         size_t n_req = json_array_size(req);
         for (size_t q = 0; q < (n_req ? n_req : 1) && !rc; q++) {
             long r = n_req ? (long)json_integer_value(json_array_get(req, q)) : c->n;
-            buf_printf(csv, NULL, "%s,%s,%ld,%ld,%s,%s", c->species, c->model, c->n, r, r > c->n ? "true" : "false",
-                       metric);
-            csv_num(csv, s.mean), csv_num(csv, s.std), csv_num(csv, s.ci_lo), csv_num(csv, s.ci_hi);
+            csv_quote(csv, c->species, NULL), buf_puts(csv, ",", NULL), csv_quote(csv, c->model, NULL);
+            buf_printf(csv, NULL, ",%ld,%ld,%s,%s", c->n, r, r > c->n ? "true" : "false", metric);
+            put_num(csv, s.mean), put_num(csv, s.std), put_num(csv, s.ci_lo), put_num(csv, s.ci_hi);
             buf_printf(csv, NULL, ",%s,%zu,%zu", k ? method : "", k, c->n_failed);
-            csv_num(csv, is_auc ? dl.auc : NAN), csv_num(csv, is_auc ? dl.lo : NAN), csv_num(csv, is_auc ? dl.hi : NAN);
+            put_num(csv, is_auc ? dl.auc : NAN), put_num(csv, is_auc ? dl.lo : NAN), put_num(csv, is_auc ? dl.hi : NAN);
             rc = buf_puts(csv, "\n", err);
         }
         json_t *row = json_pack("{s:s, s:s, s:I, s:O, s:b, s:s, s:o, s:o, s:o, s:o, s:s, s:I, s:I}", "species",
@@ -323,10 +271,43 @@ static int write_summary(store *out, const char *run_id, const agg_cells *cells,
     return rc;
 }
 
+/* Every finished line is checked against its predictions (ledger_line_verify) before anything
+ * is computed: a line that fails is refused, naming it; lines of an older mlac are counted and
+ * reported once as unverified. */
+static int verify_lines(store *out, const char *run_id, const ledger *led, mlac_err *err)
+{
+    size_t old = 0;
+    for (size_t i = 0; i < led->n; i++) {
+        const char *status = json_string_value(json_object_get(led->entries[i], "status"));
+        if (!status || strcmp(status, "ok"))
+            continue;
+        char where[700];
+        ledger_where(led, led->entries[i], where, sizeof where);
+        int unverified = 0;
+        int rc = ledger_line_verify(out, run_id, where, led->entries[i], &unverified, err);
+        if (rc) {
+            if (err && rc == MLAC_EFORMAT) {
+                char msg[sizeof err->msg];
+                snprintf(msg, sizeof msg, "%s", err->msg);
+                mlac_errf(err, rc, "%.900s; rerun the experiment to redo the task", msg);
+            }
+            return rc;
+        }
+        old += (size_t)unverified;
+    }
+    if (old)
+        log_warn("%s: %zu finished tasks were written by an older mlac without a predictions checksum; their "
+                 "predictions were checked for row count and metrics only (unverified)", run_id, old);
+    return MLAC_OK;
+}
+
 int aggregate_run(store *out, const char *run_id, const ledger *led, mlac_err *err)
 {
-    agg_cells cells;
-    int rc = aggregate_group(led, &cells, err);
+    agg_cells cells = {0};
+    int rc = verify_lines(out, run_id, led, err);
+    if (rc)
+        return rc;
+    rc = aggregate_group(led, &cells, err);
     if (!rc)
         rc = write_summary(out, run_id, &cells, err);
     if (!rc)

@@ -6,6 +6,9 @@
  * also a DeLong interval on the pooled out-of-fold scores (per repeat, then averaged); when fewer
  * than two folds finished, the DeLong interval is the one reported (ci_method "delong").
  * Everything is computed from entries sorted by task id, so it does not depend on run order.
+ * Every finished line is first verified against its predictions file (ledger_line_verify); a
+ * line that fails is refused (MLAC_EFORMAT naming the ledger line and the task). The caller
+ * passes only the lines of the run's grid.
  */
 #ifndef MLAC_EXP_AGGREGATE_H
 #define MLAC_EXP_AGGREGATE_H
@@ -13,6 +16,7 @@
 #include <jansson.h>
 #include "core/error.h"
 #include "exp/ledger.h"
+#include "stats/predictions.h"
 #include "store/store.h"
 
 /* Writes <run_id>/summary.csv, summary.json, significance.csv and curves.csv. */
@@ -38,9 +42,10 @@ void aggregate_cells_release(agg_cells *c);
 /* Values of one metric over a cell's tasks (NaN entries skipped); returns the count. */
 size_t aggregate_metric_values(const agg_cell *c, const char *metric, double *out);
 
-/* Pooled test scores of a cell for one repeat, read from the predictions files. */
-int aggregate_pooled_scores(store *out, const char *run_id, const agg_cell *c, int repeat, double **score,
-                            int **label, char ***paths, size_t *n, mlac_err *err);
+/* Pooled test predictions of a cell for one repeat, read from the predictions files (release
+ * with predictions_release, also on an error). */
+int aggregate_pooled_scores(store *out, const char *run_id, const agg_cell *c, int repeat, predictions *pooled,
+                            mlac_err *err);
 
 /* The metrics every task reports, in column order. */
 extern const char *const aggregate_metrics[];

@@ -7,6 +7,7 @@
  * (external_roc_auc, --test-data) and the recording-level one (group_roc_auc, --group-score) when
  * the run has them: column metric says which curve a row belongs to. */
 #include "exp/aggregate.h"
+#include "core/csv.h"
 #include "core/rng.h"
 #include "stats/curve_fit.h"
 #include "stats/intervals.h"
@@ -82,7 +83,8 @@ static int fit_block(const agg_cells *cells, size_t lo, size_t hi, const char *m
         const char *status = "fit_failed";
         if (fitted && curve_nstar_bootstrap(&pts, targets[t], 200, 0.95, rng_derive_seed(0, key), &ci, &fit_err) == 0)
             status = isfinite(ci.n_star) ? "ok" : "not_reached";
-        buf_printf(csv, NULL, "%s,%s,%s,%.2f", c->species, c->model, metric, targets[t]);
+        csv_quote(csv, c->species, NULL), buf_puts(csv, ",", NULL), csv_quote(csv, c->model, NULL);
+        buf_printf(csv, NULL, ",%s,%.2f", metric, targets[t]);
         put_num(csv, fitted ? fit.a : NAN), put_num(csv, fitted ? fit.b : NAN), put_num(csv, fitted ? fit.c : NAN);
         put_num(csv, fitted ? fit_rmse(&fit, n, y, k) : NAN);
         put_num(csv, ci.n_star), put_num(csv, ci.lo), put_num(csv, ci.hi);

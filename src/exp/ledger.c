@@ -24,27 +24,45 @@ static size_t lower_bound(const ledger *l, const char *id)
     return lo;
 }
 
-/* Inserts keeping the order; a later entry for the same id replaces the earlier one
- * (a failed task that succeeded on a rerun). */
-static int insert(ledger *l, json_t *e, mlac_err *err)
+static int is_ok(const json_t *e)
+{
+    const char *status = json_string_value(json_object_get(e, "status"));
+    return status && !strcmp(status, "ok");
+}
+
+/* Inserts keeping the order; line is the entry's line in the file (0: appended now). A later
+ * entry for the same id replaces an earlier failed one (a failed task that succeeded, or failed
+ * again, on a rerun); an earlier finished one is kept and *dup_line gets its line. */
+static int insert(ledger *l, json_t *e, size_t line, size_t *dup_line, mlac_err *err)
 {
     const char *id = entry_id(e);
     size_t at = lower_bound(l, id);
     if (at < l->n && !strcmp(entry_id(l->entries[at]), id)) {
+        if (dup_line && is_ok(l->entries[at])) {
+            *dup_line = l->line_of[at] ? l->line_of[at] : (size_t)-1;
+            return MLAC_OK;
+        }
         json_decref(l->entries[at]);
         l->entries[at] = json_incref(e);
+        l->line_of[at] = line;
         return MLAC_OK;
     }
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 64;
         json_t **p = realloc(l->entries, cap * sizeof *p);
-        if (!p)
+        if (p)
+            l->entries = p;
+        size_t *q = realloc(l->line_of, cap * sizeof *q);
+        if (q)
+            l->line_of = q;
+        if (!p || !q)
             return mlac_errf(err, MLAC_ENOMEM, "out of memory growing the ledger");
-        l->entries = p;
         l->cap = cap;
     }
     memmove(l->entries + at + 1, l->entries + at, (l->n - at) * sizeof *l->entries);
+    memmove(l->line_of + at + 1, l->line_of + at, (l->n - at) * sizeof *l->line_of);
     l->entries[at] = json_incref(e);
+    l->line_of[at] = line;
     l->n++;
     return MLAC_OK;
 }
@@ -66,10 +84,16 @@ int ledger_parse(const char *text, size_t len, const char *name, ledger *l, mlac
                              name ? name : "?", line_no, nl ? "damaged or edited" : "a torn last line from a killed run",
                              nl ? "" : "; the line is ended before the next result is appended");
             } else {
-                int rc = insert(l, e, err);
+                size_t dup = 0;
+                int rc = insert(l, e, line_no, &dup, err);
                 if (rc) {
                     json_decref(e);
                     return rc;
+                }
+                if (dup) {
+                    l->duplicates++;
+                    log_warn("%s:%zu: task '%s' already finished on line %zu; this later line is ignored",
+                             name, line_no, entry_id(e), dup);
                 }
             }
             json_decref(e);
@@ -91,7 +115,28 @@ void ledger_init(ledger *l, store *out, const char *path)
 
 int ledger_insert(ledger *l, json_t *entry, mlac_err *err)
 {
-    return insert(l, entry, err);
+    return insert(l, entry, 0, NULL, err);
+}
+
+void ledger_remove(ledger *l, const char *task_id)
+{
+    size_t at = lower_bound(l, task_id);
+    if (at >= l->n || strcmp(entry_id(l->entries[at]), task_id))
+        return;
+    json_decref(l->entries[at]);
+    memmove(l->entries + at, l->entries + at + 1, (l->n - at - 1) * sizeof *l->entries);
+    memmove(l->line_of + at, l->line_of + at + 1, (l->n - at - 1) * sizeof *l->line_of);
+    l->n--;
+}
+
+void ledger_where(const ledger *l, const json_t *entry, char *out, size_t n)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (l->entries[i] == entry && l->line_of[i]) {
+            snprintf(out, n, "%s:%zu", l->path, l->line_of[i]);
+            return;
+        }
+    snprintf(out, n, "%s", l->path);
 }
 
 int ledger_open(store *out, const char *run_id, ledger *l, mlac_err *err)
@@ -125,7 +170,9 @@ void ledger_release(ledger *l)
     for (size_t i = 0; i < l->n; i++)
         json_decref(l->entries[i]);
     free(l->entries);
+    free(l->line_of);
     l->entries = NULL;
+    l->line_of = NULL;
     l->n = l->cap = 0;
     pthread_mutex_destroy(&l->lock);
 }
@@ -163,7 +210,7 @@ int ledger_append(ledger *l, json_t *entry, mlac_err *err)
     if (!rc)
         l->needs_newline = 0;
     if (!rc)
-        rc = insert(l, entry, err);
+        rc = insert(l, entry, 0, NULL, err);
     pthread_mutex_unlock(&l->lock);
     free(line);
     free(text);

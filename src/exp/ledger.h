@@ -5,6 +5,15 @@
  * the task reruns. Loaded entries are sorted by task id, so everything computed from a ledger is
  * independent of the order tasks finished in.
  *
+ * Loading names what it skips (core/log.h warnings with file:line): an unparsable line, an object
+ * with no task_id, and a later line for a task that already has a finished ("ok") line — the
+ * first finished line is kept (a failed line followed by a line of a retry replaces silently).
+ *
+ * A finished line records its predictions file's row count and SHA-256 ("predictions_rows",
+ * "predictions_sha256"); ledger_line_verify checks a line against its file and recomputes the
+ * metrics the file determines. Lines written before these fields existed (older mlac) are
+ * checked for their row count ("n_test") and metrics only, and reported as unverified.
+ *
  * A run has one ledger per writer: tasks.jsonl for a single process, shards/<I>-of-<N>.jsonl for
  * each shard (exp/shard.h); `mlac merge` combines them (exp/merge.h).
  */
@@ -21,8 +30,10 @@ typedef struct ledger {
     store *out;            /* borrowed: the run's results store */
     char path[512];        /* "<run_id>/tasks.jsonl" (or a shard's ledger) relative to the store root */
     json_t **entries;      /* (n,) sorted by "task_id", owned references */
+    size_t *line_of;       /* (n,) the entry's line in the file, 0 for one appended by this process */
     size_t n, cap;
-    size_t torn_lines;     /* unparsable lines skipped while loading */
+    size_t torn_lines;     /* unparsable lines (and objects with no task_id) skipped while loading */
+    size_t duplicates;     /* later lines for an already finished task, ignored while loading */
     int needs_newline;     /* the file ends in a torn line: the next append starts a new line */
     pthread_mutex_t lock;
 } ledger;
@@ -43,6 +54,23 @@ void ledger_release(ledger *l);
 json_t *ledger_find(const ledger *l, const char *task_id, int include_failed);
 /* Appends one task result durably and keeps it in memory. Thread-safe. Steals no reference. */
 int ledger_append(ledger *l, json_t *entry, mlac_err *err);
+/* Removes the entry of a task id (in memory only; ledger_save writes the change). */
+void ledger_remove(ledger *l, const char *task_id);
+/* "<path>:<line>" of an entry of l (or "<path>" for one appended by this process). */
+void ledger_where(const ledger *l, const json_t *entry, char *out, size_t n);
+
+/* Checks a finished ("ok") line of run run_id against its predictions file in out: every field a
+ * line needs (task_id, species, model, n, fold, repeat, metrics) is there and agrees with the
+ * task id; the file exists, parses (stats/predictions.h), has predictions_rows rows and the
+ * SHA-256 predictions_sha256; and the metrics recomputed from it equal the line's. where names
+ * the line in messages (ledger_where). Returns MLAC_OK, or MLAC_EFORMAT with a message naming
+ * where and the task; *unverified (may be NULL) is set for a line with no checksum (older mlac),
+ * checked by row count and metrics only.
+ * Used at resume (a line that fails is run again), at aggregation (it is refused) and by any
+ * reader of another run's results. */
+int ledger_line_verify(store *out, const char *run_id, const char *where, const json_t *entry, int *unverified,
+                       mlac_err *err);
+
 /* Parses jsonl text into sorted entries (used by ledger_open). */
 int ledger_parse(const char *text, size_t len, const char *name, ledger *l, mlac_err *err);
 

@@ -401,9 +401,38 @@ static int lock_briefly(store *s, const char *path, int *handle, mlac_err *err)
     }
 }
 
+/* The first result in a run folder that has no spec.json (a ledger, a shard's ledger, a
+ * predictions file, a summary), or "" when it holds none: such a folder's identity cannot be
+ * verified, so it is refused rather than resumed under whatever spec comes along. */
+static int results_without_spec(run_state *st, char *found, size_t n, mlac_err *err)
+{
+    static const char *results[] = {"tasks.jsonl", "shards/", "predictions/", "summary.json", "summary.csv"};
+    static const char *not_results[] = {".lock", ".tmp"}; /* locks (a shard's: shards/I-of-N.lock), temporaries */
+    char prefix[300];
+    snprintf(prefix, sizeof prefix, "%s/", st->spec->run_id);
+    strlist files;
+    strlist_init(&files);
+    int rc = store_list(st->out, st->spec->run_id, &files, err);
+    if (rc == MLAC_ENOTFOUND)
+        rc = MLAC_OK;
+    found[0] = '\0';
+    for (size_t i = 0; !rc && i < files.n && !found[0]; i++) {
+        const char *rel = files.items[i] + (strncmp(files.items[i], prefix, strlen(prefix)) ? 0 : strlen(prefix));
+        int skip = 0;
+        for (size_t k = 0; k < sizeof not_results / sizeof *not_results; k++)
+            skip |= strstr(rel, not_results[k]) != NULL;
+        for (size_t k = 0; k < sizeof results / sizeof *results && !found[0] && !skip; k++)
+            if (!strncmp(rel, results[k], strlen(results[k])))
+                snprintf(found, n, "%s", rel);
+    }
+    strlist_release(&files);
+    return rc;
+}
+
 /* spec.json: created once by the first process of the run (a single run or any shard), under a
  * short lock; every later process, and every resume, must have the same identity, or is refused
- * naming the field that differs. */
+ * naming the field that differs. A spec.json that cannot be read as an object, or a missing one
+ * in a folder that already holds results, is refused naming the file and how to recover. */
 static int write_or_check_spec(run_state *st, mlac_err *err)
 {
     char path[256], lock_path[256];
@@ -420,10 +449,15 @@ static int write_or_check_spec(run_state *st, mlac_err *err)
         json_error_t jerr;
         rc = store_read(st->out, path, &b, err);
         json_t *old = rc ? NULL : json_loadb(b.data, b.len, 0, &jerr);
-        const char *diff = old ? spec_difference(old, now) : NULL;
+        const char *diff = json_is_object(old) ? spec_difference(old, now) : NULL;
         if (!rc && !old)
-            rc = mlac_errf(err, MLAC_EFORMAT, "'%s' is not valid JSON (line %d: %s); remove the run folder or choose "
-                           "another --run-id", path, jerr.line, jerr.text);
+            rc = mlac_errf(err, MLAC_EFORMAT, "'%s' is not valid JSON (line %d: %s), so the run's identity cannot be "
+                           "verified; restore the file, or move the run folder away (or choose another --run-id) to "
+                           "start afresh", path, jerr.line, jerr.text);
+        else if (!rc && !json_is_object(old))
+            rc = mlac_errf(err, MLAC_EFORMAT, "'%s' is not a JSON object, so the run's identity cannot be verified; "
+                           "restore the file, or move the run folder away (or choose another --run-id) to start "
+                           "afresh", path);
         else if (!rc && diff && st->opt->shard_count == 0 && spec_extends(old, now, diff)) {
             log_info("run '%s': extended (%s added); its finished tasks are kept", st->spec->run_id, diff);
             exists = 0; /* rewritten below */
@@ -434,6 +468,13 @@ static int write_or_check_spec(run_state *st, mlac_err *err)
                            "never by removing any)" : "");
         json_decref(old);
         buf_release(&b);
+    } else if (!rc) {
+        char found[512];
+        rc = results_without_spec(st, found, sizeof found, err);
+        if (!rc && found[0])
+            rc = mlac_errf(err, MLAC_EFORMAT, "'%s' is missing but the run folder holds results ('%s'), so they cannot "
+                           "be verified as this spec's; restore spec.json, or move the run folder away (or choose "
+                           "another --run-id) to start afresh", path, found);
     }
     if (!rc && !exists) {
         char *text = json_dumps(now, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -482,6 +523,56 @@ static int check_confounds(run_state *st, mlac_err *err)
     json_decref(doc);
     buf_release(&b);
     store_unlock(st->out, lock);
+    return rc;
+}
+
+static int cmp_task_id(const void *key, const void *t)
+{
+    return strcmp(key, ((const grid_task *)t)->id);
+}
+
+/* The ledger's lines checked before anything is skipped: a line for a task outside the grid is
+ * named and dropped (a ledger of another spec never counts towards this one); a finished line
+ * that fails ledger_line_verify (missing fields, damaged or missing predictions, edited
+ * metrics) is named and its task runs again. The ledger file is rewritten without the lines
+ * dropped when any finished line failed. */
+static int reconcile_ledger(run_state *st, mlac_err *err)
+{
+    ledger *l = &st->led;
+    size_t redo = 0;
+    for (size_t i = 0; i < l->n;) {
+        json_t *e = l->entries[i];
+        const char *id = json_string_value(json_object_get(e, "task_id"));
+        const char *status = json_string_value(json_object_get(e, "status"));
+        char where[700];
+        ledger_where(l, e, where, sizeof where);
+        if (!bsearch(id, st->tasks, st->n_tasks, sizeof *st->tasks, cmp_task_id)) {
+            log_warn("%s: task '%s' is not in this run's grid; ignored", where, id);
+            ledger_remove(l, id);
+            continue;
+        }
+        if (status && !strcmp(status, "ok")) {
+            mlac_err verr = {0};
+            int rc = ledger_line_verify(st->out, st->spec->run_id, where, e, NULL, &verr);
+            if (rc == MLAC_EFORMAT) {
+                log_warn("%s; the task runs again", verr.msg);
+                ledger_remove(l, id);
+                redo++;
+                continue;
+            }
+            if (rc) {
+                if (err)
+                    *err = verr;
+                return rc;
+            }
+        }
+        i++;
+    }
+    if (!redo)
+        return MLAC_OK;
+    int rc = ledger_save(l, err); /* without the refused lines: their reruns append the new ones */
+    if (!rc)
+        l->needs_newline = 0;
     return rc;
 }
 
@@ -562,6 +653,12 @@ static int plan_and_reuse(run_state *st, run_result *res, mlac_err *err)
         }
         json_t *e = NULL;
         rc = task_reuse_copy(st->out, spec->run_id, &st->tasks[i], task_index_find(&st->index, st->keys[i]), &e, err);
+        if (rc == MLAC_ENOTFOUND) { /* the earlier result failed its check: the task runs here */
+            log_warn("%s; the task runs", err ? err->msg : "a task is not reused");
+            st->todo[w++] = i;
+            rc = MLAC_OK;
+            continue;
+        }
         if (!rc)
             rc = ledger_append(&st->led, e, err);
         json_decref(e);
@@ -611,6 +708,8 @@ static int run_prepare(run_state *st, run_result *res, mlac_err *err)
         rc = store_append(st->out, ledger_path, "", 0, err);
     if (!rc)
         rc = grid_build(spec, &st->data, &st->tasks, &st->n_tasks, err);
+    if (!rc)
+        rc = reconcile_ledger(st, err);
     if (!rc)
         rc = select_todo(st, res, err);
     if (!rc)

@@ -2,6 +2,7 @@
  * on ROC-AUC with the Nadeau–Bengio corrected resampled t-test over paired folds x repeats,
  * Holm-adjusted within the (species, n) family. Pairs use only tasks both models finished. */
 #include "exp/aggregate.h"
+#include "core/csv.h"
 #include "stats/significance.h"
 
 #include <math.h>
@@ -89,12 +90,15 @@ static int family(const agg_cells *cells, size_t lo, size_t hi, long n, buf *csv
         sig_row *x = &rows[r];
         double adj = x->ok ? p[q++] : NAN;
         int sig = x->ok && adj < 0.05;
-        buf_printf(csv, NULL, "%s,%ld,roc_auc,%s,%s", x->a->species, n, x->a->model, x->b->model);
+        csv_quote(csv, x->a->species, NULL);
+        buf_printf(csv, NULL, ",%ld,roc_auc,", n);
+        csv_quote(csv, x->a->model, NULL), buf_puts(csv, ",", NULL), csv_quote(csv, x->b->model, NULL);
         put_num(csv, x->mean_a), put_num(csv, x->mean_b), put_num(csv, x->ok ? x->t.mean : NAN);
         put_num(csv, x->ok ? x->t.t : NAN), put_num(csv, x->ok ? x->t.df : NAN);
         put_num(csv, x->ok ? x->t.p : NAN), put_num(csv, adj);
-        rc = buf_printf(csv, err, ",%s,%s,%zu\n", sig ? "true" : "false",
-                        !sig ? "" : x->t.mean > 0 ? x->a->model : x->b->model, x->count);
+        buf_printf(csv, NULL, ",%s,", sig ? "true" : "false");
+        csv_quote(csv, !sig ? "" : x->t.mean > 0 ? x->a->model : x->b->model, NULL);
+        rc = buf_printf(csv, err, ",%zu\n", x->count);
     }
     free(rows), free(p);
     return rc;

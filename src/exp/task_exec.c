@@ -1,11 +1,13 @@
 /* task_exec.c — executing one task (see task_exec.h). */
 #include "exp/task_exec.h"
 #include "core/cancel.h"
+#include "core/hash.h"
 #include "core/timeutil.h"
 #include "exp/folds.h"
 #include "stats/calibration.h"
 #include "stats/metrics.h"
 #include "stats/operating.h"
+#include "stats/predictions.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -89,10 +91,10 @@ static json_t *num(double v)
 
 static int write_predictions(const task_input *in, const task_data *d, buf *out, mlac_err *err)
 {
-    int rc = buf_puts(out, "path,label,score,prob\n", err);
+    int rc = buf_puts(out, PREDICTIONS_HEADER, err);
     for (size_t i = 0; !rc && i < d->n_test; i++)
-        rc = buf_printf(out, err, "%s,%d,%.9g,%.9g\n", in->task->sp->clips[d->test_idx[i]].path, d->y_test[i],
-                        d->score[i], d->prob[i]);
+        rc = predictions_write_row(out, in->task->sp->clips[d->test_idx[i]].path, d->y_test[i], d->score[i],
+                                   d->prob[i], err);
     return rc;
 }
 
@@ -100,7 +102,12 @@ static int write_predictions(const task_input *in, const task_data *d, buf *out,
  * metrics are reported for it only after Platt scaling. */
 static int scores_are_probabilities(const struct model_kind *k)
 {
-    return strcmp(k->name, "svm") != 0;
+    return task_model_is_probabilistic(k->name);
+}
+
+int task_model_is_probabilistic(const char *model)
+{
+    return strcmp(model, "svm") != 0;
 }
 
 #define PLATT_FOLDS 3
@@ -200,18 +207,38 @@ static int run_model(const task_input *in, task_data *d, json_t *res, mlac_err *
 }
 
 /* Operating points (from the ranking score) and, for probabilities, Brier score and ECE. */
-static void add_operating(const task_data *d, int probabilistic, json_t *metrics)
+static void add_operating(const double *score, const double *prob, const int *y, size_t n, int probabilistic,
+                          json_t *metrics)
 {
     static const struct { const char *pr, *rp; double target; } ops[] = {
         {"precision_at_recall_80", "recall_at_precision_80", 0.8},
         {"precision_at_recall_90", "recall_at_precision_90", 0.9},
         {"precision_at_recall_95", "recall_at_precision_95", 0.95}};
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
-        json_object_set_new(metrics, ops[i].pr, num(op_precision_at_recall(d->score, d->y_test, d->n_test, ops[i].target)));
-        json_object_set_new(metrics, ops[i].rp, num(op_recall_at_precision(d->score, d->y_test, d->n_test, ops[i].target)));
+        json_object_set_new(metrics, ops[i].pr, num(op_precision_at_recall(score, y, n, ops[i].target)));
+        json_object_set_new(metrics, ops[i].rp, num(op_recall_at_precision(score, y, n, ops[i].target)));
     }
-    json_object_set_new(metrics, "brier", probabilistic ? num(calib_brier(d->prob, d->y_test, d->n_test)) : json_null());
-    json_object_set_new(metrics, "ece", probabilistic ? num(calib_ece(d->prob, d->y_test, d->n_test)) : json_null());
+    json_object_set_new(metrics, "brier", probabilistic ? num(calib_brier(prob, y, n)) : json_null());
+    json_object_set_new(metrics, "ece", probabilistic ? num(calib_ece(prob, y, n)) : json_null());
+}
+
+json_t *task_metrics_compute(const double *score, const double *prob, const int *y, size_t n, int probabilistic,
+                             mlac_err *err)
+{
+    task_metrics tm;
+    if (metrics_task(prob, y, n, &tm, err))
+        return NULL;
+    /* ranking metrics from the model's score (an SVM's margin keeps ties a sigmoid would make) */
+    tm.roc_auc = metric_roc_auc(score, y, n);
+    tm.pr_auc = metric_average_precision(score, y, n);
+    json_t *m = json_pack("{s:o, s:o, s:o, s:o, s:o}", "roc_auc", num(tm.roc_auc), "pr_auc", num(tm.pr_auc),
+                          "accuracy", num(tm.accuracy), "f1", num(tm.f1), "log_loss", num(tm.log_loss));
+    if (!m) {
+        mlac_errf(err, MLAC_ENOMEM, "out of memory for metrics");
+        return NULL;
+    }
+    add_operating(score, prob, y, n, probabilistic, m);
+    return m;
 }
 
 /* ROC-AUC over the test fold's groups (recordings): a group's score is the max or mean of its
@@ -246,24 +273,30 @@ static double group_auc(const task_input *in, const task_data *d)
 
 static int add_metrics(const task_input *in, const task_data *d, json_t *res, mlac_err *err)
 {
-    task_metrics tm;
-    int rc = metrics_task(d->prob, d->y_test, d->n_test, &tm, err);
-    if (rc)
-        return rc;
-    /* ranking metrics from the model's score (an SVM's margin keeps ties a sigmoid would make) */
-    tm.roc_auc = metric_roc_auc(d->score, d->y_test, d->n_test);
-    tm.pr_auc = metric_average_precision(d->score, d->y_test, d->n_test);
-    json_object_set_new(res, "metrics",
-                        json_pack("{s:o, s:o, s:o, s:o, s:o}", "roc_auc", num(tm.roc_auc), "pr_auc", num(tm.pr_auc),
-                                  "accuracy", num(tm.accuracy), "f1", num(tm.f1), "log_loss", num(tm.log_loss)));
     const char *cm = json_string_value(json_object_get(json_object_get(res, "calibration"), "method"));
     int platt = cm && !strcmp(cm, "platt");
-    add_operating(d, scores_are_probabilities(in->task->kind) || platt, json_object_get(res, "metrics"));
+    json_t *m = task_metrics_compute(d->score, d->prob, d->y_test, d->n_test,
+                                     scores_are_probabilities(in->task->kind) || platt, err);
+    if (!m)
+        return err && err->code ? err->code : MLAC_EINVAL;
+    json_object_set_new(res, "metrics", m);
     json_t *ext = json_object_get(res, "external_roc_auc"); /* with the metrics, to be aggregated */
     if (ext)
-        json_object_set(json_object_get(res, "metrics"), "external_roc_auc", ext), json_object_del(res, "external_roc_auc");
+        json_object_set(m, "external_roc_auc", ext), json_object_del(res, "external_roc_auc");
     if (in->group_score && in->task->sp->n_groups)
-        json_object_set_new(json_object_get(res, "metrics"), "group_roc_auc", num(group_auc(in, d)));
+        json_object_set_new(m, "group_roc_auc", num(group_auc(in, d)));
+    return MLAC_OK;
+}
+
+/* A score that is not a finite number (or a probability outside [0, 1]) fails the task: its
+ * predictions would not read back (stats/predictions.h) and its metrics would mean nothing. */
+static int check_scores(const task_input *in, const task_data *d, mlac_err *err)
+{
+    for (size_t i = 0; i < d->n_test; i++)
+        if (!isfinite(d->score[i]) || !isfinite(d->prob[i]) || d->prob[i] < 0 || d->prob[i] > 1)
+            return mlac_errf(err, MLAC_EINTERNAL, "model '%s' gave test clip '%s' a score of %g (probability %g), "
+                             "not a finite number", in->task->kind->name,
+                             in->task->sp->clips[d->test_idx[i]].path, d->score[i], d->prob[i]);
     return MLAC_OK;
 }
 
@@ -311,11 +344,19 @@ json_t *task_execute(const task_input *in, buf *predictions)
         rc = run_model(in, &d, res, &err);
     }
     if (!rc)
+        rc = check_scores(in, &d, &err);
+    if (!rc)
         rc = add_metrics(in, &d, res, &err);
     if (!rc)
         flag_constant(&d, res);
     if (!rc)
         rc = write_predictions(in, &d, predictions, &err);
+    if (!rc) { /* what the ledger's check of this line verifies the predictions file against */
+        char hex[65];
+        hash_sha256_hex(predictions->data ? predictions->data : "", predictions->len, hex);
+        json_object_set_new(res, "predictions_rows", json_integer((json_int_t)d.n_test));
+        json_object_set_new(res, "predictions_sha256", json_string(hex));
+    }
     json_object_set_new(res, "peak_rss_kb", json_integer(mem_peak_rss_kb()));
     json_object_set_new(res, "status", json_string(rc == MLAC_ECANCEL && cancel_requested() ? "cancelled" : rc ? "failed" : "ok"));
     if (rc)

@@ -1,7 +1,7 @@
 /* task_exec.h — one task: build the training and test matrices, fit, score, measure, record.
  *
  * The result is a JSON object (the task's ledger line) and a predictions CSV
- * (path,label,score,prob per test clip). Metrics: ROC-AUC, PR-AUC, accuracy, F1, log-loss,
+ * (stats/predictions.h: path,label,score,prob per test clip). Metrics: ROC-AUC, PR-AUC, accuracy, F1, log-loss,
  * precision at recall 0.8/0.9/0.95, recall at precision 0.8/0.9/0.95 and, for models whose
  * probabilities are fitted (not the SVM's fixed sigmoid, unless --calibrate platt), Brier and ECE. A model failure is a failed task, not a failed run.
  */
@@ -33,6 +33,15 @@ typedef struct task_input {
  * CSV text of the test scores when the task succeeded. Status "cancelled" when the thread's
  * cancel flag (core/cancel.h) stopped the fit: not a result, the caller records nothing. */
 json_t *task_execute(const task_input *in, buf *predictions);
+
+/* The metrics a task measures on its test predictions (everything in its ledger line's "metrics"
+ * but group_roc_auc and external_roc_auc): ranking metrics from score, the rest from prob; brier
+ * and ece null unless probabilistic. NULL (err set) on a failure. The ledger's check of a line
+ * (exp/ledger.h) recomputes them from the predictions file. */
+json_t *task_metrics_compute(const double *score, const double *prob, const int *y, size_t n, int probabilistic,
+                             mlac_err *err);
+/* 1 unless the model's prob is a fixed sigmoid of a margin (the SVM's), calibrated only by Platt. */
+int task_model_is_probabilistic(const char *model);
 
 /* "predictions/<species>/<model>/n00050_r0_f3.csv" for a task. */
 void task_predictions_path(const grid_task *t, char *out, size_t n);

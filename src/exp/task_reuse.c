@@ -344,7 +344,20 @@ int task_reuse_copy(store *out, const char *run_id, const grid_task *t, const re
                     mlac_err *err)
 {
     *entry = NULL;
-    char rel[1024], from[1200], to[1200];
+    char rel[1024], from[1200], to[1200], where[700];
+    /* the earlier run's line and predictions are checked as this run's own are (ledger.h) */
+    snprintf(where, sizeof where, "%s/tasks.jsonl", src->run_id);
+    int unverified = 0;
+    mlac_err verr = {0};
+    int vrc = ledger_line_verify(out, src->run_id, where, src->entry, &unverified, &verr);
+    if (vrc == MLAC_EFORMAT || (!vrc && unverified))
+        return mlac_errf(err, MLAC_ENOTFOUND, "not reusing task %s from run '%s': %s", t->id, src->run_id,
+                         vrc ? verr.msg : "its line has no predictions checksum");
+    if (vrc) {
+        if (err)
+            *err = verr;
+        return vrc;
+    }
     task_predictions_path(t, rel, sizeof rel);
     snprintf(from, sizeof from, "%s/%s", src->run_id, rel);
     snprintf(to, sizeof to, "%s/%s", run_id, rel);

@@ -1,5 +1,6 @@
 /* exports.c — tasks.csv, summary.csv/.json and the copied tables (see exports.h). */
 #include "report/exports.h"
+#include "core/csv.h"
 #include "report/report_internal.h"
 #include "report/report_util.h"
 
@@ -33,7 +34,7 @@ static int cell(buf *b, json_t *v, mlac_err *err)
     char tmp[64];
     switch (json_typeof(v ? v : json_null())) {
     case JSON_STRING:
-        return report_csv_field(b, json_string_value(v), err);
+        return csv_quote(b, json_string_value(v), err);
     case JSON_INTEGER:
         return buf_printf(b, err, "%lld", (long long)json_integer_value(v));
     case JSON_REAL:
@@ -64,7 +65,7 @@ static int cell(buf *b, json_t *v, mlac_err *err)
             else if (!rc && json_is_string(x))
                 rc = buf_puts(&t, json_string_value(x), err);
         }
-        rc = rc ? rc : report_csv_field(b, t.data, err);
+        rc = rc ? rc : csv_quote(b, t.data, err);
         buf_release(&t);
         return rc;
     }
@@ -80,7 +81,7 @@ static int header(buf *b, const char *const *cols, int *first, const char *prefi
         rc = *first ? MLAC_OK : buf_puts(b, ",", err);
         *first = 0;
         rc = rc ? rc : buf_puts(b, prefix, err);
-        rc = rc ? rc : report_csv_field(b, cols[i], err);
+        rc = rc ? rc : csv_quote(b, cols[i], err);
     }
     return rc;
 }
@@ -165,7 +166,7 @@ int exports_summary_csv(json_t *summary, buf *out, mlac_err *err)
     rc = rc ? rc : header(out, summary_cols, &first, "", err);
     for (size_t c = 0; !rc && c < extra.n; c++) {
         rc = buf_puts(out, ",", err);
-        rc = rc ? rc : report_csv_field(out, extra.items[c], err);
+        rc = rc ? rc : csv_quote(out, extra.items[c], err);
     }
     rc = rc ? rc : buf_puts(out, "\n", err);
     json_array_foreach(rows, i, row)

@@ -1,8 +1,7 @@
 /* report_roc.c — pooled out-of-fold ROC curves per species (see report_data.h).
  *
  * For each model: the largest size with finished tasks; the test scores of its repeat-0 folds,
- * read from predictions/<species>/<model>/nNNNNN_r0_fK.csv (path,label,score,prob; parsed from
- * the right so clip paths may hold commas), pooled, and turned into a curve by
+ * read from predictions/<species>/<model>/nNNNNN_r0_fK.csv (stats/predictions.h), pooled, and turned into a curve by
  * metric_roc_curve (scikit-learn's roc_curve, drop_intermediate) and an AUC by metric_roc_auc.
  * The same pooled scores give the threshold table (score reaching recall 0.8/0.9/0.95, and the
  * precision there) and, for models whose tasks report a Brier score, the reliability diagram
@@ -12,6 +11,7 @@
 #include "stats/calibration.h"
 #include "stats/metrics.h"
 #include "stats/operating.h"
+#include "stats/predictions.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -48,34 +48,14 @@ static int pool_push(pool *p, double s, double pr, int y, mlac_err *err)
     return MLAC_OK;
 }
 
-static int parse_predictions(char *text, const char *name, pool *p, mlac_err *err)
+static int parse_into(const buf *b, const char *name, pool *p, mlac_err *err)
 {
-    size_t line_no = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        if (line_no++ == 0)
-            continue; /* header */
-        size_t len = strlen(line);
-        if (len && line[len - 1] == '\r')
-            line[--len] = '\0';
-        char *c3 = strrchr(line, ','), *c2 = NULL, *c1 = NULL;
-        if (c3) {
-            *c3 = '\0';
-            c2 = strrchr(line, ',');
-        }
-        if (c2) {
-            *c2 = '\0';
-            c1 = strrchr(line, ',');
-        }
-        char *end;
-        double s = c2 ? strtod(c2 + 1, &end) : NAN, pr = c3 ? strtod(c3 + 1, &end) : NAN;
-        if (!c1 || (c1[1] != '0' && c1[1] != '1') || c1[2] || !isfinite(s))
-            return mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: expected path,label,score,prob", name, line_no);
-        int rc = pool_push(p, s, pr, c1[1] - '0', err);
-        if (rc)
-            return rc;
-    }
-    return MLAC_OK;
+    predictions rows = {0};
+    int rc = predictions_parse(b->data, b->len, name, &rows, err);
+    for (size_t i = 0; !rc && i < rows.n; i++)
+        rc = pool_push(p, rows.score[i], rows.prob[i], rows.label[i], err);
+    predictions_release(&rows);
+    return rc;
 }
 
 /* 1 when a finished task of (species, model, n) reports a Brier score. */
@@ -142,7 +122,7 @@ static int pool_model(store *st, const report_run *r, int species, int model, lo
         buf_init(&b, 256u << 20);
         rc = store_read(st, path, &b, err);
         if (!rc && b.data)
-            rc = parse_predictions(b.data, path, p, err);
+            rc = parse_into(&b, path, p, err);
         buf_release(&b);
         (*files)++;
     }

@@ -1,7 +1,7 @@
 /* report_summary.c — the ROC-AUC cells of a run: from summary.json, else summary.csv, else
  * computed from the tasks (mean, sample std, Student t 95% interval clipped to [0, 1], as
  * src/exp/aggregate.c does for the t interval). */
-#include "report/csv.h"
+#include "core/csv.h"
 #include "report/report_internal.h"
 #include "stats/intervals.h"
 

@@ -1,6 +1,6 @@
 /* report_tables.c — significance.csv and curves.csv of a run (see report_data.h). Both are
  * optional: a run with one model has no comparisons, a run with fewer than three sizes no fits. */
-#include "report/csv.h"
+#include "core/csv.h"
 #include "report/report_internal.h"
 
 #include <math.h>

@@ -3,7 +3,7 @@
  *
  * Invariant: everything that comes from a run (species and model names, error messages, spec
  * values) passes through report_esc before it lands in HTML or SVG, and through
- * report_csv_field before it lands in a CSV cell.
+ * csv_quote (core/csv.h) before it lands in a CSV cell.
  */
 #ifndef MLAC_REPORT_UTIL_H
 #define MLAC_REPORT_UTIL_H
@@ -16,10 +16,6 @@
  * newline dropped, a newline as "&#10;" (so it survives inside attributes) and bytes that are
  * not UTF-8 as U+FFFD, so the output is always well-formed XML text. */
 int report_esc(buf *b, const char *s, mlac_err *err);
-
-/* Appends one CSV field (RFC 4180): quoted, with quotes doubled, when s holds a comma, quote,
- * CR or LF, or begins or ends with a space; as is otherwise. */
-int report_csv_field(buf *b, const char *s, mlac_err *err);
 
 /* Bytes of the longest prefix of s, at most max_bytes long, that ends on a character boundary
  * (and holds only valid UTF-8). */

@@ -1,6 +1,6 @@
 /* results_text.c — the terminal table of a run's results (see results_text.h). */
 #include "report/results_text.h"
-#include "report/csv.h"
+#include "core/csv.h"
 
 #include <jansson.h>
 #include <math.h>

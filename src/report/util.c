@@ -65,18 +65,6 @@ int report_esc(buf *b, const char *s, mlac_err *err)
     return rc;
 }
 
-int report_csv_field(buf *b, const char *s, mlac_err *err)
-{
-    size_t len = strlen(s);
-    int quote = strpbrk(s, ",\"\r\n") != NULL || (len && (s[0] == ' ' || s[len - 1] == ' '));
-    if (!quote)
-        return buf_append(b, s, len, err);
-    int rc = buf_puts(b, "\"", err);
-    for (const char *p = s; *p && !rc; p++)
-        rc = *p == '"' ? buf_puts(b, "\"\"", err) : buf_append(b, p, 1, err);
-    return rc ? rc : buf_puts(b, "\"", err);
-}
-
 const char *report_fmt(double v, int digits, char *out, size_t n)
 {
     if (!isfinite(v))

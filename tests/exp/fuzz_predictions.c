@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -64,22 +65,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     json_t *task = json_pack("{s:i, s:i}", "repeat", 0, "fold", 0);
     agg_cell c = {.species = "sp", .model = "m", .n = 1, .tasks = &task, .n_tasks = 1};
-    double *score = NULL;
-    int *label = NULL;
-    char **paths = NULL;
-    size_t n = 0;
+    predictions p;
     mlac_err err = {0};
-    int rc = aggregate_pooled_scores(fz_store, "r", &c, 0, &score, &label, &paths, &n, &err);
+    int rc = aggregate_pooled_scores(fz_store, "r", &c, 0, &p, &err);
     if (rc && !strstr(err.msg, "n00001_r0_f0.csv"))
         abort();
-    for (size_t i = 0; i < n; i++) {
-        if (!rc && !paths[i])
+    for (size_t i = 0; !rc && i < p.n; i++) /* what reads is strict: finite scores, labels 0/1 */
+        if (!p.path[i] || !isfinite(p.score[i]) || (p.label[i] != 0 && p.label[i] != 1) || !(p.prob[i] >= 0 && p.prob[i] <= 1))
             abort();
-        free(paths[i]);
-    }
-    free(paths);
-    free(score);
-    free(label);
+    predictions_release(&p);
     json_decref(task);
     fuzz_verdict = rc != 0;
     return 0;

@@ -2,7 +2,7 @@
  * plain split, as pandas would without options) to the numbers of summary.json; tasks.csv has one
  * row per ledger line with the ledger's metric values exactly; significance.csv and curves.csv
  * are copied byte for byte; every chart file and index.html exist. Plus the CSV reader itself. */
-#include "report/csv.h"
+#include "core/csv.h"
 #include "report/report.h"
 #include "report_testutil.h"
 #include "test.h"
@@ -183,7 +183,7 @@ static void check_csv_reader(void)
     CHECK(csv_parse("a,b\n1,2,3\n", 10, "long.csv", &t, &err) == MLAC_EFORMAT);
     CHECK(strstr(err.msg, "long.csv") != NULL);
     CHECK(csv_parse("a,b\n\"open,2\n", 12, "q.csv", &t, &err) == MLAC_EFORMAT);
-    CHECK(strstr(err.msg, "unterminated") != NULL);
+    CHECK(strstr(err.msg, "never closed") != NULL);
     CHECK(csv_parse("", 0, "empty.csv", &t, &err) == MLAC_EFORMAT);
 }
 

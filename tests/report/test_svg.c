@@ -2,6 +2,7 @@
  * points and error-bar ends at the coordinates of the documented scale (chart_model.h),
  * recomputed here from summary.json read directly; one polyline per model; the legend;
  * markers, capped and failed marks; linear and log axes; escaping of names from the data. */
+#include "core/csv.h"
 #include "report/chart_model.h"
 #include "report/report_data.h"
 #include "report/svg.h"
@@ -276,8 +277,8 @@ static void check_esc(void)
     CHECK(!strcmp(b.data, "a&lt;b&gt;\xef\xbf\xbd\tc&#10;\xc3\xa9&amp;"));
     buf_release(&b);
     buf_init(&b, 0);
-    CHECK_OK(report_csv_field(&b, "plain", &err), &err);
-    CHECK_OK(report_csv_field(&b, "a,\"b\"", &err), &err);
+    CHECK_OK(csv_quote(&b, "plain", &err), &err);
+    CHECK_OK(csv_quote(&b, "a,\"b\"", &err), &err);
     CHECK(!strcmp(b.data, "plain\"a,\"\"b\"\"\""));
     buf_release(&b);
     CHECK(report_utf8_prefix("\xc3\xa9\xc3\xa9", 3) == 2);
