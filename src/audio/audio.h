@@ -69,11 +69,13 @@ int audio_fix_length(audio_clip *clip, size_t n_out, enum audio_offset where, rn
 /* decode + resample + fix length to round(seconds * rate) frames (seconds <= 0 keeps the
  * natural length). Every error names the clip; on failure *out is empty.
  * A clip longer than LOAD_WINDOW_MIN_S and than 4 windows, in a format whose header gives an
- * exact frame count (not MP3), is not decoded whole: the window is placed (and r drawn) exactly
+ * exact frame count and seeks sample-exactly (WAV, FLAC, AIFF...; not MP3 or Ogg), is not
+ * decoded whole: the window is placed (and r drawn) exactly
  * as on the whole clip, and only its frames (with 1 s of context each side when resampling) are
  * read and resampled. Without resampling the result is identical to cropping the whole clip;
  * with it, it differs from resampling the whole clip only by float rounding (soxr's block
- * alignment). Shorter clips take the whole-clip path, unchanged. */
+ * alignment). Shorter clips take the whole-clip path, unchanged. Truncation past the window is
+ * then not detected, except a WAV data chunk shorter than declared (always checked). */
 #define LOAD_WINDOW_MIN_S 60.0
 int audio_load(const void *bytes, size_t n, const char *name, int rate, double seconds,
                enum audio_offset where, rng *r, audio_clip *out, mlac_err *err);

@@ -67,7 +67,7 @@ static uint64_t gcd_u64(uint64_t a, uint64_t b)
 }
 
 /* The window of a long clip read alone (see audio.h): *used is 0 when the clip does not qualify
- * (MP3, no exact frame count, shorter than LOAD_WINDOW_MIN_S or 4 windows) and the caller
+ * (MP3, Ogg, no frame count, shorter than LOAD_WINDOW_MIN_S or 4 windows) and the caller
  * decodes it whole. The placement is drawn exactly as audio_fix_length would on the whole
  * resampled clip, whose length is known from the header. */
 static int load_window(const void *bytes, size_t n, const char *name, int rate, size_t n_out,
@@ -76,7 +76,10 @@ static int load_window(const void *bytes, size_t n, const char *name, int rate, 
     *used = 0;
     audio_info info;
     mlac_err probe_err = {0};
-    if (audio_probe(bytes, n, name, &info, &probe_err) || !strcmp(info.format, "MP3") || info.frames == 0 ||
+    /* MP3 counts may be estimates and Ogg (Vorbis, Opus) seeking is not tested sample-exact: both
+     * keep the whole-clip path */
+    if (audio_probe(bytes, n, name, &info, &probe_err) || !strcmp(info.format, "MP3") ||
+        !strcmp(info.format, "OGG") || info.frames == 0 ||
         info.rate < 1 || rate < 1 || (double)info.frames < LOAD_WINDOW_MIN_S * info.rate)
         return MLAC_OK;
     uint64_t fin = info.frames, rin = (uint64_t)info.rate, rout = (uint64_t)rate;
