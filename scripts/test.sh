@@ -5,6 +5,7 @@
 #   gcc Debug -O1 + ASan/UBSan                every test but the deploy tests
 #   gcc Release (-O3)                         the C tests (numeric kernels, parsers, engine units)
 #   clang                                     the C tests, and exactly one OpenMP runtime loaded
+#   clang + ThreadSanitizer                   the pool, forest, CNN-training and runner tests
 # Run as root on Debian 12 (packages are installed with apt-get).
 # MLAC_TEST_DEPLOY=1 (CI sets it) adds the deploy tests (tests/deploy/: Docker image, Compose,
 # Kubernetes manifests and Jobs, Slurm; minutes, they start daemons): their packages are installed
@@ -56,6 +57,20 @@ echo "== test (gcc, Debug -O1, ASan + UBSan)"
   export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   run_tests build-asan -E '^deploy_'
+)
+
+# ThreadSanitizer over the threaded code: core's pool, the forest's threads, CNN training at 1, 2
+# and 4 threads, and the runner with parallel tasks (clang: mlac's own omp loops are serial there,
+# so only libgomp/oneDNN need tests/tsan.supp). Only these targets are built (a few minutes).
+echo "== build (clang, ThreadSanitizer)"
+tsan_tests='core_test_core ml_test_forest nn_test_train nn_test_determinism'
+CC=clang cmake -S "$root" -B "$root/build-tsan" -DMLAC_WERROR=ON -DMLAC_TSAN=ON -DCMAKE_BUILD_TYPE=Debug \
+  -DCMAKE_C_FLAGS_DEBUG="-O1 -g" >/dev/null
+cmake --build "$root/build-tsan" -j"$(nproc)" --target mlac $tsan_tests
+echo "== test (clang, ThreadSanitizer)"
+(
+  export TSAN_OPTIONS="suppressions=$root/tests/tsan.supp:halt_on_error=1:exitcode=66:second_deadlock_stack=1"
+  run_tests build-tsan -R "^(${tsan_tests// /|}|cli_concurrent_runner)\$"
 )
 
 echo "== build (gcc, Release)"

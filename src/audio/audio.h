@@ -42,6 +42,16 @@ enum audio_offset { AUDIO_OFFSET_CENTRE = 0, AUDIO_OFFSET_START, AUDIO_OFFSET_RA
 int audio_decode(const void *bytes, size_t n, const char *name, audio_clip *out, audio_info *info,
                  mlac_err *err);
 
+/* Decodes only frames [start, start + count) (mono, the file's rate), seeking with sf_seek: for
+ * formats whose header gives an exact frame count (not MP3). MLAC_EINVAL when the range is not
+ * inside the declared frames or the format has no exact count; a range that does not decode in
+ * full is truncation (MLAC_EFORMAT). */
+int audio_decode_range(const void *bytes, size_t n, const char *name, size_t start, size_t count,
+                       audio_clip *out, mlac_err *err);
+/* Frames read from libsndfile by this process so far (all threads): tests measure what a load
+ * reads with it. */
+size_t audio_frames_decoded(void);
+
 /* Reads only the header: rate, channels, frames, format. */
 int audio_probe(const void *bytes, size_t n, const char *name, audio_info *info, mlac_err *err);
 
@@ -57,7 +67,16 @@ int audio_resample(audio_clip *clip, int rate, const char *name, mlac_err *err);
 int audio_fix_length(audio_clip *clip, size_t n_out, enum audio_offset where, rng *r, mlac_err *err);
 
 /* decode + resample + fix length to round(seconds * rate) frames (seconds <= 0 keeps the
- * natural length). Every error names the clip; on failure *out is empty. */
+ * natural length). Every error names the clip; on failure *out is empty.
+ * A clip longer than LOAD_WINDOW_MIN_S and than 4 windows, in a format whose header gives an
+ * exact frame count and seeks sample-exactly (WAV, FLAC, AIFF...; not MP3 or Ogg), is not
+ * decoded whole: the window is placed (and r drawn) exactly
+ * as on the whole clip, and only its frames (with 1 s of context each side when resampling) are
+ * read and resampled. Without resampling the result is identical to cropping the whole clip;
+ * with it, it differs from resampling the whole clip only by float rounding (soxr's block
+ * alignment). Shorter clips take the whole-clip path, unchanged. Truncation past the window is
+ * then not detected, except a WAV data chunk shorter than declared (always checked). */
+#define LOAD_WINDOW_MIN_S 60.0
 int audio_load(const void *bytes, size_t n, const char *name, int rate, double seconds,
                enum audio_offset where, rng *r, audio_clip *out, mlac_err *err);
 

@@ -19,6 +19,7 @@
 #include <float.h>
 #include <math.h>
 #include <sndfile.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,9 +309,17 @@ static int grow(float **mono, size_t *cap, size_t need, const char *name, mlac_e
     return MLAC_OK;
 }
 
-/* Reads every frame of f, mixed to mono. *mono (n,) is the caller's to free, even on error. */
-static int read_mono(SNDFILE *f, const SF_INFO *si, size_t n_bytes, const char *name, float **mono,
-                     size_t *n, mlac_err *err)
+static atomic_size_t frames_decoded; /* every frame read from libsndfile, for tests */
+
+size_t audio_frames_decoded(void)
+{
+    return atomic_load(&frames_decoded);
+}
+
+/* Reads up to limit frames of f from where it stands, mixed to mono. *mono (n,) is the caller's
+ * to free, even on error. */
+static int read_mono(SNDFILE *f, const SF_INFO *si, size_t n_bytes, size_t limit, const char *name,
+                     float **mono, size_t *n, mlac_err *err)
 {
     int ch = si->channels;
     size_t cap = 0;
@@ -320,6 +329,8 @@ static int read_mono(SNDFILE *f, const SF_INFO *si, size_t n_bytes, const char *
      * is bounded by 16 frames per byte of input (more than any codec here packs) and the limit. */
     if (si->frames > 0 && si->frames != SF_COUNT_MAX) {
         size_t want = (size_t)si->frames + 1, bound = 16 * n_bytes + 4096;
+        if (limit < want)
+            want = limit;
         int rc = grow(mono, &cap, want < bound ? want : bound, name, err);
         if (rc)
             return rc;
@@ -329,10 +340,12 @@ static int read_mono(SNDFILE *f, const SF_INFO *si, size_t n_bytes, const char *
     if (!block)
         return mlac_errf(err, MLAC_ENOMEM, "cannot decode '%s': out of memory", name);
     int rc = MLAC_OK;
-    for (;;) {
-        sf_count_t got = sf_readf_float(f, block, DECODE_BLOCK);
+    while (*n < limit) {
+        size_t want = limit - *n < DECODE_BLOCK ? limit - *n : DECODE_BLOCK;
+        sf_count_t got = sf_readf_float(f, block, (sf_count_t)want);
         if (got <= 0)
             break;
+        atomic_fetch_add(&frames_decoded, (size_t)got);
         if ((rc = grow(mono, &cap, *n + (size_t)got, name, err)))
             goto out;
         if ((rc = mix_block(block, (size_t)got, ch, *mono, *n, name, err)))
@@ -350,7 +363,12 @@ static int read_mono(SNDFILE *f, const SF_INFO *si, size_t n_bytes, const char *
         goto out;
     }
     int is_mp3 = (si->format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG;
-    if (!is_mp3 && si->frames != SF_COUNT_MAX && (sf_count_t)*n < si->frames)
+    if (limit != SIZE_MAX) {
+        if (*n < limit)
+            rc = mlac_errf(err, MLAC_EFORMAT,
+                           "cannot decode '%s': truncated file: %zu of the %zu frames wanted decode", name,
+                           *n, limit);
+    } else if (!is_mp3 && si->frames != SF_COUNT_MAX && (sf_count_t)*n < si->frames)
         rc = mlac_errf(err, MLAC_EFORMAT,
                        "cannot decode '%s': truncated file: the header declares %lld frames but "
                        "only %zu decode",
@@ -392,13 +410,51 @@ int audio_decode(const void *bytes, size_t n, const char *name, audio_clip *out,
     int rc = open_mem(&m, bytes, n, name, &si, &f, err);
     if (rc)
         goto out;
-    if ((rc = read_mono(f, &si, n, name, &mono, &frames, err)))
+    if ((rc = read_mono(f, &si, n, SIZE_MAX, name, &mono, &frames, err)))
         goto out;
     out->samples = mono;
     out->n = frames;
     out->rate = si.samplerate;
     mono = NULL;
     fill_info(&si, frames, info);
+out:
+    free(mono);
+    if (f)
+        sf_close(f);
+    return rc;
+}
+
+int audio_decode_range(const void *bytes, size_t n, const char *name, size_t start, size_t count,
+                       audio_clip *out, mlac_err *err)
+{
+    if (!name)
+        name = "(unnamed)";
+    memset(out, 0, sizeof *out);
+    memfile m;
+    SF_INFO si;
+    SNDFILE *f = NULL;
+    float *mono = NULL; /* (count,) */
+    size_t frames = 0;
+    int rc = open_mem(&m, bytes, n, name, &si, &f, err);
+    if (rc)
+        goto out;
+    if (count == 0 || (si.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG || si.frames == SF_COUNT_MAX ||
+        start > (size_t)si.frames || count > (size_t)si.frames - start) {
+        rc = mlac_errf(err, MLAC_EINVAL, "cannot decode '%s': frames %zu to %zu are not a range of its %lld", name,
+                       start, start + count, (long long)si.frames);
+        goto out;
+    }
+    if (sf_seek(f, (sf_count_t)start, SEEK_SET) != (sf_count_t)start) {
+        rc = mlac_errf(err, MLAC_EFORMAT, "cannot decode '%s': cannot seek to frame %zu (%s)", name, start,
+                       sf_strerror(f));
+        goto out;
+    }
+    if ((rc = read_mono(f, &si, n, count, name, &mono, &frames, err)))
+        goto out;
+    out->samples = mono;
+    out->n = frames;
+    out->rate = si.samplerate;
+    mono = NULL;
 out:
     free(mono);
     if (f)

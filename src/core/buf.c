@@ -37,6 +37,9 @@ int buf_reserve(buf *b, size_t extra, mlac_err *err)
     char *p = mlac_realloc(b->data, cap);
     if (!p)
         return mlac_errf(err, MLAC_ENOMEM, "out of memory growing a buffer to %zu bytes", cap);
+    p[b->len] = '\0'; /* NUL-terminated from the first growth on, even before any append (an
+                        * empty file read into a fresh buffer: fuzz_labels found strtok_r
+                        * running past an unterminated 256-byte buffer) */
     b->data = p;
     b->cap = cap;
     return MLAC_OK;

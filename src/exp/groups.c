@@ -240,7 +240,8 @@ static int parse_csv(const char *name, char *text, group_row **rows_out, size_t 
         rows[n++] = (group_row){f[fcol], f[gcol], line_no, 0};
     }
     if (!rc) {
-        qsort(rows, n, sizeof *rows, cmp_row);
+        if (n) /* an empty groups file has no rows: qsort/bsearch must not see NULL (UBSan) */
+            qsort(rows, n, sizeof *rows, cmp_row);
         for (size_t i = 1; i < n && !rc; i++)
             if (!strcmp(rows[i].file, rows[i - 1].file) && strcmp(rows[i].group, rows[i - 1].group))
                 rc = mlac_errf(err, MLAC_EFORMAT, "'%s' lines %zu and %zu give '%s' two groups", name,
@@ -271,7 +272,7 @@ static int apply_csv(const group_settings *g, dataset *d, const strlist *only, m
         int want = wanted(only, sp->name);
         for (size_t k = 0; !rc && k < sp->n_clips; k++) {
             group_row key = {.file = sp->clips[k].path};
-            group_row *r = bsearch(&key, rows, n, sizeof *rows, cmp_row);
+            group_row *r = n ? bsearch(&key, rows, n, sizeof *rows, cmp_row) : NULL;
             if (r)
                 r->used = 1;
             if (!want)

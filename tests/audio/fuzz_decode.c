@@ -1,5 +1,6 @@
-/* fuzz_decode.c — libFuzzer target for the audio parser: audio_probe, audio_decode and, on
- * success, the rest of audio_load (resample, fix length) on whatever decoded.
+/* fuzz_decode.c — libFuzzer target for the audio parser: audio_probe, audio_decode (also under
+ * an .mp3 name, which reaches the MPEG frame scanner) and, on success, the rest of audio_load
+ * (resample, fix length) on whatever decoded.
  *
  * Not a CTest test (the name does not start with test_); its seed corpus is
  * tests/fixtures/audio/corpus/, which test_corpus.c replays on every test run. Findings are
@@ -40,6 +41,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
 
     audio_clip clip;
+    /* named *.mp3, a refused input is retried from its first MPEG frame (mpeg_sync.c) */
+    if (audio_decode(data, size, "fuzz.mp3", &clip, &info, &err) == MLAC_OK) {
+        if (clip.n < 1 || clip.n > AUDIO_MAX_FRAMES || clip.rate < 1 || clip.rate > AUDIO_MAX_RATE)
+            abort();
+        audio_clip_release(&clip);
+    } else if (err.msg[0] == '\0' || !strstr(err.msg, "fuzz.mp3") || clip.samples) {
+        abort();
+    }
     if (audio_decode(data, size, "fuzz.wav", &clip, &info, &err) != MLAC_OK) {
         if (err.msg[0] == '\0' || !strstr(err.msg, "fuzz.wav") || clip.samples)
             abort();

@@ -20,6 +20,11 @@ static void test_buf(void)
     CHECK(!strcmp(b.data, "hello 42") && b.len == 8);
     CHECK(buf_puts(&b, "this is too long", &err) == MLAC_ENOMEM);
     buf_release(&b);
+    /* a buffer reserved but never appended to is an empty string (fuzz_labels: an empty file) */
+    buf_init(&b, 0);
+    CHECK_OK(buf_reserve(&b, 0, &err), &err);
+    CHECK(b.data && b.data[0] == '\0' && b.len == 0);
+    buf_release(&b);
     strlist l;
     strlist_init(&l);
     CHECK_OK(strlist_push_split(&l, "25, 50 100,,200", &err), &err);
