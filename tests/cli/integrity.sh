@@ -91,7 +91,7 @@ reset
 head -c -25 "$TMP/pristine/predictions/coyote/random_forest/n00004_r0_f0.csv" > "$F"
 check "reuse: a second run of the same spec" run --run-id r2
 check "...does not reuse the damaged task, and says why" grep -q "not reusing task coyote/random_forest/n00004/r0/f0 from run 'r'.*SHA-256" "$TMP/run.out"
-check "...reuses the other and runs that one" grep -q "1 run, 1 reused" "$TMP/run.out"
+check "...reuses the other and runs that one" grep -q "1 run, 0 failed, 1 reused from earlier runs" "$TMP/run.out"
 check "...with the undamaged results" cmp "$TMP/pristine/summary.csv" "$TMP/res/r2/summary.csv"
 rm -rf "$TMP/res/r2"
 reset
