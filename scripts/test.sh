@@ -63,14 +63,15 @@ echo "== test (gcc, Debug -O1, ASan + UBSan)"
 # and 4 threads, and the runner with parallel tasks (clang: mlac's own omp loops are serial there,
 # so only libgomp/oneDNN need tests/tsan.supp). Only these targets are built (a few minutes).
 echo "== build (clang, ThreadSanitizer)"
-tsan_tests='core_test_core ml_test_forest nn_test_train nn_test_determinism'
+tsan_tests=(core_test_core ml_test_forest nn_test_train nn_test_determinism)
 CC=clang cmake -S "$root" -B "$root/build-tsan" -DMLAC_WERROR=ON -DMLAC_TSAN=ON -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_C_FLAGS_DEBUG="-O1 -g" >/dev/null
-cmake --build "$root/build-tsan" -j"$(nproc)" --target mlac $tsan_tests
+cmake --build "$root/build-tsan" -j"$(nproc)" --target mlac "${tsan_tests[@]}"
 echo "== test (clang, ThreadSanitizer)"
 (
   export TSAN_OPTIONS="suppressions=$root/tests/tsan.supp:halt_on_error=1:exitcode=66:second_deadlock_stack=1"
-  run_tests build-tsan -R "^(${tsan_tests// /|}|cli_concurrent_runner)\$"
+  tsan_regex=$(IFS='|'; echo "${tsan_tests[*]}")
+  run_tests build-tsan -R "^(${tsan_regex}|cli_concurrent_runner)\$"
 )
 
 echo "== build (gcc, Release)"
