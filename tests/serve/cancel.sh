@@ -17,7 +17,10 @@ start_server s --workers 1 --threads 2
 check "server answers /healthz" curl -sf "$URL/healthz"
 
 spec=(--models random_forest --species coyote --training-sizes 5 20 --cv-folds 2 --max-concurrent 1
-      --model-options '{"random_forest":{"n_trees":100000}}')
+      --model-options '{"random_forest":{"n_trees":100000,"bootstrap":false,"max_depth":null}}')
+# no bootstrap and a fixed depth: no out-of-bag pass, so nearly all of a task is growing trees,
+# which is where a cancel is checked (a cancel landing in an uninterruptible out-of-bag pass of
+# 100,000 trees would let that task finish and this test would not see a task stopped)
 id=$("$MLAC" submit "${spec[@]}" --submission-id first 2>/dev/null)
 check "submitted" grep -Eq '^exp-[0-9a-f]{20}$' <<<"$id"
 for _ in $(seq 1200); do # up to 120 s for the first task to finish (slow under load)
