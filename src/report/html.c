@@ -28,14 +28,17 @@ static int list_json(buf *b, json_t *arr, mlac_err *err)
  * was capped and the size it ran at: " · sizes 100, 160 (capped: 500 → 160, 1000 → 160)". */
 static int sizes_run(const report_run *r, buf *b, mlac_err *err)
 {
-    long ns[64];
+    long ns[64]; /* a combined report may hold more sizes than one spec: the rest is "..." */
     size_t k = 0;
+    int more = 0;
     for (size_t i = 0; i < r->n_cells; i++) {
         size_t j = 0;
         while (j < k && ns[j] != r->cells[i].n)
             j++;
         if (j == k && k < sizeof ns / sizeof ns[0])
             ns[k++] = r->cells[i].n;
+        else if (j == k)
+            more = 1;
     }
     for (size_t i = 1; i < k; i++) /* insertion sort: a handful of sizes */
         for (size_t j = i; j > 0 && ns[j - 1] > ns[j]; j--) {
@@ -46,8 +49,11 @@ static int sizes_run(const report_run *r, buf *b, mlac_err *err)
     int rc = buf_puts(b, " \xc2\xb7 sizes ", err);
     for (size_t i = 0; !rc && i < k; i++)
         rc = buf_printf(b, err, "%s%ld", i ? ", " : "", ns[i]);
+    if (!rc && more)
+        rc = buf_puts(b, ", \xe2\x80\xa6", err);
     long seen[64][2]; /* (requested, n) pairs already printed */
     size_t n_seen = 0;
+    int more_capped = 0;
     for (size_t i = 0; !rc && i < r->n_cells; i++) {
         const report_cell *c = &r->cells[i];
         if (!c->capped)
@@ -62,14 +68,20 @@ static int sizes_run(const report_run *r, buf *b, mlac_err *err)
             size_t j = 0;
             while (j < n_seen && !(seen[j][0] == q && seen[j][1] == c->n))
                 j++;
-            if (q <= c->n || j < n_seen || n_seen == sizeof seen / sizeof seen[0])
+            if (q <= c->n || j < n_seen)
                 continue;
+            if (n_seen == sizeof seen / sizeof seen[0]) {
+                more_capped = 1;
+                continue;
+            }
             seen[n_seen][0] = q;
             seen[n_seen][1] = c->n;
             rc = buf_printf(b, err, "%s%ld \xe2\x86\x92 %ld", n_seen ? ", " : " (capped: ", q, c->n);
             n_seen++;
         }
     }
+    if (!rc && more_capped)
+        rc = buf_puts(b, ", \xe2\x80\xa6", err);
     return rc || !n_seen ? rc : buf_puts(b, ")", err);
 }
 
