@@ -4,7 +4,8 @@
 # credentials, no reachable bucket or a bad key file is a clear error, never a crash; capped
 # sizes are said in the terminal of a real run (not only --dry-run) and the report header lists
 # the sizes that ran and what was capped, not the requested ones; a failed task's log line
-# carries no AUC (never roc_auc=0.0000); the stand-in embedder is labelled as such in the report
+# carries no AUC (never roc_auc=0.0000); on a terminal the run ends with its results table and a
+# progress bar never shares a line with a log line; the stand-in embedder is labelled as such in the report
 # written by a run; scripts/demo.sh builds the mlac binary only (run against a fake cmake that
 # records its arguments and a stub mlac, so no build and no demo run).
 # It finds the stand-in embedder (tests/tools/stand_in_embedder.c) beside MLAC_BIN.
@@ -63,6 +64,26 @@ check "no failed task logged with an AUC" bash -c "! grep -E 'birdnet.*roc_auc|r
 check "stand-in run finishes" test $? -eq 0
 check "report: birdnet labelled as the stand-in beside its name" grep -q "birdnet.\{0,80\}(stand-in embedder)" "$TMP/out/si/report/index.html"
 check "chart legend says stand-in" bash -c "cat '$TMP'/out/si/report/*.svg | grep -q 'embedder: stand-in'"
+
+# 3b. on a terminal (a pty from script(1)): the run ends with the results table unasked, and a
+# progress bar never shares a line with a log line: after each carriage return comes another bar
+# or a cleared line (ESC [K) before the log text, and a bar is never followed by other text
+if command -v script >/dev/null; then
+  script -qec "$(printf '%q ' "$MLAC" run-experiment "${SPEC[@]}" --training-sizes 2 3 --models random_forest birdnet \
+    --output-dir "$TMP/out-tty" --no-report --embedder-birdnet "$SI --fail crash")" /dev/null >"$TMP/tty.out" 2>&1
+  check "terminal: the run ends with the results table" grep -aq '^coyote: ROC-AUC mean \[95% CI\] by training clips per class' "$TMP/tty.out"
+  check "terminal: a bar was drawn" grep -aq 'tasks     \[#' "$TMP/tty.out"
+  check "terminal: no bar and log line on one line" perl -ne '
+    s/\r?\n$//; my @p = split /\r/, $_, -1; my $bad = 0;
+    for my $i (0 .. $#p) {
+      my $x = $p[$i];
+      if ($x =~ /^[a-z]+ +\[[#.]+\]/) { $bad ||= $x !~ /^[a-z]+ +\[[#.]+\] \d+\/\d+ +\d+%  elapsed \d+s  eta \d+s(  \(some failed\))? *$/ }
+      elsif ($i > 0 && length $x) { $bad ||= $x !~ /^\e\[K/ }
+    }
+    if ($bad) { print STDERR "glued: $_\n"; $fail = 1 } END { exit($fail ? 1 : 0) }' "$TMP/tty.out"
+else
+  echo "first_hour: script(1) not found: the terminal checks are not made"
+fi
 
 # 5. scripts/demo.sh builds only what it runs: its own copy of the tree with install-deps.sh a
 # no-op, the real build.sh, a cmake on PATH that logs its arguments and "builds" a stub mlac
