@@ -4,6 +4,7 @@
 #include "report/report_util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int list_json(buf *b, json_t *arr, mlac_err *err)
@@ -23,6 +24,67 @@ static int list_json(buf *b, json_t *arr, mlac_err *err)
     return rc;
 }
 
+/* The sizes the results were measured at (n_effective, ascending), then each requested size that
+ * was capped and the size it ran at: " · sizes 100, 160 (capped: 500 → 160, 1000 → 160)". */
+static int sizes_run(const report_run *r, buf *b, mlac_err *err)
+{
+    long ns[64]; /* a combined report may hold more sizes than one spec: the rest is "..." */
+    size_t k = 0;
+    int more = 0;
+    for (size_t i = 0; i < r->n_cells; i++) {
+        size_t j = 0;
+        while (j < k && ns[j] != r->cells[i].n)
+            j++;
+        if (j == k && k < sizeof ns / sizeof ns[0])
+            ns[k++] = r->cells[i].n;
+        else if (j == k)
+            more = 1;
+    }
+    for (size_t i = 1; i < k; i++) /* insertion sort: a handful of sizes */
+        for (size_t j = i; j > 0 && ns[j - 1] > ns[j]; j--) {
+            long t = ns[j];
+            ns[j] = ns[j - 1];
+            ns[j - 1] = t;
+        }
+    int rc = buf_puts(b, " \xc2\xb7 sizes ", err);
+    for (size_t i = 0; !rc && i < k; i++)
+        rc = buf_printf(b, err, "%s%ld", i ? ", " : "", ns[i]);
+    if (!rc && more)
+        rc = buf_puts(b, ", \xe2\x80\xa6", err);
+    long seen[64][2]; /* (requested, n) pairs already printed */
+    size_t n_seen = 0;
+    int more_capped = 0;
+    for (size_t i = 0; !rc && i < r->n_cells; i++) {
+        const report_cell *c = &r->cells[i];
+        if (!c->capped)
+            continue;
+        const char *p = c->requested;
+        while (!rc && *p) {
+            char *end;
+            long q = strtol(p, &end, 10);
+            if (end == p)
+                break;
+            p = end;
+            size_t j = 0;
+            while (j < n_seen && !(seen[j][0] == q && seen[j][1] == c->n))
+                j++;
+            if (q <= c->n || j < n_seen)
+                continue;
+            if (n_seen == sizeof seen / sizeof seen[0]) {
+                more_capped = 1;
+                continue;
+            }
+            seen[n_seen][0] = q;
+            seen[n_seen][1] = c->n;
+            rc = buf_printf(b, err, "%s%ld \xe2\x86\x92 %ld", n_seen ? ", " : " (capped: ", q, c->n);
+            n_seen++;
+        }
+    }
+    if (!rc && more_capped)
+        rc = buf_puts(b, ", \xe2\x80\xa6", err);
+    return rc || !n_seen ? rc : buf_puts(b, ")", err);
+}
+
 static int glance(const report_run *r, buf *b, mlac_err *err)
 {
     size_t failed = 0;
@@ -33,8 +95,10 @@ static int glance(const report_run *r, buf *b, mlac_err *err)
     rc = rc ? rc : buf_printf(b, err, "</code> \xc2\xb7 %zu species \xc2\xb7 %zu model%s", r->species.n, r->models.n,
                               r->models.n == 1 ? "" : "s");
     json_t *sizes = json_object_get(r->spec, "training_sizes");
-    if (!rc && json_is_array(sizes)) {
-        rc = buf_puts(b, " \xc2\xb7 sizes ", err);
+    if (!rc && r->n_cells)
+        rc = sizes_run(r, b, err);
+    else if (!rc && json_is_array(sizes)) { /* no results yet: what was asked for */
+        rc = buf_puts(b, " \xc2\xb7 sizes requested ", err);
         rc = rc ? rc : list_json(b, sizes, err);
     }
     json_t *folds = json_object_get(r->spec, "cv_folds"), *reps = json_object_get(r->spec, "repeats");

@@ -126,6 +126,8 @@ static int clips_line(const sp_table *t, size_t m, const csv_table *curves, buf 
                 smallest = t->sizes[z];
             largest = t->sizes[z];
         }
+    if (!measured) /* every task of the model failed (or none finished): nothing was measured */
+        return buf_puts(out, "no ROC-AUC measured (no task of it finished ok; tasks.jsonl says why)\n", err);
     if (measured < RESULTS_MIN_FIT_SIZES)
         return buf_printf(out, err, "not reached by n = %ld; a forecast needs a fit on at least %d sizes (this run has "
                           "%zu)\n", largest, RESULTS_MIN_FIT_SIZES, measured);
@@ -168,7 +170,7 @@ static int species_text(const sp_table *t, const csv_table *sig, const csv_table
             size_t best = best_at(t, z);
             char cellt[64];
             if (!isfinite(t->mean[m][z]))
-                snprintf(cellt, sizeof cellt, "-");
+                snprintf(cellt, sizeof cellt, "n/a"); /* not "-": that marks a significant difference */
             else if (isfinite(t->lo[m][z]))
                 snprintf(cellt, sizeof cellt, "%.3f [%.2f, %.2f]%s", t->mean[m][z], t->lo[m][z], t->hi[m][z],
                          best == m && t->n_models > 1 ? " *"

@@ -2,7 +2,7 @@
  * tables: the best model per size is marked, a significant difference is flagged, and the
  * clips-for-0.9 line says "reached" when a measured mean reached it (even with no fit), refuses
  * to forecast from too few sizes, beyond 4 x the largest n or below the smallest, and gives a
- * supported forecast with its interval. */
+ * supported forecast with its interval; a model whose tasks all failed says it measured nothing. */
 #include "report/results_text.h"
 #include "store/store.h"
 #include "test.h"
@@ -61,6 +61,10 @@ int main(void)
     /* frog: two sizes only */
     row(&s, "frog", "rf", 10, 0.70, 0.6, 0.8, &first);
     row(&s, "frog", "rf", 20, 0.75, 0.65, 0.85, &first);
+    /* toad: every birdnet task failed (its rows have no mean) */
+    row(&s, "toad", "rf", 10, 0.80, 0.7, 0.9, &first);
+    buf_puts(&s, ",{\"species\":\"toad\",\"model\":\"birdnet\",\"n\":10,\"n_requested\":[10],\"capped\":false,"
+                 "\"metric\":\"roc_auc\",\"mean\":null,\"ci_low\":null,\"ci_high\":null,\"count\":0,\"failed\":3}", NULL);
     buf_puts(&s, "]}", NULL);
     CHECK_OK(store_write(st, "r/summary.json", s.data, s.len, &err), &err);
     const char *sig = "species,n,metric,model_a,model_b,mean_a,mean_b,mean_diff,t,df,p_value,p_holm,significant,better,count\n"
@@ -92,7 +96,13 @@ int main(void)
     const char *frog = strstr(t, "frog: ROC-AUC");
     CHECK(frog != NULL);
     CHECK(frog && strstr(frog, "not reached by n = 20; a forecast needs a fit on at least 4 sizes (this run has 2)") != NULL);
-    CHECK(frog && strstr(frog, "* best") == NULL); /* one model: nothing to mark */
+    CHECK(frog && (!strstr(frog, "toad:") || strstr(frog, "* best") > strstr(frog, "toad:"))); /* one model: nothing to mark */
+    /* a model that measured nothing says so: never "not reached by n = 0", never the "-" of a difference */
+    const char *toad = strstr(t, "toad: ROC-AUC");
+    CHECK(toad != NULL);
+    CHECK(toad && strstr(toad, "no ROC-AUC measured (no task of it finished ok") != NULL);
+    CHECK(strstr(t, "n = 0") == NULL);
+    CHECK(toad && strstr(toad, "  birdnet           n/a\n") != NULL);
 
     buf_release(&out);
     buf_release(&s);
