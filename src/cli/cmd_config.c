@@ -17,12 +17,12 @@ static const struct key_check {
     const char *key;
     enum check_kind kind;
     double lo, hi;     /* CK_LONG, CK_DOUBLE */
-    const char *words; /* CK_WORDS: '|'-separated; an empty word allows "" */
+    const char *words; /* CK_WORDS: '|'-separated; an empty word allows ""; CK_DOUBLE: words also allowed */
     int empty_ok;      /* "" means "the default" for this key */
 } checks[] = {
     {"seed", CK_LONG, 0, 9.2e18, NULL, 0},
     {"sample_rate", CK_LONG, 1000, 384000, NULL, 0},
-    {"clip_seconds", CK_DOUBLE, 0.05, 3600, NULL, 0},
+    {"clip_seconds", CK_DOUBLE, 0.05, 3600, "auto", 1},
     {"n_fft", CK_LONG, 16, 65536, NULL, 0},
     {"hop_length", CK_LONG, 1, 65536, NULL, 0},
     {"n_mels", CK_LONG, 1, 1024, NULL, 0},
@@ -91,6 +91,8 @@ static const char *check_value(const config *cfg, const config_entry *e, char *w
                 snprintf(why, n, "%s", err.msg);
             break;
         case CK_DOUBLE:
+            if (c->words && word_in(e->value, c->words))
+                break;
             if (config_double(cfg, e->key, c->lo, c->hi, &dv, &err))
                 snprintf(why, n, "%s", err.msg);
             break;

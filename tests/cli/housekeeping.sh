@@ -49,6 +49,7 @@ expect_fail "help of an unknown command" "help: unknown command 'nope'" "$MLAC" 
 
 # config: a header, a meaning per key, invalid values flagged (exit 78)
 check "config header" bash -c "'$MLAC' config | head -1 | grep -q '^# mlac configuration'"
+check "the defaults are all valid (clip_seconds auto among them)" bash -c "'$MLAC' config > '$TMP/defaults.txt' && ! grep -q INVALID '$TMP/defaults.txt'"
 check "config meanings" bash -c "'$MLAC' config | grep -Eq '^on_bad_clip +skip +default +unreadable clips'"
 RANDOM_SEED=abc "$MLAC" config > "$TMP/cfg.txt" 2>&1
 check "config flags seed abc (exit 78)" test $? -eq 78

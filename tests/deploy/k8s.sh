@@ -47,7 +47,8 @@ expect_fail "k8s-fields.mjs rejects an unknown field" 'backofLimitPerIndex' node
 sed 's/memory: 2Gi/memory: two-gigs/' "$TMP/local.yaml" > "$TMP/qty.yaml"
 expect_fail "k8s-types.mjs rejects a bad quantity" 'memory' node "$HERE/k8s-types.mjs" "$TMP/qty.yaml"
 # every setting of `mlac config` is in the ConfigMap (as MLAC_<KEY>, or the original platform's name)
-"$MLAC" config 2>/dev/null | awk 'NR > 1 && NF { print toupper($1) }' > "$TMP/keys"
+# (the header lines, the column titles and the indented INVALID notes are not settings)
+"$MLAC" config 2>/dev/null | awk '/^#/ || /^key / || /^[[:space:]]/ || !NF { next } { print toupper($1) }' > "$TMP/keys"
 missing_settings() {
   local k
   while read -r k; do
