@@ -4,6 +4,7 @@
 #include "report/report_claims.h"
 #include "report/report_util.h"
 
+#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,16 @@ static void set_y_scale(chart_model *c, const report_run *r, int species)
     }
 }
 
+/* Formats hover and legend text into a fixed field, cut at its size on purpose (a long model or
+ * embedder name shortens its tooltip; nothing depends on the whole text). */
+__attribute__((format(printf, 3, 4))) static void text_cut(char *out, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out, n, fmt, ap);
+    va_end(ap);
+}
+
 static void point_tip(const report_run *r, const report_cell *cell, char *out, size_t n)
 {
     char req[160] = "";
@@ -97,7 +108,7 @@ static void point_tip(const report_run *r, const report_cell *cell, char *out, s
         if (isfinite(cell->extra_mean[x]) && len >= 0 && (size_t)len < sizeof extra)
             len += snprintf(extra + len, sizeof extra - (size_t)len, "\n%s ROC-AUC %.3f", report_extra_label[x],
                             cell->extra_mean[x]);
-    snprintf(out, n, "%s \xc2\xb7 n = %ld per class%s\nROC-AUC %.3f, %s%s\n%d fold%s finished%s",
+    text_cut(out, n, "%s \xc2\xb7 n = %ld per class%s\nROC-AUC %.3f, %s%s\n%d fold%s finished%s",
              r->models.items[cell->model], cell->n, req, cell->mean, ci, extra, cell->count,
              cell->count == 1 ? "" : "s", failed);
 }
@@ -217,7 +228,7 @@ static void set_legend(chart_model *c, const report_run *r)
             snprintf(failed, sizeof failed, "all %d tasks failed", s->tasks);
         else if (s->failed_tasks)
             snprintf(failed, sizeof failed, "%d of %d tasks failed", s->failed_tasks, s->tasks);
-        snprintf(s->legend_sub, sizeof s->legend_sub, "%s%s%s%s", emb[0] ? "embedder: " : "", emb,
+        text_cut(s->legend_sub, sizeof s->legend_sub, "%s%s%s%s", emb[0] ? "embedder: " : "", emb,
                  emb[0] && failed[0] ? "; " : "", failed);
         s->legend_y = y;
         y += CHART_LEGEND_DY + (s->legend_sub[0] ? 10.0 : 0.0);
