@@ -166,6 +166,7 @@ static void test_bad_clips(void)
     CHECK_OK(scan("labels.csv", k_csv, "", "", &d, &err), &err);
     CHECK(dataset_check_clips(s, &d, NULL, BAD_CLIP_SKIP, 1, &err) == MLAC_EFORMAT);
     CHECK_MSG(strstr(err.msg, "species 'Turdus migratorius': no negative clip is readable"), "%s", err.msg);
+    dataset_release(&d); /* the caller's on an error, as spec_load_dataset does */
     strlist_release(&only);
     strlist_release(&paths);
     store_free(s);
