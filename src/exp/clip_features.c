@@ -33,8 +33,7 @@ static int cmp_path(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Distinct paths of every clip of the chosen species, sorted. */
-static int collect_paths(const dataset *d, const strlist *species, strlist *out, mlac_err *err)
+int clip_features_paths(const dataset *d, const strlist *species, strlist *out, mlac_err *err)
 {
     int rc = MLAC_OK;
     for (size_t i = 0; !rc && i < species->n; i++) {
@@ -191,7 +190,7 @@ int feature_tables_build(store *data, const dataset *d, const strlist *species, 
 {
     strlist paths;
     strlist_init(&paths);
-    int rc = collect_paths(d, species, &paths, err);
+    int rc = clip_features_paths(d, species, &paths, err);
     if (!rc)
         rc = feature_tables_build_clips(data, &paths, kinds, fp, clip_seconds, cache, threads, progress, progress_ctx,
                                         out, err);

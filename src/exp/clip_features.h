@@ -38,6 +38,9 @@ typedef void (*feature_progress_fn)(void *ctx, size_t done, size_t total);
 int feature_tables_build(store *data, const dataset *d, const strlist *species, unsigned kinds,
                          const feat_params *fp, double clip_seconds, feature_cache *cache, int threads,
                          feature_progress_fn progress, void *progress_ctx, feature_table *out, mlac_err *err);
+/* Distinct store paths of every clip of the chosen species, sorted (a negative may be another
+ * species' positive, so a clip appears once). */
+int clip_features_paths(const dataset *d, const strlist *species, strlist *out, mlac_err *err);
 /* The same for exactly the given clips (store paths, sorted and distinct): a run computes only the
  * clips its tasks touch (a shard's, or what a resumed run has left). */
 int feature_tables_build_clips(store *data, const strlist *paths, unsigned kinds, const feat_params *fp,

@@ -1,5 +1,6 @@
 /* clip_length.c — the run's clip length from the clips' durations (see clip_length.h). */
 #include "exp/clip_length.h"
+#include "exp/clip_features.h"
 #include "audio/audio.h"
 
 #include <math.h>
@@ -11,27 +12,6 @@ static int cmp_long(const void *a, const void *b)
 {
     long x = *(const long *)a, y = *(const long *)b;
     return (x > y) - (x < y);
-}
-
-/* Distinct store paths of the species' clips, sorted (a negative may be another species' positive). */
-static int clip_paths(const dataset *d, const strlist *species, strlist *out, mlac_err *err)
-{
-    int rc = MLAC_OK;
-    for (size_t i = 0; !rc && i < species->n; i++) {
-        const species_data *sp = dataset_find(d, species->items[i]);
-        for (size_t k = 0; sp && !rc && k < sp->n_clips; k++)
-            rc = strlist_push(out, sp->clips[k].path, err);
-    }
-    strlist_sort(out);
-    size_t w = 0;
-    for (size_t i = 0; i < out->n; i++) {
-        if (w && !strcmp(out->items[i], out->items[w - 1]))
-            free(out->items[i]);
-        else
-            out->items[w++] = out->items[i];
-    }
-    out->n = w;
-    return rc;
 }
 
 /* The most common value of ms (sorted, n > 0), the shortest among ties; *tied = other values as common. */
@@ -60,7 +40,7 @@ int clip_length_choose(store *s, const dataset *d, const strlist *species, doubl
     memset(out, 0, sizeof *out);
     strlist paths;
     strlist_init(&paths);
-    int rc = clip_paths(d, species, &paths, err);
+    int rc = clip_features_paths(d, species, &paths, err);
     long *ms = rc ? NULL : malloc((paths.n ? paths.n : 1) * sizeof *ms);
     if (!rc && !ms)
         rc = mlac_errf(err, MLAC_ENOMEM, "out of memory reading clip durations");
