@@ -35,23 +35,26 @@ wait_for_emulator() {
   emulator_pid=""
 }
 
+# "== what (at N s)": each phase's start, with the seconds since the test command began
+phase() { echo "== $1 (at ${SECONDS} s)"; }
+
 run_tests() { # build-dir [ctest args...]
   local dir=$1
   shift
   ctest --test-dir "$root/$dir" --output-on-failure -j2 --timeout 1800 "$@"
 }
 
-echo "== build (gcc, RelWithDebInfo)"
+phase "build (gcc, RelWithDebInfo)"
 "$root/scripts/build.sh" build
-echo "== test (gcc, RelWithDebInfo)"
+phase "test (gcc, RelWithDebInfo)"
 wait_for_emulator
 run_tests build
 
 # -O1 as the sanitizers' own documentation suggests: every check stays, the CNN and grid tests run
 # several times faster than at -O0, and stack traces keep their frames (-fno-omit-frame-pointer)
-echo "== build (gcc, Debug -O1, ASan + UBSan)"
+phase "build (gcc, Debug -O1, ASan + UBSan)"
 "$root/scripts/build.sh" build-asan -DMLAC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="-O1 -g"
-echo "== test (gcc, Debug -O1, ASan + UBSan)"
+phase "test (gcc, Debug -O1, ASan + UBSan)"
 (
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
   export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
@@ -62,24 +65,24 @@ echo "== test (gcc, Debug -O1, ASan + UBSan)"
 # ThreadSanitizer over the threaded code: core's pool, the forest's threads, CNN training at 1, 2
 # and 4 threads, and the runner with parallel tasks (clang: mlac's own omp loops are serial there,
 # so only libgomp/oneDNN need tests/tsan.supp). Only these targets are built (a few minutes).
-echo "== build (clang, ThreadSanitizer)"
+phase "build (clang, ThreadSanitizer)"
 tsan_tests=(core_test_core ml_test_forest nn_test_train nn_test_determinism)
 CC=clang cmake -S "$root" -B "$root/build-tsan" -DMLAC_WERROR=ON -DMLAC_TSAN=ON -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_C_FLAGS_DEBUG="-O1 -g" >/dev/null
 cmake --build "$root/build-tsan" -j"$(nproc)" --target mlac "${tsan_tests[@]}"
-echo "== test (clang, ThreadSanitizer)"
+phase "test (clang, ThreadSanitizer)"
 (
   export TSAN_OPTIONS="suppressions=$root/tests/tsan.supp:halt_on_error=1:exitcode=66:second_deadlock_stack=1"
   tsan_regex=$(IFS='|'; echo "${tsan_tests[*]}")
   run_tests build-tsan -R "^(${tsan_regex}|cli_concurrent_runner)\$"
 )
 
-echo "== build (gcc, Release)"
+phase "build (gcc, Release)"
 "$root/scripts/build.sh" build-release -DCMAKE_BUILD_TYPE=Release
-echo "== test (gcc, Release)"
+phase "test (gcc, Release)"
 run_tests build-release -R '_test_'
 
-echo "== build (clang)"
+phase "build (clang)"
 CC=clang "$root/scripts/build.sh" build-clang
 runtimes=$(ldd "$root/build-clang/mlac" | grep -cE 'lib(g|i)?omp' || true)
 if [[ "$runtimes" -ne 1 ]]; then
@@ -87,5 +90,6 @@ if [[ "$runtimes" -ne 1 ]]; then
   ldd "$root/build-clang/mlac" | grep -E 'omp' >&2
   exit 1
 fi
-echo "== test (clang)"
+phase "test (clang)"
 run_tests build-clang -R '_test_'
+phase "done"

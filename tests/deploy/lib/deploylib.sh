@@ -8,6 +8,14 @@ SRC=${MLAC_SOURCE:?MLAC_SOURCE must point at the source tree}
 IMAGE=${MLAC_TEST_IMAGE:-mlac:test}
 DOCKER=/usr/bin/docker   # Debian's client (its builder matches Debian's dockerd)
 chmod 755 "$TMP"         # the container's user (uid 10001) must reach the folders mounted from here
+# One Docker engine state (base image, build cache) and one npm folder for every deploy test of a
+# build folder, so the second test to build the image reuses the first one's layers (testlib's
+# private XDG_CACHE_HOME would give each test its own, and each rebuilt everything). CTest's
+# RESOURCE_LOCKs (mlac_docker, mlac_npm) keep two tests from using them at once. The folder is
+# under /tmp, keyed by the build folder, so dockerd's socket paths stay short.
+deploy_cache=${TMPDIR:-/tmp}/mlac-deploy-$(printf %s "${MLAC_BUILD:-$TMP}" | sha256sum | cut -c1-8)
+export MLAC_DOCKER_DIR=${MLAC_DOCKER_DIR:-$deploy_cache/docker}
+export MLAC_NPM_CACHE=${MLAC_NPM_CACHE:-$deploy_cache/npm}
 
 deploy_gate() { # NAME: skip unless MLAC_TEST_DEPLOY=1; then install what the deploy tests need
   if [ "${MLAC_TEST_DEPLOY:-0}" != 1 ]; then
