@@ -56,7 +56,10 @@ for t in "${targets[@]}"; do
     cov=$(grep -oE 'cov: [0-9]+' "$err" | tail -1 | grep -o '[0-9]*' || echo "?")
     ft=$(grep -oE 'ft: [0-9]+' "$err" | tail -1 | grep -o '[0-9]*' || echo "?")
     result="nothing found"
-    if ((rc != 0)); then result="rc $rc: $(ls "$out/artifacts/$t" | grep -E '^(crash|leak|timeout|oom)-' | head -3 | tr '\n' ' ')"; fi
+    if ((rc != 0)); then
+      result="rc $rc:"
+      for a in "$out/artifacts/$t"/{crash,leak,timeout,oom}-*; do [[ -e $a ]] && result+=" ${a##*/}"; done
+    fi
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$t" "$cpu" "$execs" "$cov" "$ft" "$result" >>"$log"
     echo "fuzz.sh: $t slice: ${cpu} CPU-s, $execs executions, cov $cov ft $ft: $result"
     spent=$((spent + (cpu > 0 ? cpu : wall)))

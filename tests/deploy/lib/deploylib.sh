@@ -14,6 +14,10 @@ chmod 755 "$TMP"         # the container's user (uid 10001) must reach the folde
 # RESOURCE_LOCKs (mlac_docker, mlac_npm) keep two tests from using them at once. The folder is
 # under /tmp, keyed by the build folder, so dockerd's socket paths stay short.
 deploy_cache=${TMPDIR:-/tmp}/mlac-deploy-$(printf %s "${MLAC_BUILD:-$TMP}" | sha256sum | cut -c1-8)
+# An engine left running in the tests' own folder (by a test killed at its timeout) is this test's
+# to stop; one in a folder the caller chose (MLAC_DOCKER_DIR set) is left as it was found.
+own_docker_dir=0
+[ -n "${MLAC_DOCKER_DIR:-}" ] || own_docker_dir=1
 export MLAC_DOCKER_DIR=${MLAC_DOCKER_DIR:-$deploy_cache/docker}
 export MLAC_NPM_CACHE=${MLAC_NPM_CACHE:-$deploy_cache/npm}
 
@@ -42,7 +46,7 @@ docker_up() { # start the private engine (stopped on exit unless it was already 
   "$DOCKER" version >/dev/null 2>&1 && was_running=1
   "$SRC/scripts/docker-local.sh" up > "$TMP/docker-up.log" 2>&1 ||
     { cat "$TMP/docker-up.log" >&2; echo "FAIL: scripts/docker-local.sh up" >&2; exit 1; }
-  if [ "$was_running" = 0 ]; then on_exit "'$SRC/scripts/docker-local.sh' down >/dev/null"; fi
+  if [ "$was_running" = 0 ] || [ "$own_docker_dir" = 1 ]; then on_exit "'$SRC/scripts/docker-local.sh' down >/dev/null"; fi
 }
 
 image_build() { # build $IMAGE from the source tree; prints the build time
