@@ -5,12 +5,14 @@
 #                 it sees MLAC, S (shared inputs, below) and CASE (the case's own folder)
 #   cmd           the command line (bash, run in the work folder; stdout is dropped)
 #   expected.txt  the golden result: "exit N", then the command's stderr, with the work folder
-#                 written <W>, the shared folder <S> and the case folder <CASE>
+#                 written <W>, the shared folder <S> and the case folder <CASE>, log
+#                 timestamps "ts":"<ts>"
 # A case passes when exit code and stderr equal the golden file. MLAC_UPDATE_GOLDEN=1 rewrites
 # the golden files from what the commands do now (read the diff before committing it);
 # MLAC_BAD_INPUTS=NAME runs only the cases whose name holds NAME.
 # Shared inputs ($S), made once: data/ (synth: coyote and bullfrog, 8 clips a class, 1 s),
-# res/r/ (a finished random_forest run on coyote, 2 folds, n=4) and emb/ (BirdNET text
+# res/r/ (a finished random_forest run on coyote, 2 folds, n=4), res/gx/ (the same with --groups,
+# --group-score max and --test-data ext/) and emb/ (BirdNET text
 # embeddings of every clip of data/, 4 values each).
 set -u
 source "$(dirname "$0")/lib/testlib.sh"
@@ -23,6 +25,12 @@ mkdir -p "$S"
   { echo "FAIL: synth"; exit 1; }
 "$MLAC" run-experiment --data "$S/data" --species coyote --models random_forest --training-sizes 4 --cv-folds 2 \
   --output-dir "$S/res" --run-id r --no-report >/dev/null 2>&1 || { echo "FAIL: the shared run"; exit 1; }
+"$MLAC" synth --out "$S/ext" --per-class 6 --seconds 1 --species coyote --seed 9 >/dev/null 2>&1 &&
+  { echo file,group; (cd "$S/data" && find coyote -path '*/data/*' -name '*.wav' | LC_ALL=C sort | awk '{print $0",g"int(NR/2)}'); } \
+    > "$S/groups.csv" &&
+  "$MLAC" run-experiment --data "$S/data" --species coyote --models random_forest --training-sizes 4 --cv-folds 2 \
+    --output-dir "$S/res" --run-id gx --no-report --groups "$S/groups.csv" --group-score max --test-data "$S/ext" \
+    >/dev/null 2>&1 || { echo "FAIL: the shared run with group and external ROC-AUCs"; exit 1; }
 (cd "$S/data" && find . -name '*.wav' | sed 's|^\./||' | sort) | while read -r clip; do
   mkdir -p "$S/emb/$(dirname "$clip")"
   printf '0.0\t1.0\t0.1,0.2,0.3,%s\n' "$(printf '%s' "$clip" | cksum | cut -c1-4)" \
