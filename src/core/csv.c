@@ -29,6 +29,7 @@ void csv_reader_init(csv_reader *r, const void *data, size_t n, const char *name
     r->name = name ? name : "csv";
     r->line = 1;
     r->record_line = 1;
+    r->max_field = CSV_MAX_FIELD;
     if (n >= 3 && !memcmp(r->p, "\xEF\xBB\xBF", 3))
         r->p += 3;
 }
@@ -55,7 +56,7 @@ int csv_next(csv_reader *r, strlist *fields, int *got, mlac_err *err)
         return MLAC_OK;
     r->record_line = r->line;
     buf b;
-    buf_init(&b, CSV_MAX_FIELD + 1);
+    buf_init(&b, r->max_field + 1);
     int rc = MLAC_OK;
     for (;;) {
         /* one field */
@@ -103,9 +104,9 @@ int csv_next(csv_reader *r, strlist *fields, int *got, mlac_err *err)
                 }
                 r->p++;
             }
-            if ((size_t)(r->p - s) > CSV_MAX_FIELD) {
+            if ((size_t)(r->p - s) > r->max_field) {
                 rc = MLAC_ENOMEM;
-                b.len = CSV_MAX_FIELD;
+                b.len = r->max_field;
                 goto field_too_long;
             }
             if ((rc = buf_append(&b, s, (size_t)(r->p - s), err)))
@@ -129,9 +130,9 @@ int csv_next(csv_reader *r, strlist *fields, int *got, mlac_err *err)
     *got = 1;
     goto out;
 field_too_long:
-    if (rc == MLAC_ENOMEM && b.len >= CSV_MAX_FIELD)
-        rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: a field longer than %u bytes", r->name, r->line,
-                       CSV_MAX_FIELD);
+    if (rc == MLAC_ENOMEM && b.len >= r->max_field)
+        rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: a field longer than %zu bytes", r->name, r->line,
+                       r->max_field);
 out:
     buf_release(&b);
     return rc;

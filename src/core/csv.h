@@ -9,7 +9,8 @@
  * Reading: a record reader (tokeniser): fields separated by commas, records by CRLF or LF; a
  * field may be quoted ("a, b", "say ""hi""", a line break inside quotes is part of the field).
  * A UTF-8 byte-order mark at the start is skipped. Whitespace is kept as written.
- * Limits: at most CSV_MAX_FIELDS fields per record and CSV_MAX_FIELD bytes per field; more is a
+ * Limits: at most CSV_MAX_FIELDS fields per record and CSV_MAX_FIELD bytes per field (a reader's
+ * max_field, set after csv_reader_init, raises it for one file kind); more is a
  * format error naming the line, as are an unterminated quote (named by the line it opens on),
  * text after a closing quote, a quote inside an unquoted field and a NUL byte.
  * The reader keeps a pointer to the bytes it was given: they must outlive it.
@@ -37,6 +38,7 @@ typedef struct csv_reader {
     const char *name;    /* named in errors (a file name), borrowed */
     size_t line;         /* line of the next record's first byte, 1-based */
     size_t record_line;  /* line where the last record returned began */
+    size_t max_field;    /* longest field accepted, CSV_MAX_FIELD unless the caller raises it */
 } csv_reader;
 
 void csv_reader_init(csv_reader *r, const void *data, size_t n, const char *name);

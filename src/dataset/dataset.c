@@ -1,6 +1,7 @@
 /* dataset.c — scanning a store into species and labelled clips (see dataset.h). */
 #include "dataset/dataset.h"
 #include "dataset/dataset_internal.h"
+#include "core/csv.h"
 #include "core/hash.h"
 #include "core/utf8.h"
 
@@ -96,103 +97,118 @@ static int cmp_clip(const void *a, const void *b)
     return strcmp(x->path, y->path);
 }
 
-#define LABELS_MAX_FIELDS 32
-
-/* Splits a CSV line at commas in place (no quoting): fields (max) gets pointers; returns the count. */
-static size_t split_fields(char *line, char **fields, size_t max)
-{
-    size_t n = 0;
-    for (char *p = line; n < max;) {
-        fields[n++] = p;
-        char *c = strchr(p, ',');
-        if (!c)
-            break;
-        *c = '\0';
-        p = c + 1;
-    }
-    return n;
-}
 
 /* Column positions of a labels.csv header ("file,label[,group|recording|site]"), or -1s. */
 typedef struct labels_columns {
     int file, label, group;
 } labels_columns;
 
-static int header_columns(char **fields, size_t n, labels_columns *col)
+static int header_columns(const strlist *f, labels_columns *col)
 {
     col->file = col->label = col->group = -1;
-    for (size_t i = 0; i < n; i++) {
-        const char *f = fields[i];
-        if (!strcasecmp(f, "file") || !strcasecmp(f, "path") || !strcasecmp(f, "filename"))
+    for (size_t i = 0; i < f->n; i++) {
+        const char *h = f->items[i];
+        if (!strcasecmp(h, "file") || !strcasecmp(h, "path") || !strcasecmp(h, "filename"))
             col->file = (int)i;
-        else if (!strcasecmp(f, "label") || !strcasecmp(f, "class"))
+        else if (!strcasecmp(h, "label") || !strcasecmp(h, "class"))
             col->label = (int)i;
-        else if (col->group < 0 && (!strcasecmp(f, "group") || !strcasecmp(f, "recording") || !strcasecmp(f, "site")))
+        else if (col->group < 0 && (!strcasecmp(h, "group") || !strcasecmp(h, "recording") || !strcasecmp(h, "site")))
             col->group = (int)i;
     }
     return col->file >= 0 && col->label >= 0;
 }
 
-/* Parses <species>/data/labels.csv: "file,label" rows, or, after a header row naming its
- * columns, file, label and an optional group (also: recording, site) column. */
+/* One record of labels.csv: its file, label word and group (NULL without a group column). */
+static int labels_row(const char *path, size_t line, const strlist *f, const labels_columns *col, const char **file,
+                      const char **label, const char **group, mlac_err *err)
+{
+    *group = NULL;
+    if (col->file < 0) { /* no header: "file,label" */
+        if (f->n != 2)
+            return mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: expected 'file,label', got %zu fields (quote a "
+                             "file name that holds a comma: \"a,b.wav\",pos)", path, line, f->n);
+        *file = f->items[0], *label = f->items[1];
+        return MLAC_OK;
+    }
+    int need = col->file > col->label ? col->file : col->label;
+    need = col->group > need ? col->group : need;
+    if ((int)f->n <= need)
+        return mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: expected %d columns, got %zu", path, line, need + 1, f->n);
+    *file = f->items[col->file], *label = f->items[col->label];
+    if (col->group >= 0 && !(*group = f->items[col->group])[0])
+        return mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: empty value in column '%s' for '%s'", path, line, "group",
+                         *file);
+    return MLAC_OK;
+}
+
+/* A clip of labels.csv and the line that named it, to find one named twice. */
+typedef struct labels_seen {
+    const char *path;
+    size_t line;
+} labels_seen;
+
+static int cmp_seen(const void *a, const void *b)
+{
+    return strcmp(((const labels_seen *)a)->path, ((const labels_seen *)b)->path);
+}
+
+/* Refuses a file listed twice in one labels.csv (its clip would count twice); lines[k] is the
+ * line of clip first + k. */
+static int labels_no_twice(const char *path, const clip_vec *cv, size_t first, const size_t *lines, mlac_err *err)
+{
+    size_t n = cv->n - first;
+    if (n < 2)
+        return MLAC_OK;
+    labels_seen *v = malloc(n * sizeof *v);
+    if (!v)
+        return mlac_errf(err, MLAC_ENOMEM, "out of memory reading '%s'", path);
+    for (size_t k = 0; k < n; k++)
+        v[k] = (labels_seen){cv->v[first + k].path, lines[k]};
+    qsort(v, n, sizeof *v, cmp_seen);
+    int rc = MLAC_OK;
+    for (size_t k = 1; k < n && !rc; k++)
+        if (!strcmp(v[k].path, v[k - 1].path))
+            rc = mlac_errf(err, MLAC_EFORMAT, "'%s' lines %zu and %zu: '%s' is listed twice", path,
+                           v[k - 1].line < v[k].line ? v[k - 1].line : v[k].line,
+                           v[k - 1].line < v[k].line ? v[k].line : v[k - 1].line, v[k].path);
+    free(v);
+    return rc;
+}
+
+/* Parses <species>/data/labels.csv (RFC 4180, core/csv.h): "file,label" rows, or, after a
+ * header row naming its columns, file, label and an optional group (also: recording, site)
+ * column. A file name may hold commas, quotes or line breaks when quoted. */
 static int read_labels_csv(store *s, species_data *sp, clip_vec *cv, mlac_err *err)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/data/labels.csv", sp->name);
     buf b;
     buf_init(&b, 64u << 20);
+    strlist f;
+    strlist_init(&f);
+    size_t first_clip = cv->n, *lines = NULL, n_lines = 0, cap_lines = 0;
     int rc = store_read(s, path, &b, err);
     if (rc)
         goto out;
-    char *save = NULL;
-    size_t line_no = 0;
+    csv_reader r;
+    csv_reader_init(&r, b.data ? b.data : "", b.len, path);
     labels_columns col = {-1, -1, -1};
-    for (char *line = strtok_r(b.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        line_no++;
-        size_t len = strlen(line);
-        if (len && line[len - 1] == '\r')
-            line[--len] = '\0';
-        if (!len)
+    int got = 0, first = 1;
+    while (!(rc = csv_next(&r, &f, &got, err)) && got) {
+        if (f.n == 1 && !f.items[0][0])
+            continue; /* a blank line */
+        size_t line_no = r.record_line;
+        if (first && f.n >= 2 && dataset_alias_label(f.items[f.n - 1]) < 0) { /* a header row */
+            first = 0;
+            if (!header_columns(&f, &col))
+                col.file = col.label = col.group = -1; /* an unnamed header: "file,label" rows follow */
+            sp->labels_csv_groups = col.group >= 0;
             continue;
-        const char *file, *label_text, *group = NULL;
-        char *fields[LABELS_MAX_FIELDS];
-        if (col.file >= 0) { /* after a header: columns by name */
-            size_t nf = split_fields(line, fields, LABELS_MAX_FIELDS);
-            int need = col.file > col.label ? col.file : col.label;
-            need = col.group > need ? col.group : need;
-            if ((int)nf <= need) {
-                rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: expected %d columns, got %zu", path, line_no,
-                               need + 1, nf);
-                goto out;
-            }
-            file = fields[col.file];
-            label_text = fields[col.label];
-            if (col.group >= 0) {
-                group = fields[col.group];
-                if (!group[0]) {
-                    rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: empty value in column '%s' for '%s'", path,
-                                   line_no, "group", file);
-                    goto out;
-                }
-            }
-        } else {
-            char *comma = strrchr(line, ',');
-            if (!comma) {
-                rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: expected 'file,label'", path, line_no);
-                goto out;
-            }
-            *comma = '\0';
-            file = line;
-            label_text = comma + 1;
-            if (dataset_alias_label(label_text) < 0 && line_no == 1) { /* a header row */
-                *comma = ',';
-                size_t nf = split_fields(line, fields, LABELS_MAX_FIELDS);
-                if (!header_columns(fields, nf, &col))
-                    col.file = col.label = col.group = -1; /* an unnamed header: "file,label" rows follow */
-                sp->labels_csv_groups = col.group >= 0;
-                continue;
-            }
         }
+        first = 0;
+        const char *file = "", *label_text = "", *group = NULL;
+        if ((rc = labels_row(path, line_no, &f, &col, &file, &label_text, &group, err)))
+            goto out;
         int label = dataset_alias_label(label_text);
         if (label < 0) {
             rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: label '%s' is not one of pos/neg/1/0/present/absent",
@@ -206,11 +222,24 @@ static int read_labels_csv(store *s, species_data *sp, clip_vec *cv, mlac_err *e
         }
         char full[2048];
         snprintf(full, sizeof full, "%s/data/%s", sp->name, file);
+        if (n_lines == cap_lines) {
+            size_t cap = cap_lines ? 2 * cap_lines : 64, *nl = realloc(lines, cap * sizeof *nl);
+            if (!nl) {
+                rc = mlac_errf(err, MLAC_ENOMEM, "out of memory reading '%s'", path);
+                goto out;
+            }
+            lines = nl, cap_lines = cap;
+        }
+        lines[n_lines++] = line_no;
         rc = clip_push(cv, full, label, group, err);
         if (rc)
             goto out;
     }
+    if (!rc)
+        rc = labels_no_twice(path, cv, first_clip, lines, err);
 out:
+    free(lines);
+    strlist_release(&f);
     buf_release(&b);
     return rc;
 }

@@ -5,6 +5,7 @@
  * whitespace or a newline is never skipped inside a field.
  */
 #include "embed/embed_parse.h"
+#include "core/csv.h"
 #include "core/npy.h"
 #include "embed/embed.h"
 
@@ -397,97 +398,95 @@ out:
 
 /* ---- BirdNET single CSV ------------------------------------------------------------------ */
 
-/* file_path field [b, e) into out: unquoted as is, or "..." with "" for a quote. */
-static int csv_path(const char *b, const char *e, char *out, size_t n)
+/* 1 when the record just read (which began at rec) ended with a closing quote: the vector
+ * field must be quoted, as BirdNET-Analyzer writes it. */
+static int ends_quoted(const csv_reader *r, const char *rec)
 {
-    size_t k = 0;
-    if (e - b >= 2 && *b == '"' && e[-1] == '"') {
-        for (const char *p = b + 1; p < e - 1; p++) {
-            if (*p == '"') {
-                if (p + 1 >= e - 1 || p[1] != '"')
-                    return -1;
-                p++;
-            }
-            if (k + 1 >= n)
-                return -1;
-            out[k++] = *p;
-        }
-    } else {
-        if (memchr(b, '"', (size_t)(e - b)))
-            return -1;
-        for (const char *p = b; p < e; p++) {
-            if (k + 1 >= n)
-                return -1;
-            out[k++] = *p;
-        }
-    }
-    out[k] = '\0';
-    return k && !memchr(out, '\0', k) ? 0 : -1;
+    const char *q = r->p;
+    if (q > rec && q[-1] == '\n')
+        q--;
+    if (q > rec && q[-1] == '\r')
+        q--;
+    return q > rec && q[-1] == '"';
 }
 
-static const char *last_comma(const char *b, const char *e)
+/* The file_path of a record of n >= 4 fields: the first n - 3 joined by commas (an unquoted path
+ * that holds commas, as BirdNET-Analyzer writes it), or the one quoted field. */
+static int join_path(const strlist *f, char *out, size_t n)
 {
-    for (const char *p = e; p > b; p--)
-        if (p[-1] == ',')
-            return p - 1;
-    return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i + 3 < f->n; i++) {
+        size_t len = strlen(f->items[i]);
+        if (k + len + 2 > n)
+            return -1;
+        if (i)
+            out[k++] = ',';
+        memcpy(out + k, f->items[i], len);
+        k += len;
+    }
+    out[k] = '\0';
+    return k ? 0 : -1;
 }
 
 int embed_parse_birdnet_csv(const char *text, size_t len, const char *name, embed_set *s, mlac_err *err)
 {
-    static const char header[] = "file_path,start,end,embedding";
+    static const char *const header[] = {"file_path", "start", "end", "embedding"};
     if (len > EMBED_PARSE_MAX_FILE)
         return mlac_errf(err, MLAC_ENOMEM, "'%s' is larger than %zu bytes", name, EMBED_PARSE_MAX_FILE);
-    if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))
-        text += 3, len -= 3; /* a UTF-8 byte-order mark */
-    cursor c = {text, text + len, 0, name};
+    csv_reader r;
+    csv_reader_init(&r, text ? text : "", len, name); /* RFC 4180 (core/csv.h); a byte-order mark is skipped */
+    r.max_field = EMBED_PARSE_MAX_LINE;
+    struct { const char *name; size_t line; } at = {name, 1}; /* for LINE_ERR */
     float *v = malloc(EMBED_MAX_DIM * sizeof *v);
     char *path = malloc(KEY_MAX), *key = malloc(KEY_MAX);
-    int rc = MLAC_OK;
+    strlist f;
+    strlist_init(&f);
+    int rc = MLAC_OK, got = 0;
     size_t rows = 0;
-    const char *b, *e;
     if (!v || !path || !key) {
         rc = mlac_errf(err, MLAC_ENOMEM, "out of memory parsing '%s'", name);
         goto out;
     }
-    if (!next_line(&c, &b, &e, err, &rc)) {
-        if (!rc)
-            rc = mlac_errf(err, MLAC_EFORMAT, "'%s' is empty (expected the header '%s')", name, header);
+    if ((rc = csv_next(&r, &f, &got, err)))
+        goto out;
+    if (!got) {
+        rc = mlac_errf(err, MLAC_EFORMAT, "'%s' is empty (expected the header '%s')", name,
+                       "file_path,start,end,embedding");
         goto out;
     }
-    if ((size_t)(e - b) != sizeof header - 1 || memcmp(b, header, sizeof header - 1))
-        LINE_ERR(c, "expected the header '%s'", header);
-    while (next_line(&c, &b, &e, err, &rc)) {
-        if (b == e)
-            continue;
-        /* from the right: ,"v1,...,vd" then end, start; what is left is the path */
-        if (e - b < 2 || e[-1] != '"')
-            LINE_ERR(c, "the last field must be the quoted vector \"v1,v2,...\"");
-        const char *q = NULL; /* the vector's opening quote */
-        for (const char *p = e - 1; !q && p > b; p--)
-            if (p[-1] == '"')
-                q = p - 1;
-        if (!q || q == b || q[-1] != ',')
-            LINE_ERR(c, "the quoted vector must be the fourth field");
-        const char *c3 = q - 1, *c2 = last_comma(b, c3), *c1 = c2 ? last_comma(b, c2) : NULL;
-        if (!c1)
-            LINE_ERR(c, "expected file_path,start,end,\"vector\"");
+    int header_ok = f.n == 4;
+    for (size_t i = 0; header_ok && i < 4; i++)
+        header_ok = !strcmp(f.items[i], header[i]);
+    if (!header_ok)
+        LINE_ERR(at, "expected the header '%s'", "file_path,start,end,embedding");
+    for (;;) {
+        const char *rec = r.p;
+        if ((rc = csv_next(&r, &f, &got, err)) || !got)
+            break;
+        at.line = r.record_line;
+        if (f.n == 1 && !f.items[0][0])
+            continue; /* a blank line */
+        if (!ends_quoted(&r, rec))
+            LINE_ERR(at, "the last field must be the quoted vector \"v1,v2,...\"");
+        if (f.n < 4)
+            LINE_ERR(at, "expected file_path,start,end,\"vector\"");
+        const char *s_start = f.items[f.n - 3], *s_end = f.items[f.n - 2], *vec = f.items[f.n - 1];
         double start, end_s;
-        if (parse_number(c1 + 1, c2, &start) || start < 0)
-            LINE_ERR(c, "start '%.*s' is not a time >= 0", (int)(c2 - c1 - 1 < 40 ? c2 - c1 - 1 : 40), c1 + 1);
-        if (parse_number(c2 + 1, c3, &end_s) || end_s < start)
-            LINE_ERR(c, "end '%.*s' is not a time >= start", (int)(c3 - c2 - 1 < 40 ? c3 - c2 - 1 : 40), c2 + 1);
-        if (csv_path(b, c1, path, KEY_MAX))
-            LINE_ERR(c, "file_path is empty, too long or badly quoted");
+        if (parse_number(s_start, s_start + strlen(s_start), &start) || start < 0)
+            LINE_ERR(at, "start '%.40s' is not a time >= 0", s_start);
+        if (parse_number(s_end, s_end + strlen(s_end), &end_s) || end_s < start)
+            LINE_ERR(at, "end '%.40s' is not a time >= start", s_end);
+        if (join_path(&f, path, KEY_MAX))
+            LINE_ERR(at, "file_path is empty or too long");
         size_t dim, bad = 0;
-        int pv = parse_vector(q + 1, e - 1, v, &dim, &bad);
+        int pv = parse_vector(vec, vec + strlen(vec), v, &dim, &bad);
         if (pv == -2)
-            LINE_ERR(c, "a vector of more than %d values", EMBED_MAX_DIM);
+            LINE_ERR(at, "a vector of more than %d values", EMBED_MAX_DIM);
         if (pv)
-            LINE_ERR(c, "value %zu of the vector is not a finite number", bad);
+            LINE_ERR(at, "value %zu of the vector is not a finite number", bad);
         embed_key_normalise(path, key, KEY_MAX);
         char where[600];
-        snprintf(where, sizeof where, "'%s' line %zu", name, c.line);
+        snprintf(where, sizeof where, "'%s' line %zu", name, at.line);
         if ((rc = embed_set_push(s, key, start, v, dim, where, err)))
             goto out;
         rows++;
@@ -495,6 +494,7 @@ int embed_parse_birdnet_csv(const char *text, size_t len, const char *name, embe
     if (!rc && rows == 0)
         rc = mlac_errf(err, MLAC_EFORMAT, "'%s' holds no embeddings after its header", name);
 out:
+    strlist_release(&f);
     free(v);
     free(path);
     free(key);

@@ -5,7 +5,8 @@
  *                                   (also its newer bare form: one line "v1,v2,..." in
  *                                   <stem>_<start>_<end>.birdnet.embeddings.txt)
  *   BirdNET-Analyzer single CSV     header "file_path,start,end,embedding", rows
- *                                   path,start,end,"v1,v2,..." (path may hold commas or be quoted)
+ *                                   path,start,end,"v1,v2,..." (RFC 4180, core/csv.h: a quoted path may
+ *                                   hold commas, quotes or line breaks; an unquoted one commas)
  *   generic .npy                    one file per clip, shape (dim,) or (n_windows, dim)
  * Every parser works on bytes in memory (so the fuzz target drives it directly), has size
  * limits, and rejects a malformed line with the file name and line number; all vectors of a

@@ -50,7 +50,7 @@ void external_release(external_set *ext)
 }
 
 int external_score(const external_set *ext, const char *species, const struct model_kind *kind, model *m,
-                   double *auc, mlac_err *err)
+                   double *auc, json_t *check, mlac_err *err)
 {
     *auc = NAN;
     const feature_table *ft = &ext->tables[kind->input];
@@ -74,6 +74,13 @@ int external_score(const external_set *ext, const char *species, const struct mo
         rc = kind->score(m, x, n, dim, prob, score, err);
     if (!rc)
         *auc = metric_roc_auc(score, y, n);
+    json_t *scores = check && !rc ? json_array() : NULL, *labels = scores ? json_array() : NULL;
+    for (size_t i = 0; labels && i < n && !rc; i++)
+        if (json_array_append_new(scores, isfinite(score[i]) ? json_real(score[i]) : json_null()) || json_array_append_new(labels, json_integer(y[i])))
+            rc = mlac_errf(err, MLAC_ENOMEM, "out of memory scoring the test data");
+    if (check && !rc && (!labels || json_object_set(check, "scores", scores) || json_object_set(check, "labels", labels)))
+        rc = mlac_errf(err, MLAC_ENOMEM, "out of memory scoring the test data");
+    json_decref(scores), json_decref(labels);
     free(x), free(y), free(prob), free(score);
     return rc;
 }

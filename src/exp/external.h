@@ -12,6 +12,8 @@
 #include "exp/spec.h"
 #include "features/feature_cache.h"
 
+#include <jansson.h>
+
 typedef struct external_set {
     dataset data;                               /* the external clips */
     store *in;
@@ -26,8 +28,10 @@ int external_open(const exp_spec *spec, external_set *ext, mlac_err *err);
  * parameters (opening the set first unless external_open did). */
 int external_prepare(const exp_spec *spec, unsigned kinds, feature_cache *cache, external_set *ext, mlac_err *err);
 void external_release(external_set *ext);
-/* The external ROC-AUC of a fitted model: NAN when the kind has no external table. */
+/* The external ROC-AUC of a fitted model: NAN when the kind has no external table. check (when
+ * not NULL) gets "scores" and "labels", one per external clip, from which the ledger's check of
+ * the task's line recomputes it (exp/ledger.h). */
 int external_score(const external_set *ext, const char *species, const struct model_kind *kind, model *m,
-                   double *auc, mlac_err *err);
+                   double *auc, json_t *check, mlac_err *err);
 
 #endif

@@ -2,6 +2,7 @@
  * (see groups.h). Regular expressions are PCRE2 (Perl syntax: \d works). */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "exp/groups.h"
+#include "core/csv.h"
 #include "core/fsutil.h"
 #include "core/hash.h"
 
@@ -172,7 +173,7 @@ static int apply_regex(const group_settings *g, species_data *sp, mlac_err *err)
 
 /* One row of a groups CSV. */
 typedef struct group_row {
-    const char *file, *group; /* into the file's buffer */
+    const char *file, *group; /* owned by the cells list of apply_csv */
     size_t line;
     int used;
 } group_row;
@@ -182,37 +183,29 @@ static int cmp_row(const void *a, const void *b)
     return strcmp(((const group_row *)a)->file, ((const group_row *)b)->file);
 }
 
-/* Parses "file,group" rows (an optional header names file and group/recording/site). */
-static int parse_csv(const char *name, char *text, group_row **rows_out, size_t *n_out, mlac_err *err)
+/* Parses "file,group" rows (RFC 4180, core/csv.h; an optional header names file and
+ * group/recording/site); the strings go into cells, which must outlive the rows. */
+static int parse_csv(const char *name, const buf *text, strlist *cells, group_row **rows_out, size_t *n_out,
+                     mlac_err *err)
 {
     group_row *rows = NULL;
-    size_t n = 0, cap = 0, line_no = 0;
-    int fcol = 0, gcol = 1, rc = MLAC_OK;
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
-        line_no++;
-        size_t len = strlen(line);
-        if (len && line[len - 1] == '\r')
-            line[--len] = '\0';
-        if (!len)
-            continue;
-        char *f[16];
-        size_t nf = 0;
-        for (char *p = line; nf < 16;) {
-            f[nf++] = p;
-            char *c = strchr(p, ',');
-            if (!c)
-                break;
-            *c = '\0';
-            p = c + 1;
-        }
-        if (line_no == 1) {
+    size_t n = 0, cap = 0;
+    int fcol = 0, gcol = 1, rc = MLAC_OK, got = 0, first = 1;
+    csv_reader r;
+    csv_reader_init(&r, text->data ? text->data : "", text->len, name);
+    strlist f;
+    strlist_init(&f);
+    while (!rc && !(rc = csv_next(&r, &f, &got, err)) && got) {
+        if (f.n == 1 && !f.items[0][0])
+            continue; /* a blank line */
+        if (first) {
+            first = 0;
             int hf = -1, hg = -1;
-            for (size_t i = 0; i < nf; i++) {
-                if (!strcasecmp(f[i], "file") || !strcasecmp(f[i], "path"))
+            for (size_t i = 0; i < f.n; i++) {
+                if (!strcasecmp(f.items[i], "file") || !strcasecmp(f.items[i], "path"))
                     hf = (int)i;
-                else if (hg < 0 && (!strcasecmp(f[i], "group") || !strcasecmp(f[i], "recording") ||
-                                    !strcasecmp(f[i], "site")))
+                else if (hg < 0 && (!strcasecmp(f.items[i], "group") || !strcasecmp(f.items[i], "recording") ||
+                                    !strcasecmp(f.items[i], "site")))
                     hg = (int)i;
             }
             if (hf >= 0 && hg >= 0) {
@@ -220,12 +213,14 @@ static int parse_csv(const char *name, char *text, group_row **rows_out, size_t 
                 continue;
             }
         }
-        if ((int)nf <= (fcol > gcol ? fcol : gcol)) {
-            rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: expected 'file,group'", name, line_no);
+        if ((int)f.n <= (fcol > gcol ? fcol : gcol)) {
+            rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: expected 'file,group' (quote a file name that holds a "
+                           "comma)", name, r.record_line);
             break;
         }
-        if (!f[gcol][0] || !f[fcol][0]) {
-            rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: empty %s", name, line_no, f[fcol][0] ? "group" : "file");
+        const char *file = f.items[fcol], *group = f.items[gcol];
+        if (!group[0] || !file[0]) {
+            rc = mlac_errf(err, MLAC_EFORMAT, "'%s' line %zu: empty %s", name, r.record_line, file[0] ? "group" : "file");
             break;
         }
         if (n == cap) {
@@ -237,8 +232,11 @@ static int parse_csv(const char *name, char *text, group_row **rows_out, size_t 
             }
             rows = p;
         }
-        rows[n++] = (group_row){f[fcol], f[gcol], line_no, 0};
+        if ((rc = strlist_push(cells, file, err)) || (rc = strlist_push(cells, group, err)))
+            break;
+        rows[n++] = (group_row){cells->items[cells->n - 2], cells->items[cells->n - 1], r.record_line, 0};
     }
+    strlist_release(&f);
     if (!rc) {
         if (n) /* an empty groups file has no rows: qsort/bsearch must not see NULL (UBSan) */
             qsort(rows, n, sizeof *rows, cmp_row);
@@ -262,11 +260,13 @@ static int apply_csv(const group_settings *g, dataset *d, const strlist *only, m
     buf_init(&b, GROUPS_MAX_CSV_BYTES);
     group_row *rows = NULL;
     size_t n = 0;
+    strlist cells;
+    strlist_init(&cells);
     int rc = fs_read_file(g->csv, &b, GROUPS_MAX_CSV_BYTES, err);
     if (rc)
         mlac_err_prefix(err, "groups: ");
     else
-        rc = parse_csv(g->csv, b.data, &rows, &n, err);
+        rc = parse_csv(g->csv, &b, &cells, &rows, &n, err);
     for (size_t i = 0; !rc && i < d->n; i++) {
         species_data *sp = &d->species[i];
         int want = wanted(only, sp->name);
@@ -290,6 +290,7 @@ static int apply_csv(const group_settings *g, dataset *d, const strlist *only, m
                            "(give paths relative to the data root, as `mlac splits` prints them)",
                            g->csv, rows[j].line, rows[j].file, d->root);
     free(rows);
+    strlist_release(&cells);
     buf_release(&b);
     return rc;
 }

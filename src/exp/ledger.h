@@ -11,7 +11,10 @@
  *
  * A finished line records its predictions file's row count and SHA-256 ("predictions_rows",
  * "predictions_sha256"); ledger_line_verify checks a line against its file and recomputes the
- * metrics the file determines. Lines written before these fields existed (older mlac) are
+ * metrics the file determines; group_roc_auc and external_roc_auc, which it does not, are
+ * recomputed from what the line keeps for them ("group_check": each predictions row's group and
+ * max|mean; "external_check": the external clips' scores and labels), so an edited value of any
+ * metric is caught. Lines written before these fields existed (older mlac) are
  * checked for their row count ("n_test") and metrics only, and reported as unverified.
  *
  * A run has one ledger per writer: tasks.jsonl for a single process, shards/<I>-of-<N>.jsonl for
@@ -62,7 +65,8 @@ void ledger_where(const ledger *l, const json_t *entry, char *out, size_t n);
 /* Checks a finished ("ok") line of run run_id against its predictions file in out: every field a
  * line needs (task_id, species, model, n, fold, repeat, metrics) is there and agrees with the
  * task id; the file exists, parses (stats/predictions.h), has predictions_rows rows and the
- * SHA-256 predictions_sha256; and the metrics recomputed from it equal the line's. where names
+ * SHA-256 predictions_sha256; and the metrics recomputed from it (and group_check/external_check)
+ * equal the line's. where names
  * the line in messages (ledger_where). Returns MLAC_OK, or MLAC_EFORMAT with a message naming
  * where and the task; *unverified (may be NULL) is set for a line with no checksum (older mlac),
  * checked by row count and metrics only.

@@ -4,13 +4,15 @@
  * Order of the checks: the line's own fields (present, of the right type, agreeing with the
  * task id, so no path is built from a missing field), then the file (present, SHA-256, strict
  * parse, row count), then the metrics recomputed from the file's rows with the task's own
- * function (task_metrics_compute). Predictions are written with digits enough to read back exactly, so the
+ * function (task_metrics_compute), and group_roc_auc from them and the line's group_check
+ * (task_group_auc), external_roc_auc from its external_check (external.h). Predictions are written with digits enough to read back exactly, so the
  * recomputed metrics of an untouched file are the very doubles of the line; a line of an older
  * mlac (9 digits, no checksum) is compared within METRIC_TOLERANCE_OLD.
  */
 #include "exp/ledger.h"
 #include "core/hash.h"
 #include "exp/task_exec.h"
+#include "stats/metrics.h"
 #include "stats/predictions.h"
 
 #include <math.h>
@@ -83,6 +85,91 @@ static void metric_text(const json_t *v, char *out, size_t n)
         snprintf(out, n, "%s", v ? "null" : "missing");
 }
 
+/* group_roc_auc recomputed from the predictions' scores and labels and the line's group_check
+ * (task_exec.h); into *auc. "" or why it cannot be. */
+static const char *group_recompute(const json_t *e, const predictions *p, double *auc)
+{
+    const json_t *gc = json_object_get(e, "group_check");
+    const char *how = json_string_value(json_object_get(gc, "score"));
+    const json_t *gids = json_object_get(gc, "gids"), *ng = json_object_get(gc, "n_groups");
+    if (!json_is_object(gc))
+        return "the line has no 'group_check' to recompute it from";
+    if (!how || (strcmp(how, "max") && strcmp(how, "mean")) || !json_is_integer(ng) ||
+        json_integer_value(ng) < 1 || json_integer_value(ng) > 100000000 || json_array_size(gids) != p->n)
+        return "the line's 'group_check' is not valid (score max|mean, n_groups, one group per predictions row)";
+    int *gid = malloc((p->n ? p->n : 1) * sizeof *gid);
+    if (!gid)
+        return "out of memory";
+    for (size_t i = 0; i < p->n; i++) {
+        const json_t *g = json_array_get(gids, i);
+        if (!json_is_integer(g) || json_integer_value(g) < 0 || json_integer_value(g) >= json_integer_value(ng)) {
+            free(gid);
+            return "the line's 'group_check' has a group outside 0..n_groups-1";
+        }
+        gid[i] = (int)json_integer_value(g);
+    }
+    *auc = task_group_auc(p->score, p->label, gid, p->n, (size_t)json_integer_value(ng), !strcmp(how, "max") ? 1 : 2);
+    free(gid);
+    return "";
+}
+
+/* external_roc_auc recomputed from the line's external_check (external.h); "" or why not. */
+static const char *external_recompute(const json_t *e, double *auc)
+{
+    const json_t *ec = json_object_get(e, "external_check");
+    const json_t *sc = json_object_get(ec, "scores"), *lb = json_object_get(ec, "labels");
+    if (!json_is_object(ec))
+        return "the line has no 'external_check' to recompute it from";
+    size_t n = json_array_size(sc);
+    if (!n || json_array_size(lb) != n)
+        return "the line's 'external_check' is not valid (as many scores as labels)";
+    double *s = malloc(n * sizeof *s);
+    int *y = malloc(n * sizeof *y);
+    const char *why = s && y ? "" : "out of memory";
+    for (size_t i = 0; !why[0] && i < n; i++) {
+        const json_t *v = json_array_get(sc, i), *l = json_array_get(lb, i);
+        if ((!json_is_number(v) && !json_is_null(v)) || !json_is_integer(l) || json_integer_value(l) < 0 ||
+            json_integer_value(l) > 1)
+            why = "the line's 'external_check' holds a score that is not a number or a label not 0/1";
+        else
+            s[i] = json_is_null(v) ? NAN : json_number_value(v), y[i] = (int)json_integer_value(l);
+    }
+    if (!why[0])
+        *auc = metric_roc_auc(s, y, n);
+    free(s), free(y);
+    return why;
+}
+
+/* A metric the line holds and recompute gives again from what the line keeps for it. */
+static int check_extra(const json_t *e, const char *key, const char *from, const char *(*recompute)(const json_t *, const predictions *,
+                       double *), const predictions *p, const char *where, const char *id, mlac_err *err)
+{
+    json_t *was = json_object_get(json_object_get(e, "metrics"), key);
+    if (!was)
+        return MLAC_OK;
+    double auc = NAN;
+    const char *why = recompute(e, p, &auc);
+    if (json_is_null(was) && why[0] && strstr(why, "has no")) /* not measured (no test data, one group) */
+        return MLAC_OK;
+    json_t *now = isfinite(auc) ? json_real(auc) : json_null();
+    char what[400], a[64], b[64];
+    metric_text(was, a, sizeof a);
+    metric_text(now, b, sizeof b);
+    if (why[0])
+        snprintf(what, sizeof what, "'%s' cannot be checked: %s", key, why);
+    else
+        snprintf(what, sizeof what, "'%s' is %s in the line but %s from %s (an edited line?)", key, a, b, from);
+    int rc = why[0] || !same_metric(now, was, METRIC_TOLERANCE) ? bad(err, where, id, what) : MLAC_OK;
+    json_decref(now);
+    return rc;
+}
+
+static const char *external_recompute_p(const json_t *e, const predictions *p, double *auc)
+{
+    (void)p;
+    return external_recompute(e, auc);
+}
+
 static int check_metrics(const json_t *e, const predictions *p, int old, const char *where, const char *id,
                          mlac_err *err)
 {
@@ -113,6 +200,10 @@ static int check_metrics(const json_t *e, const predictions *p, int old, const c
         }
     }
     json_decref(now);
+    if (!rc && !old)
+        rc = check_extra(e, "group_roc_auc", "its predictions and 'group_check'", group_recompute, p, where, id, err);
+    if (!rc && !old)
+        rc = check_extra(e, "external_roc_auc", "the line's 'external_check'", external_recompute_p, p, where, id, err);
     return rc;
 }
 

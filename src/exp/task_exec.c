@@ -196,9 +196,14 @@ static int run_model(const task_input *in, task_data *d, json_t *res, mlac_err *
     }
     if (!rc && in->external) {
         double auc;
-        rc = external_score(in->external, t->sp->name, t->kind, m, &auc, err);
+        json_t *check = json_object();
+        rc = check ? external_score(in->external, t->sp->name, t->kind, m, &auc, check, err)
+                   : mlac_errf(err, MLAC_ENOMEM, "out of memory scoring the test data");
         if (!rc)
             json_object_set_new(res, "external_roc_auc", num(auc));
+        if (!rc && json_object_size(check)) /* what the ledger's check recomputes it from */
+            json_object_set(res, "external_check", check);
+        json_decref(check);
     }
     t->kind->free(m);
     if (!rc && in->calibrate_platt && !scores_are_probabilities(t->kind))
@@ -241,34 +246,57 @@ json_t *task_metrics_compute(const double *score, const double *prob, const int 
     return m;
 }
 
-/* ROC-AUC over the test fold's groups (recordings): a group's score is the max or mean of its
- * clips' scores, its label 1 when any of its clips is positive. */
-static double group_auc(const task_input *in, const task_data *d)
+double task_group_auc(const double *score, const int *y, const int *gid, size_t n, size_t n_groups, int how)
 {
-    const species_data *sp = in->task->sp;
-    size_t G = sp->n_groups;
+    size_t G = n_groups;
     double *s = calloc(G ? G : 1, sizeof *s), *gs = malloc((G ? G : 1) * sizeof *gs);
     size_t *cnt = calloc(G ? G : 1, sizeof *cnt);
     int *lab = calloc(G ? G : 1, sizeof *lab), *gl = malloc((G ? G : 1) * sizeof *gl);
     double auc = NAN;
     if (G && s && gs && cnt && lab && gl) {
-        for (size_t i = 0; i < d->n_test; i++) {
-            size_t g = (size_t)sp->clips[d->test_idx[i]].gid;
-            double v = d->score[i];
-            s[g] = cnt[g] == 0 ? v : in->group_score == 1 ? fmax(s[g], v) : s[g] + v;
+        for (size_t i = 0; i < n; i++) {
+            size_t g = (size_t)gid[i];
+            double v = score[i];
+            s[g] = cnt[g] == 0 ? v : how == 1 ? fmax(s[g], v) : s[g] + v;
             cnt[g]++;
-            lab[g] |= d->y_test[i];
+            lab[g] |= y[i];
         }
         size_t m = 0;
         for (size_t g = 0; g < G; g++)
             if (cnt[g]) {
-                gs[m] = in->group_score == 2 ? s[g] / (double)cnt[g] : s[g];
+                gs[m] = how == 2 ? s[g] / (double)cnt[g] : s[g];
                 gl[m++] = lab[g];
             }
         auc = metric_roc_auc(gs, gl, m);
     }
     free(s), free(gs), free(cnt), free(lab), free(gl);
     return auc;
+}
+
+/* ROC-AUC over the test fold's groups (recordings); res gets "group_check" (how, and each
+ * test row's group in predictions order), from which the ledger's check recomputes it. */
+static int group_auc(const task_input *in, const task_data *d, json_t *res, double *auc, mlac_err *err)
+{
+    const species_data *sp = in->task->sp;
+    int *gid = malloc((d->n_test ? d->n_test : 1) * sizeof *gid);
+    json_t *gids = json_array(), *check = json_object();
+    int rc = gid && gids && check ? MLAC_OK : mlac_errf(err, MLAC_ENOMEM, "out of memory for the group ROC-AUC");
+    for (size_t i = 0; !rc && i < d->n_test; i++) {
+        gid[i] = sp->clips[d->test_idx[i]].gid;
+        if (json_array_append_new(gids, json_integer(gid[i])))
+            rc = mlac_errf(err, MLAC_ENOMEM, "out of memory for the group ROC-AUC");
+    }
+    if (!rc) {
+        *auc = task_group_auc(d->score, d->y_test, gid, d->n_test, sp->n_groups, in->group_score);
+        json_object_set_new(check, "score", json_string(in->group_score == 1 ? "max" : "mean"));
+        json_object_set_new(check, "n_groups", json_integer((json_int_t)sp->n_groups));
+        json_object_set(check, "gids", gids);
+        json_object_set(res, "group_check", check);
+    }
+    json_decref(gids);
+    json_decref(check);
+    free(gid);
+    return rc;
 }
 
 static int add_metrics(const task_input *in, const task_data *d, json_t *res, mlac_err *err)
@@ -283,8 +311,13 @@ static int add_metrics(const task_input *in, const task_data *d, json_t *res, ml
     json_t *ext = json_object_get(res, "external_roc_auc"); /* with the metrics, to be aggregated */
     if (ext)
         json_object_set(m, "external_roc_auc", ext), json_object_del(res, "external_roc_auc");
-    if (in->group_score && in->task->sp->n_groups)
-        json_object_set_new(m, "group_roc_auc", num(group_auc(in, d)));
+    if (in->group_score && in->task->sp->n_groups) {
+        double auc = NAN;
+        int rc = group_auc(in, d, res, &auc, err);
+        if (rc)
+            return rc;
+        json_object_set_new(m, "group_roc_auc", num(auc));
+    }
     return MLAC_OK;
 }
 

@@ -74,6 +74,33 @@ check "...names the line" grep -q "tasks.jsonl:3: task 'coyote/random_forest/n00
 check "...and the summary is the undamaged one" same_summary
 reset
 
+# item 7, every metric kind: an edited value of each metric of the line is refused by merge,
+# naming the metric (group_roc_auc: --group-score over --groups; external_roc_auc: --test-data)
+# refused RUN PATTERN: merge exits 65 and says PATTERN (grep -F)
+refused() { "$MLAC" merge --no-report "$1" > "$TMP/merge.out" 2>&1; local rc=$?; cat "$TMP/merge.out"; [ $rc -eq 65 ] && grep -qF -- "$2" "$TMP/merge.out"; }
+for m in roc_auc pr_auc accuracy f1 log_loss brier ece precision_at_recall_90 recall_at_precision_90; do
+  sed -i "1s/\"$m\":[0-9.e-]*/\"$m\":0.123/" "$L"
+  check "an edited '$m': merge refuses, naming it" refused "$R" "'$m' is 0.123 in the line"
+  reset
+done
+# the groups CSV quotes every path (the hostile clip's too: RFC 4180, issue 14 item 3)
+{ echo file,group; i=0; while IFS= read -r -d '' f; do printf '"%s",g%d\n' "${f//\"/\"\"}" $((i++ / 2)); done \
+    < <(cd "$TMP/data" && find coyote -path '*/data/*' -name '*.wav' -print0 | LC_ALL=C sort -z); } > "$TMP/groups.csv"
+"$MLAC" synth --out "$TMP/ext" --per-class 6 --seconds 1 --species coyote --seed 9 >/dev/null 2>&1
+check "a run with group and external ROC-AUCs" run --run-id gx --groups "$TMP/groups.csv" --group-score max --test-data "$TMP/ext"
+GX=$TMP/res/gx
+check "...its lines keep what the two are recomputed from" grep -q '"external_check":{"labels":\[.*"group_check":{"gids":\[' "$GX/tasks.jsonl"
+check "...and an untouched run merges" "$MLAC" merge --no-report "$GX"
+cp "$GX/tasks.jsonl" "$TMP/gx.jsonl"
+for m in group_roc_auc external_roc_auc; do
+  sed -i "1s/\"$m\":[0-9.e-]*/\"$m\":0.123/" "$GX/tasks.jsonl"
+  check "an edited '$m': merge refuses, naming it" refused "$GX" "'$m' is 0.123 in the line but"
+  cp "$TMP/gx.jsonl" "$GX/tasks.jsonl"
+done
+sed -i '1s/"group_check":{[^}]*},//' "$GX/tasks.jsonl"
+check "a line whose group_check is gone: merge refuses" refused "$GX" "'group_roc_auc' cannot be checked: the line has no 'group_check'"
+cp "$TMP/gx.jsonl" "$GX/tasks.jsonl"
+
 # item 5: spec.json deleted or corrupt: refused, naming the file and how to recover
 rm "$R/spec.json"
 expect_fail "a deleted spec.json with another seed is refused" "spec.json' is missing but the run folder holds results" run --seed 7

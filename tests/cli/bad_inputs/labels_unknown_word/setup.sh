@@ -1,0 +1,2 @@
+set -e
+printf "file,species,label\ncoyote/data/pos/coyote_pos_0000.wav,coyote,pos\ncoyote/data/neg/coyote_neg_0000.wav,coyote,neg\ncoyote/data/neg/coyote_neg_0001.wav,coyote,maybe\n" > labels.csv

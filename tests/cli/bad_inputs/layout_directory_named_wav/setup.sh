@@ -1,0 +1,3 @@
+set -e
+cp -r "$S/data" data
+mkdir data/coyote/data/pos/folder.wav

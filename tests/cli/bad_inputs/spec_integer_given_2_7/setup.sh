@@ -1,0 +1,2 @@
+set -e
+printf "repeats: 2.7\n" > spec.yaml

@@ -1,0 +1,2 @@
+set -e
+cp -r "$S/res" res

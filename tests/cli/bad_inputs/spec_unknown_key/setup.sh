@@ -1,0 +1,2 @@
+set -e
+printf "cv_fold: 2\n" > spec.yaml

@@ -1,0 +1,2 @@
+set -e
+printf "repeats: [2, 3]\n" > spec.yaml

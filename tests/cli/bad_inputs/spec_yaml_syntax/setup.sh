@@ -1,0 +1,2 @@
+set -e
+printf "models: [random_forest\ncv_folds: 2\n" > spec.yaml
