@@ -34,6 +34,8 @@ typedef struct alloc_path {
     unsigned long max_runs; /* 0: every k */
 } alloc_path;
 
+static unsigned long alloc_sweep_k; /* the k being failed, for the paths' messages */
+
 /* Sweeps one path; returns the number of allocations the unfailed run made. */
 static unsigned long alloc_sweep(const alloc_path *p)
 {
@@ -53,6 +55,7 @@ static unsigned long alloc_sweep(const alloc_path *p)
     unsigned long runs = 0, errors = 0, recovered = 0;
     for (unsigned long k = 1; k <= total; k = k < total && k + stride > total ? total : k + stride) {
         mlac_err e = {0};
+        alloc_sweep_k = k;
         alloc_fail_at(k);
         rc = p->run(p->ctx, 0, &e);
         int fired = alloc_fail_fired();
@@ -110,6 +113,8 @@ static int snap_visit(const char *path, const struct stat *st, int type, struct 
     FILE *fp = fopen(path, "rb");
     if (!d->data || !fp || fread(d->data, 1, d->size, fp) != d->size)
         s->overflow = 1;
+    else
+        d->data[d->size] = '\0';
     if (fp)
         fclose(fp);
     return 0;
@@ -147,7 +152,12 @@ static int dir_check_subset(const char *root, const dir_snapshot *ref)
             fprintf(stderr, "  unexpected file %s (%zu bytes)\n", f->rel, f->size);
             bad = 1;
         } else if (r->size != f->size || memcmp(r->data, f->data, f->size)) {
-            fprintf(stderr, "  %s differs from the unfailed run's (%zu bytes, not %zu)\n", f->rel, f->size, r->size);
+            size_t at = 0;
+            while (at < f->size && at < r->size && f->data[at] == r->data[at])
+                at++;
+            size_t from = at > 40 ? at - 40 : 0;
+            fprintf(stderr, "  %s differs from the unfailed run's (%zu bytes, not %zu) at byte %zu: '%.80s' vs '%.80s'\n",
+                    f->rel, f->size, r->size, at, f->data + from, r->data + from);
             bad = 1;
         }
     }
