@@ -63,3 +63,8 @@ char *mlac_strndup(const char *s, size_t n)
 {
     return should_fail() ? NULL : strndup(s, n);
 }
+
+void *mlac_aligned_alloc(size_t alignment, size_t n)
+{
+    return should_fail() ? NULL : aligned_alloc(alignment, n);
+}

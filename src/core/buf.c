@@ -12,6 +12,7 @@ void buf_init(buf *b, size_t max)
     b->data = NULL;
     b->len = b->cap = 0;
     b->max = max ? max : BUF_DEFAULT_MAX;
+    b->failed = 0;
 }
 
 void buf_release(buf *b)
@@ -21,10 +22,13 @@ void buf_release(buf *b)
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
+    b->failed = 0;
 }
 
 int buf_reserve(buf *b, size_t extra, mlac_err *err)
 {
+    if (b->failed)
+        return mlac_errf(err, MLAC_ENOMEM, "out of memory building a buffer (an earlier append failed)");
     size_t max = b->max ? b->max : BUF_DEFAULT_MAX;
     if (extra > max || b->len + extra > max)
         return mlac_errf(err, MLAC_ENOMEM, "buffer limit of %zu bytes exceeded", max);
@@ -35,8 +39,10 @@ int buf_reserve(buf *b, size_t extra, mlac_err *err)
     while (cap < need)
         cap *= 2;
     char *p = mlac_realloc(b->data, cap);
-    if (!p)
+    if (!p) {
+        b->failed = 1;
         return mlac_errf(err, MLAC_ENOMEM, "out of memory growing a buffer to %zu bytes", cap);
+    }
     p[b->len] = '\0'; /* NUL-terminated from the first growth on, even before any append (an
                         * empty file read into a fresh buffer: fuzz_labels found strtok_r
                         * running past an unterminated 256-byte buffer) */
@@ -87,6 +93,7 @@ char *buf_detach(buf *b, size_t *len)
         *len = b->len;
     b->data = NULL;
     b->len = b->cap = 0;
+    b->failed = 0;
     return p;
 }
 

@@ -2,7 +2,9 @@
  *
  * A buf owns its data; data is always NUL-terminated (len excludes the NUL) so text can be
  * used in place. Growth beyond max (0 = BUF_DEFAULT_MAX) fails with MLAC_ENOMEM instead of
- * exhausting memory on hostile input.
+ * exhausting memory on hostile input. A failed growth (out of memory) is sticky: every later
+ * append fails too, so a text built with unchecked appends (err NULL) is caught whole by the one
+ * checked call that ends it, never written with a piece missing.
  */
 #ifndef MLAC_CORE_BUF_H
 #define MLAC_CORE_BUF_H
@@ -17,6 +19,7 @@ typedef struct buf {
     size_t len;  /* bytes used, excluding the terminating NUL */
     size_t cap;  /* bytes allocated */
     size_t max;  /* growth limit; 0 means BUF_DEFAULT_MAX */
+    int failed;  /* 1 after a growth failed for want of memory: the contents miss a piece */
 } buf;
 
 void buf_init(buf *b, size_t max);

@@ -2,12 +2,15 @@
 #include "core/hash.h"
 
 #include <openssl/evp.h>
-#include <stdlib.h>
 #include <string.h>
 
-struct hash_ctx {
-    EVP_MD_CTX *md;
-};
+/* A hash_ctx is OpenSSL's EVP_MD_CTX itself: no allocation of mlac's own, so a failed malloc
+ * cannot turn a digest into a silent all-zero one (the feature cache once stored entries under the
+ * zero key that way). Only OpenSSL's own allocation can still fail (NULL: see hash_end_hex). */
+static EVP_MD_CTX *md_of(hash_ctx *h)
+{
+    return (EVP_MD_CTX *)(void *)h;
+}
 
 void hash_sha256(const void *data, size_t n, unsigned char out[32])
 {
@@ -34,22 +37,18 @@ void hash_sha256_hex(const void *data, size_t n, char out[65])
 
 hash_ctx *hash_begin(void)
 {
-    hash_ctx *h = malloc(sizeof *h);
-    if (!h)
-        return NULL;
-    h->md = EVP_MD_CTX_new();
-    if (!h->md || !EVP_DigestInit_ex(h->md, EVP_sha256(), NULL)) {
-        EVP_MD_CTX_free(h->md);
-        free(h);
-        return NULL;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    if (md && !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+        EVP_MD_CTX_free(md);
+        md = NULL;
     }
-    return h;
+    return (hash_ctx *)(void *)md;
 }
 
 void hash_update(hash_ctx *h, const void *data, size_t n)
 {
     if (h)
-        EVP_DigestUpdate(h->md, data, n);
+        EVP_DigestUpdate(md_of(h), data, n);
 }
 
 void hash_update_str(hash_ctx *h, const char *s)
@@ -62,9 +61,8 @@ void hash_end_hex(hash_ctx *h, char out[65])
     unsigned char d[32] = {0};
     unsigned int len = 32;
     if (h) {
-        EVP_DigestFinal_ex(h->md, d, &len);
-        EVP_MD_CTX_free(h->md);
-        free(h);
+        EVP_DigestFinal_ex(md_of(h), d, &len);
+        EVP_MD_CTX_free(md_of(h));
     }
     to_hex(d, out);
 }

@@ -142,9 +142,13 @@ static int pooled_delong(store *out, const char *run_id, const agg_cell *c, stat
         int rc = aggregate_pooled_scores(out, run_id, c, r, &p, err);
         stats_delong d;
         mlac_err ignore;
-        if (!rc && p.n && stats_delong_auc(p.score, p.label, p.n, 0.95, &d, &ignore) == MLAC_OK) {
+        int drc = !rc && p.n ? stats_delong_auc(p.score, p.label, p.n, 0.95, &d, &ignore) : MLAC_EINVAL;
+        if (drc == MLAC_OK) {
             auc += d.auc, var += d.var;
             used++;
+        } else if (drc == MLAC_ENOMEM) { /* only a degenerate cell goes without its interval */
+            rc = mlac_errf(err, MLAC_ENOMEM, "out of memory computing the DeLong interval of %s/%s n=%ld", c->species,
+                           c->model, c->n);
         }
         predictions_release(&p);
         if (rc)
@@ -230,12 +234,16 @@ static int summarise_cell(store *out, const char *run_id, const agg_cell *c, buf
                                 capped, "metric", metric, "mean", jnum(s.mean), "std", jnum(s.std), "ci_low",
                                 jnum(s.ci_lo), "ci_high", jnum(s.ci_hi), "ci_method", k ? method : "", "count",
                                 (json_int_t)k, "failed", (json_int_t)c->n_failed);
-        if (is_auc) {
-            json_object_set_new(row, "pooled_auc", jnum(dl.auc));
-            json_object_set_new(row, "delong_low", jnum(dl.lo));
-            json_object_set_new(row, "delong_high", jnum(dl.hi));
+        int bad = !row;
+        if (is_auc && row)
+            bad = json_object_set_new(row, "pooled_auc", jnum(dl.auc)) |
+                  json_object_set_new(row, "delong_low", jnum(dl.lo)) |
+                  json_object_set_new(row, "delong_high", jnum(dl.hi));
+        if (json_array_append_new(rows, row) || bad) { /* a row with a key missing is never written */
+            if (!rc)
+                rc = mlac_errf(err, MLAC_ENOMEM, "out of memory summarising %s/%s n=%ld", c->species, c->model, c->n);
+            break;
         }
-        json_array_append_new(rows, row);
     }
     free(vals);
     json_decref(req);
@@ -247,7 +255,9 @@ static int write_summary(store *out, const char *run_id, const agg_cells *cells,
     buf csv;
     buf_init(&csv, 0);
     json_t *rows = json_array();
-    int rc = buf_puts(&csv,
+    int rc = rows ? MLAC_OK : mlac_errf(err, MLAC_ENOMEM, "out of memory summarising");
+    if (!rc)
+        rc = buf_puts(&csv,
                       "species,model,n,n_requested,capped,metric,mean,std,ci_low,ci_high,ci_method,count,failed,"
                       "pooled_auc,delong_low,delong_high\n",
                       err);
@@ -260,7 +270,7 @@ static int write_summary(store *out, const char *run_id, const agg_cells *cells,
     }
     if (!rc) {
         json_t *doc = json_pack("{s:s, s:O}", "run_id", run_id, "rows", rows);
-        char *text = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+        char *text = doc ? json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
         snprintf(path, sizeof path, "%s/summary.json", run_id);
         rc = text ? store_write_str(out, path, text, err) : mlac_errf(err, MLAC_ENOMEM, "cannot serialise the summary");
         free(text);

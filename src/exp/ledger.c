@@ -77,6 +77,9 @@ int ledger_parse(const char *text, size_t len, const char *name, ledger *l, mlac
         if (end > pos) {
             json_error_t jerr;
             json_t *e = json_loadb(text + pos, end - pos, 0, &jerr);
+            if (!e && json_error_code(&jerr) == json_error_out_of_memory) /* not a torn line: say so */
+                return mlac_errf(err, MLAC_ENOMEM, "%s:%zu: out of memory reading the ledger", name ? name : "?",
+                                 line_no);
             if (!e || !json_is_object(e) || !json_string_value(json_object_get(e, "task_id"))) {
                 /* a torn or foreign line: the task simply runs again; said, never silent */
                 if (l->torn_lines++ - torn_before < 5)

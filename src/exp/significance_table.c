@@ -35,11 +35,13 @@ static json_t *find_pair(const agg_cell *c, json_t *like)
     return NULL;
 }
 
-static void compare(const agg_cell *a, const agg_cell *b, sig_row *row)
+static int compare(const agg_cell *a, const agg_cell *b, sig_row *row, mlac_err *err)
 {
     memset(row, 0, sizeof *row);
     row->a = a, row->b = b;
     double *d = malloc((a->n_tasks ? a->n_tasks : 1) * sizeof *d);
+    if (!d) /* never a row with no pairs in place of the real one */
+        return mlac_errf(err, MLAC_ENOMEM, "out of memory comparing %s and %s", a->model, b->model);
     double sa = 0, sb = 0, n_test = 0;
     size_t k = 0;
     for (size_t i = 0; d && i < a->n_tasks; i++) {
@@ -57,6 +59,7 @@ static void compare(const agg_cell *a, const agg_cell *b, sig_row *row)
     mlac_err ignore;
     row->ok = k >= 2 && stats_nb_ttest(d, k, 2.0 * (double)a->n, n_test / (double)k, &row->t, &ignore) == MLAC_OK;
     free(d);
+    return MLAC_OK;
 }
 
 static void put_num(buf *b, double v)
@@ -77,15 +80,17 @@ static int family(const agg_cells *cells, size_t lo, size_t hi, long n, buf *csv
         free(rows), free(p);
         return mlac_errf(err, MLAC_ENOMEM, "out of memory for significance tests");
     }
-    for (size_t i = lo; i < hi; i++)
-        for (size_t j = i + 1; j < hi; j++)
+    int rc = MLAC_OK;
+    for (size_t i = lo; i < hi && !rc; i++)
+        for (size_t j = i + 1; j < hi && !rc; j++)
             if (cells->cells[i].n == n && cells->cells[j].n == n)
-                compare(&cells->cells[i], &cells->cells[j], &rows[m++]);
+                rc = compare(&cells->cells[i], &cells->cells[j], &rows[m++], err);
     size_t k = 0;
     for (size_t r = 0; r < m; r++)
         if (rows[r].ok)
             p[k++] = rows[r].t.p;
-    int rc = k ? stats_holm(p, k, p, err) : MLAC_OK;
+    if (!rc && k)
+        rc = stats_holm(p, k, p, err);
     for (size_t r = 0, q = 0; !rc && r < m; r++) {
         sig_row *x = &rows[r];
         double adj = x->ok ? p[q++] : NAN;

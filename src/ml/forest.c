@@ -562,7 +562,12 @@ static int oob_evaluate(const grow_ctx *g, int n_threads, forest_info *info, mla
                 score[m] = sum[(size_t)d * n + i] / count[i];
                 label[m++] = g->y[i];
             }
-        info->oob_auc[d] = m ? metric_roc_auc(score, label, m) : NAN;
+        info->oob_auc[d] = NAN;
+        mlac_err why;
+        if (m && metric_roc_auc_err(score, label, m, &info->oob_auc[d], &why) == MLAC_ENOMEM) {
+            rc = mlac_errf(err, MLAC_ENOMEM, "out of memory for the out-of-bag ROC-AUC"); /* not a NaN AUC */
+            goto out;
+        }
     }
 out:
     free(sum);

@@ -60,6 +60,12 @@ double metric_roc_auc(const double *score, const int *y, size_t n)
     return auc;
 }
 
+int metric_roc_auc_err(const double *score, const int *y, size_t n, double *auc, mlac_err *err)
+{
+    double ap;
+    return ranking(score, y, n, "", auc, &ap, err);
+}
+
 double metric_average_precision(const double *score, const int *y, size_t n)
 {
     double auc, ap;

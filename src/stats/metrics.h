@@ -17,6 +17,10 @@
 
 /* ROC-AUC; NAN when y holds only one class. Any ordered scores (probabilities or margins). */
 double metric_roc_auc(const double *score, const int *y, size_t n);
+/* The same with the reason when there is no AUC: MLAC_ENOMEM (out of memory) or MLAC_EINVAL (one
+ * class, non-finite scores); *auc is NAN then. A caller that must not mistake the first for the
+ * second uses this one. */
+int metric_roc_auc_err(const double *score, const int *y, size_t n, double *auc, mlac_err *err);
 
 /* Average precision: sum over thresholds of (R_i - R_{i-1}) * P_i, scikit-learn's
  * step-wise definition. 0 when there are no positives (as scikit-learn 1.2). */

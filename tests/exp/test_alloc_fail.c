@@ -5,7 +5,7 @@
  * ASan build of scripts/test.sh runs this test with LeakSanitizer on); the first k the path never
  * reaches must give a full success. jansson allocates through the hook too
  * (json_set_alloc_funcs), so JSON values inside a spec fail as well. Allocations made directly
- * by libyaml, libc's opendir and dataset.c itself are not hooked yet (see docs/TESTING.md).
+ * by libyaml and libc's opendir are not hooked (see docs/TESTING.md).
  */
 #include "core/alloc.h"
 #include "core/config.h"
