@@ -85,6 +85,40 @@ int audio_load(const void *bytes, size_t n, const char *name, int rate, double s
 int audio_load_meta(const void *bytes, size_t n, const char *name, int rate, double seconds,
                     enum audio_offset where, rng *r, audio_clip *out, audio_info *info, double *rms, mlac_err *err);
 
+/* Per-thread buffers that audio_load_reuse keeps from one clip to the next, so that after the
+ * first clips a load allocates nothing and touches no fresh pages. Zero-initialise it; one
+ * scratch is not thread-safe (one per worker); audio_scratch_release frees it. */
+typedef struct audio_scratch {
+    float *decoded;     /* (cap_decoded,) mono at the file's rate */
+    size_t cap_decoded;
+    float *block;       /* (cap_block,) interleaved frames of a multi-channel file */
+    size_t cap_block;
+    float *out;         /* (cap_out,) the clip at the target rate and length */
+    size_t cap_out;
+} audio_scratch;
+
+void audio_scratch_release(audio_scratch *s);
+
+/* audio_decode into s->decoded (grown as needed): *frames mono frames at *rate Hz. Same checks
+ * and errors as audio_decode. */
+int audio_decode_reuse(const void *bytes, size_t n, const char *name, audio_scratch *s, size_t *frames, int *rate,
+                       audio_info *info, mlac_err *err);
+
+/* ceil(n * to / from): the length audio_resample gives. */
+size_t audio_resampled_len(size_t n, int from, int to);
+
+/* audio_resample of x (n,) at `from` Hz into out (audio_resampled_len(n, from, to),) at `to` Hz
+ * (from != to); the same soxr call, so the same samples. x and out must not overlap. */
+int audio_resample_into(const float *x, size_t n, int from, int to, float *out, const char *name, mlac_err *err);
+
+/* audio_load_meta with s's buffers: decodes into s->decoded, resamples straight into its place in
+ * s->out (a crop is a view into the resampled clip, a pad is written between the zeros), with no
+ * intermediate copies. *view gets the clip; its samples belong to s and stay valid until the
+ * next call with s (never release *view). The samples are identical to audio_load_meta's. */
+int audio_load_reuse(audio_scratch *s, const void *bytes, size_t n, const char *name, int rate, double seconds,
+                     enum audio_offset where, rng *r, audio_clip *view, audio_info *info, double *rms,
+                     mlac_err *err);
+
 /* Encodes a mono float clip as 16-bit PCM WAV (or FLOAT when pcm16 == 0) into a new buffer. */
 int audio_encode_wav(const audio_clip *clip, int pcm16, void **out, size_t *out_n, mlac_err *err);
 

@@ -1,8 +1,9 @@
 /* decode.c — encoded bytes in memory → mono float clip at the file's own rate (libsndfile).
  *
- * Owns audio_decode and audio_probe. The bytes are read through sf_open_virtual (no temp
- * file); frames are read in blocks, checked for NaN/Inf and mixed down to mono as the mean of
- * the channels, so memory never depends on a header's claims, only on what actually decodes.
+ * Owns audio_decode, audio_decode_reuse and audio_probe. The bytes are read through
+ * sf_open_virtual (no temp file); a mono file is read straight into the output buffer (a
+ * per-thread audio_scratch when reused), other files in blocks; samples are checked for NaN/Inf
+ * and mixed down to mono as the mean of the channels, so memory never depends on a header's claims, only on what actually decodes.
  * Invariants: a successful decode returns 1 <= n <= AUDIO_MAX_FRAMES finite samples; a failure
  * leaves *out empty and names the clip in err. Header values are checked against the limits
  * in audio.h before any allocation. libsndfile clamps a RIFF data chunk that claims more bytes
@@ -274,7 +275,8 @@ static int mix_block(const float *block, size_t k, int ch, float *mono, size_t a
     }
     float *dst = mono + at; /* (k,) */
     if (ch == 1) {
-        memcpy(dst, block, k * sizeof *dst);
+        if (dst != block) /* a mono file is read straight into mono: nothing to copy */
+            memcpy(dst, block, k * sizeof *dst);
         return MLAC_OK;
     }
     for (size_t i = 0; i < k; i++) {
@@ -316,14 +318,15 @@ size_t audio_frames_decoded(void)
     return atomic_load(&frames_decoded);
 }
 
-/* Reads up to limit frames of f from where it stands, mixed to mono. *mono (n,) is the caller's
- * to free, even on error. */
+/* Reads up to limit frames of f from where it stands, mixed to mono, into *mono (capacity *cap
+ * frames, grown as needed) and sets *n. A mono file is read straight into *mono; a multi-channel
+ * one through *block (capacity *block_cap floats, grown as needed), then mixed. Both buffers are
+ * the caller's to keep or free, even on error: reused across clips, they make a decode allocate
+ * nothing. */
 static int read_mono(SNDFILE *f, const SF_INFO *si, size_t n_bytes, size_t limit, const char *name,
-                     float **mono, size_t *n, mlac_err *err)
+                     float **mono, size_t *cap, float **block, size_t *block_cap, size_t *n, mlac_err *err)
 {
     int ch = si->channels;
-    size_t cap = 0;
-    *mono = NULL;
     *n = 0;
     /* Reserve what the header declares, so a clip is read without regrowing; a header that lies
      * is bounded by 16 frames per byte of input (more than any codec here packs) and the limit. */
@@ -331,51 +334,52 @@ static int read_mono(SNDFILE *f, const SF_INFO *si, size_t n_bytes, size_t limit
         size_t want = (size_t)si->frames + 1, bound = 16 * n_bytes + 4096;
         if (limit < want)
             want = limit;
-        int rc = grow(mono, &cap, want < bound ? want : bound, name, err);
+        int rc = grow(mono, cap, want < bound ? want : bound, name, err);
         if (rc)
             return rc;
     }
-    float *block =
-        malloc((size_t)DECODE_BLOCK * (size_t)ch * sizeof *block); /* (DECODE_BLOCK, ch) */
-    if (!block)
-        return mlac_errf(err, MLAC_ENOMEM, "cannot decode '%s': out of memory", name);
-    int rc = MLAC_OK;
+    size_t block_floats = (size_t)DECODE_BLOCK * (size_t)ch;
     while (*n < limit) {
         size_t want = limit - *n < DECODE_BLOCK ? limit - *n : DECODE_BLOCK;
-        sf_count_t got = sf_readf_float(f, block, (sf_count_t)want);
+        /* straight into mono while the block surely fits under the frame limit; otherwise (more
+         * channels, or the block that would cross the limit) through the block buffer */
+        int direct = ch == 1 && *n + want <= AUDIO_MAX_FRAMES;
+        int rc = direct ? grow(mono, cap, *n + want, name, err) : MLAC_OK;
+        if (rc)
+            return rc;
+        if (!direct && *block_cap < block_floats) {
+            float *b = realloc(*block, block_floats * sizeof *b); /* (DECODE_BLOCK, ch) */
+            if (!b)
+                return mlac_errf(err, MLAC_ENOMEM, "cannot decode '%s': out of memory", name);
+            *block = b;
+            *block_cap = block_floats;
+        }
+        float *dst = direct ? *mono + *n : *block;
+        sf_count_t got = sf_readf_float(f, dst, (sf_count_t)want);
         if (got <= 0)
             break;
         atomic_fetch_add(&frames_decoded, (size_t)got);
-        if ((rc = grow(mono, &cap, *n + (size_t)got, name, err)))
-            goto out;
-        if ((rc = mix_block(block, (size_t)got, ch, *mono, *n, name, err)))
-            goto out;
+        if ((rc = grow(mono, cap, *n + (size_t)got, name, err)) ||
+            (rc = mix_block(dst, (size_t)got, ch, *mono, *n, name, err)))
+            return rc;
         *n += (size_t)got;
     }
-    if (sf_error(f) != SF_ERR_NO_ERROR) {
-        rc = mlac_errf(err, MLAC_EFORMAT,
-                       "cannot decode '%s': corrupt audio data after frame %zu (%s)", name, *n,
-                       sf_strerror(f));
-        goto out;
-    }
-    if (*n == 0) {
-        rc = mlac_errf(err, MLAC_EFORMAT, "cannot decode '%s': no audio frames", name);
-        goto out;
-    }
+    if (sf_error(f) != SF_ERR_NO_ERROR)
+        return mlac_errf(err, MLAC_EFORMAT, "cannot decode '%s': corrupt audio data after frame %zu (%s)", name,
+                         *n, sf_strerror(f));
+    if (*n == 0)
+        return mlac_errf(err, MLAC_EFORMAT, "cannot decode '%s': no audio frames", name);
     int is_mp3 = (si->format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG;
     if (limit != SIZE_MAX) {
         if (*n < limit)
-            rc = mlac_errf(err, MLAC_EFORMAT,
-                           "cannot decode '%s': truncated file: %zu of the %zu frames wanted decode", name,
-                           *n, limit);
+            return mlac_errf(err, MLAC_EFORMAT,
+                             "cannot decode '%s': truncated file: %zu of the %zu frames wanted decode", name, *n,
+                             limit);
     } else if (!is_mp3 && si->frames != SF_COUNT_MAX && (sf_count_t)*n < si->frames)
-        rc = mlac_errf(err, MLAC_EFORMAT,
-                       "cannot decode '%s': truncated file: the header declares %lld frames but "
-                       "only %zu decode",
-                       name, (long long)si->frames, *n);
-out:
-    free(block);
-    return rc;
+        return mlac_errf(err, MLAC_EFORMAT,
+                         "cannot decode '%s': truncated file: the header declares %lld frames but only %zu decode",
+                         name, (long long)si->frames, *n);
+    return MLAC_OK;
 }
 
 /* ---- public API ---- */
@@ -396,31 +400,45 @@ int audio_probe(const void *bytes, size_t n, const char *name, audio_info *info,
     return MLAC_OK;
 }
 
-int audio_decode(const void *bytes, size_t n, const char *name, audio_clip *out, audio_info *info,
-                 mlac_err *err)
+int audio_decode_reuse(const void *bytes, size_t n, const char *name, audio_scratch *s, size_t *frames, int *rate,
+                       audio_info *info, mlac_err *err)
 {
     if (!name)
         name = "(unnamed)";
-    memset(out, 0, sizeof *out);
+    *frames = 0;
+    *rate = 0;
     memfile m;
     SF_INFO si;
     SNDFILE *f = NULL;
-    float *mono = NULL; /* (frames,) */
-    size_t frames = 0;
     int rc = open_mem(&m, bytes, n, name, &si, &f, err);
     if (rc)
-        goto out;
-    if ((rc = read_mono(f, &si, n, SIZE_MAX, name, &mono, &frames, err)))
-        goto out;
-    out->samples = mono;
-    out->n = frames;
-    out->rate = si.samplerate;
-    mono = NULL;
-    fill_info(&si, frames, info);
-out:
-    free(mono);
-    if (f)
-        sf_close(f);
+        return rc;
+    rc = read_mono(f, &si, n, SIZE_MAX, name, &s->decoded, &s->cap_decoded, &s->block, &s->cap_block, frames, err);
+    sf_close(f);
+    if (rc) {
+        *frames = 0;
+        return rc;
+    }
+    *rate = si.samplerate;
+    fill_info(&si, *frames, info);
+    return MLAC_OK;
+}
+
+int audio_decode(const void *bytes, size_t n, const char *name, audio_clip *out, audio_info *info,
+                 mlac_err *err)
+{
+    memset(out, 0, sizeof *out);
+    audio_scratch s = {0};
+    size_t frames;
+    int rate;
+    int rc = audio_decode_reuse(bytes, n, name, &s, &frames, &rate, info, err);
+    if (rc == MLAC_OK) {
+        out->samples = s.decoded; /* the clip takes the decoded buffer */
+        out->n = frames;
+        out->rate = rate;
+        s.decoded = NULL;
+    }
+    audio_scratch_release(&s);
     return rc;
 }
 
@@ -449,7 +467,11 @@ int audio_decode_range(const void *bytes, size_t n, const char *name, size_t sta
                        sf_strerror(f));
         goto out;
     }
-    if ((rc = read_mono(f, &si, n, count, name, &mono, &frames, err)))
+    size_t cap = 0, block_cap = 0;
+    float *block = NULL; /* (DECODE_BLOCK, channels) */
+    rc = read_mono(f, &si, n, count, name, &mono, &cap, &block, &block_cap, &frames, err);
+    free(block);
+    if (rc)
         goto out;
     out->samples = mono;
     out->n = frames;

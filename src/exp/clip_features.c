@@ -77,6 +77,7 @@ struct build_job {
     feature_cache *cache;
     char params_text[N_AUDIO_KINDS][1024]; /* per kind: only the parameters that kind depends on */
     feat_plan **plans;      /* (threads,) one per worker */
+    audio_scratch *scratch; /* (threads,) decode/resample buffers per worker, reused across clips */
     pthread_mutex_t lock;
     int failed;             /* first failure wins */
     mlac_err first_err;
@@ -99,7 +100,7 @@ static int compute_row(struct build_job *job, size_t i, int worker, mlac_err *er
     store_describe(job->data, path, where, sizeof where);
     buf bytes;
     buf_init(&bytes, STORE_MAX_OBJECT);
-    audio_clip clip = {0};
+    audio_clip clip = {0}; /* a view into job->scratch[worker] */
     int rc = store_read(job->data, path, &bytes, err);
     if (rc)
         goto out;
@@ -125,8 +126,8 @@ static int compute_row(struct build_job *job, size_t i, int worker, mlac_err *er
     }
     audio_info info;
     double rms = 0;
-    rc = audio_load_meta(bytes.data, bytes.len, where, job->fp->sample_rate, job->clip_seconds, AUDIO_OFFSET_CENTRE,
-                         NULL, &clip, &info, &rms, err);
+    rc = audio_load_reuse(&job->scratch[worker], bytes.data, bytes.len, where, job->fp->sample_rate,
+                          job->clip_seconds, AUDIO_OFFSET_CENTRE, NULL, &clip, &info, &rms, err);
     if (!rc && meta_missing) {
         meta[0] = (float)((double)info.frames / info.rate), meta[1] = (float)info.rate;
         meta[2] = (float)info.channels, meta[3] = (float)rms;
@@ -148,7 +149,6 @@ out:
     for (int k = 0; !rc && k < N_AUDIO_KINDS; k++)
         if (job->kinds & (1u << k))
             memcpy(job->tables[k].meta + i * FEATURE_META_DIM, meta, sizeof meta);
-    audio_clip_release(&clip);
     buf_release(&bytes);
     return rc;
 }
@@ -226,7 +226,8 @@ int feature_tables_build_clips(store *data, const strlist *paths, unsigned kinds
             rc = prepare_table(paths, k, fp, &out[k], err);
             job.n = out[k].n;
         }
-    if (!rc && !(job.plans = calloc((size_t)threads, sizeof *job.plans)))
+    if (!rc && (!(job.plans = calloc((size_t)threads, sizeof *job.plans)) ||
+                !(job.scratch = calloc((size_t)threads, sizeof *job.scratch))))
         rc = mlac_errf(err, MLAC_ENOMEM, "out of memory for feature plans");
     for (int w = 0; !rc && w < threads; w++)
         rc = feat_plan_new(fp, &job.plans[w], err);
@@ -244,7 +245,10 @@ int feature_tables_build_clips(store *data, const strlist *paths, unsigned kinds
     }
     for (int w = 0; job.plans && w < threads; w++)
         feat_plan_free(job.plans[w]);
+    for (int w = 0; job.scratch && w < threads; w++)
+        audio_scratch_release(&job.scratch[w]);
     free(job.plans);
+    free(job.scratch);
     pthread_mutex_destroy(&job.lock);
     for (int k = 0; rc && k < N_AUDIO_KINDS; k++)
         feature_table_release(&out[k]);
