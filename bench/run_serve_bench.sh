@@ -6,7 +6,10 @@
 # Each repeat times the grid three ways: alone; under wrk at full speed (closed loop: the most the
 # service can answer, which takes all the CPU it is given); and under wrk paced to RATE requests/s
 # (default 5,000, the goal's rate; bench/serve_rate.lua), which is the load the 5 % goal is about.
-# usage: bench/run_serve_bench.sh [per_class=60] [repeats=3] [rate=5000]
+# usage: bench/run_serve_bench.sh [per_class=60] [repeats=3] [rate=5000] [grid_repeats=15]
+# The grid is RF + SVM x 3 species x sizes 5 10 20 40 x 5 folds x grid_repeats CV repeats (600
+# tasks by default, about 10 s alone on 2 cores), long enough that its start-up (submit, spec
+# checks, the aggregate and the report) does not dominate its wall time.
 # Needs a build in build/ and Debian's wrk. wrk runs for exactly as long as the loaded grid (stopped
 # with SIGINT when it finishes, so it prints its figures). It runs on the same cores as the service:
 # its own CPU time and the service's extra CPU per request are printed beside the figures, because
@@ -19,6 +22,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 per_class=${1:-60}
 repeats=${2:-3}
 rate=${3:-5000}
+grid_repeats=${4:-15}
 export RATE=$rate CONNS=64 THREADS=2 # read by bench/serve_rate.lua (wrk -t2 -c64)
 mlac="$root/build/mlac"
 work=$(mktemp -d /tmp/mlac-serve-bench-XXXXXX)
@@ -33,7 +37,7 @@ pid=$!
 for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
 export MLAC_SERVER=http://127.0.0.1:$(cat "$work/port")
 grid=(--models random_forest svm --species coyote bullfrog human_vocal --training-sizes 5 10 20 40 --cv-folds 5
-      --max-concurrent 2)
+      --repeats "$grid_repeats" --max-concurrent 2)
 now() { date +%s.%N; }
 run_grid() { # run-id -> prints the wall seconds from submit to finished
   local t0 id
