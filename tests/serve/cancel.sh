@@ -57,9 +57,9 @@ check "resumed the kept tasks from the ledger" test "$(json_field .tasks.resumed
 check "the ledger is complete: 4 tasks, each once" test "$(jq -r .task_id "$ledger" | sort -u | wc -l)" -eq 4 -a \
   "$(wc -l <"$ledger")" -eq 4
 
-# cancel_within LABEL ID TOTAL: once a task is done, cancels ID; it must end cancelled within 2 s,
-# keeping the finished tasks (the ledger holds exactly the tasks done, whole lines). The bound is
-# 2 s on a quiet machine; 5 s here, because on the shared 2-core VM (load 15-20) the cancel POST,
+# cancel_within LABEL ID TOTAL: once a task is done, cancels ID; it must end cancelled within 5 s,
+# keeping the finished tasks (the ledger holds exactly the tasks done, whole lines). The brief asked
+# for about 2 s; the bound is 5 s, because on the shared 2-core VM (load 15-20) the cancel POST,
 # the SQLite writes and the kept tasks' aggregate alone took 1.5-2.6 s.
 cancel_within() {
   local label=$1 id=$2 total=$3 t0 t1 state done_n run ledger
