@@ -6,7 +6,12 @@
 # Each repeat times the grid three ways: alone; under wrk at full speed (closed loop: the most the
 # service can answer, which takes all the CPU it is given); and under wrk paced to RATE requests/s
 # (default 5,000, the goal's rate; bench/serve_rate.lua), which is the load the 5 % goal is about.
-# usage: bench/run_serve_bench.sh [per_class=60] [repeats=3] [rate=5000]
+# usage: bench/run_serve_bench.sh [per_class=60] [repeats=3] [rate=5000] [grid_seconds=10]
+# The grid is RF + SVM x 3 species x sizes 5 10 20 40 x 5 folds x R CV repeats, R chosen from a
+# calibration grid (2 CV repeats, run after the warm-up has filled the feature cache) so that the
+# grid alone takes about grid_seconds on this machine: long enough that its start-up (submit, spec
+# checks, the aggregate and the report) does not dominate its wall time, short enough that the
+# whole bench (per repeat: alone, full speed, paced) stays within minutes.
 # Needs a build in build/ and Debian's wrk. wrk runs for exactly as long as the loaded grid (stopped
 # with SIGINT when it finishes, so it prints its figures). It runs on the same cores as the service:
 # its own CPU time and the service's extra CPU per request are printed beside the figures, because
@@ -19,6 +24,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 per_class=${1:-60}
 repeats=${2:-3}
 rate=${3:-5000}
+grid_seconds=${4:-10}
+grid_repeats=1 # the warm-up's; then calibrated below
 export RATE=$rate CONNS=64 THREADS=2 # read by bench/serve_rate.lua (wrk -t2 -c64)
 mlac="$root/build/mlac"
 work=$(mktemp -d /tmp/mlac-serve-bench-XXXXXX)
@@ -33,7 +40,7 @@ pid=$!
 for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
 export MLAC_SERVER=http://127.0.0.1:$(cat "$work/port")
 grid=(--models random_forest svm --species coyote bullfrog human_vocal --training-sizes 5 10 20 40 --cv-folds 5
-      --max-concurrent 2)
+      --repeats "$grid_repeats" --max-concurrent 2)
 now() { date +%s.%N; }
 run_grid() { # run-id -> prints the wall seconds from submit to finished
   local t0 id
@@ -49,6 +56,11 @@ ms() { # wrk latency (850.00us, 3.61ms, 1.20s) -> milliseconds
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n *= 1; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
 }
 run_grid warmup >/dev/null            # fills the feature cache, so every timed grid starts equal
+grid[${#grid[@]} - 3]=2               # the value after --repeats
+calib=$(run_grid calibrate)
+grid_repeats=$(echo "r = 2 * $grid_seconds / $calib + 0.5; scale = 0; if (r < 1) 1 else r / 1" | bc -l)
+grid[${#grid[@]} - 3]=$grid_repeats
+echo "calibration grid (2 CV repeats): $calib s; timed grids: $grid_repeats CV repeats ($((120 * grid_repeats)) tasks)"
 wrk_phase() { # run-id label [wrk args...] -> runs the grid under wrk, appends to the arrays of label
   local run=$1 label=$2 t0 c0 id wrk_pid secs cpu n_req e
   shift 2

@@ -517,7 +517,10 @@ typedef struct oob_ctx {
     int n_grid;
     double *sum;          /* (n_grid, n) summed OOB predictions */
     int *count;           /* (n,) trees for which the sample is out of bag */
+    const volatile sig_atomic_t *cancel; /* may be NULL; checked every OOB_CANCEL_TREES trees of a row */
 } oob_ctx;
+
+#define OOB_CANCEL_TREES 256
 
 static void oob_job(void *ctx, size_t i, int worker)
 {
@@ -526,6 +529,8 @@ static void oob_job(void *ctx, size_t i, int worker)
     const float *row = c->x + i * c->dim;
     int count = 0;
     for (int t = 0; t < c->n_trees; t++) {
+        if (t % OOB_CANCEL_TREES == 0 && c->cancel && *c->cancel)
+            return; /* oob_evaluate reports the cancel */
         if (c->inbag[(size_t)t * c->n + i])
             continue;
         count++;
@@ -553,8 +558,13 @@ static int oob_evaluate(const grow_ctx *g, int n_threads, forest_info *info, mla
         rc = mlac_errf(err, MLAC_ENOMEM, "out of memory for out-of-bag scores of %zu rows", n);
         goto out;
     }
-    oob_ctx c = {g->x, n, g->dim, g->trees, g->n_trees, g->inbag, info->depth_grid, info->n_grid, sum, count};
+    oob_ctx c = {g->x, n, g->dim, g->trees, g->n_trees, g->inbag, info->depth_grid, info->n_grid, sum, count,
+                 g->cancel};
     pool_for(n_threads, n, oob_job, &c);
+    if (c.cancel && *c.cancel) {
+        rc = mlac_errf(err, MLAC_ECANCEL, "cancelled: out-of-bag pass of %d trees not finished", g->n_trees);
+        goto out;
+    }
     for (int d = 0; d < info->n_grid; d++) {
         size_t m = 0;
         for (size_t i = 0; i < n; i++)

@@ -1,5 +1,6 @@
 /* head_model.c — options, inner CV, fit, score, save/load of the embedding head (see head_model.h). */
 #include "ml/head_model.h"
+#include "core/cancel.h"
 #include "core/options.h"
 #include "core/sealed.h"
 #include "core/pool.h"
@@ -151,18 +152,22 @@ typedef struct head_fit {
     mlp_head mlp;
 } head_fit;
 
+/* cancel: the task's flag (core/cancel.h), handed over explicitly because inner CV fits run on
+ * pool threads. */
 static int fit_head(const head_opts *o, double strength, unsigned long long seed, const double *xs, const int *y,
-                    size_t n, size_t dim, head_fit *h, mlac_err *err)
+                    size_t n, size_t dim, const volatile sig_atomic_t *cancel, head_fit *h, mlac_err *err)
 {
     if (!o->mlp) {
         logistic_options lo;
         logistic_options_default(&lo);
         lo.C = strength;
+        lo.cancel = cancel;
         return logistic_fit(&h->lr, xs, y, n, dim, &lo, err);
     }
     mlp_options mo = o->mo;
     mo.alpha = strength;
     mo.seed = seed;
+    mo.cancel = cancel;
     return mlp_fit(&h->mlp, xs, y, n, dim, &mo, err);
 }
 
@@ -213,6 +218,7 @@ typedef struct cv_job {
     double *loss;          /* (n_grid * k,) */
     int *rc;               /* (n_grid * k,) */
     mlac_err *errs;        /* (n_grid * k,) */
+    const volatile sig_atomic_t *cancel; /* the task's flag, may be NULL */
 } cv_job;
 
 static void cv_one(void *ctx, size_t t, int worker)
@@ -257,7 +263,7 @@ static void cv_one(void *ctx, size_t t, int worker)
         yva[i] = j->y[va[i]];
     unsigned long long seed = rng_derive_seed(j->m->seed, "head-cv") + t;
     if (!rc)
-        rc = fit_head(&j->m->o, j->m->o.grid[g], seed, xtr, ytr, n_tr, dim, &h, err);
+        rc = fit_head(&j->m->o, j->m->o.grid[g], seed, xtr, ytr, n_tr, dim, j->cancel, &h, err);
     if (!rc)
         rc = predict_head(&j->m->o, &h, xva, n_va, prob, logit, err);
     if (!rc) {
@@ -316,7 +322,7 @@ static int choose_strength(head_state *m, const float *x, const int *y, size_t n
         goto out;
     }
     inner_folds(y, n, k, rng_derive_seed(m->seed, "head-cv-folds"), fold, scratch);
-    cv_job job = {m, x, y, n, dim, fold, k, auc, loss, rcs, errs};
+    cv_job job = {m, x, y, n, dim, fold, k, auc, loss, rcs, errs, cancel_current()};
     pool_for(m->n_threads, T, cv_one, &job);
     for (size_t t = 0; t < T; t++)
         if (rcs[t]) {
@@ -387,7 +393,7 @@ int head_model_fit(model *base, const float *x, const int *y, size_t n, size_t d
     if ((rc = standardize_fit(&m->std, x, n, dim, err)))
         goto out;
     standardize_apply(&m->std, x, n, xs);
-    rc = fit_head(&m->o, m->strength, rng_derive_seed(m->seed, "head"), xs, y, n, dim, &h, err);
+    rc = fit_head(&m->o, m->strength, rng_derive_seed(m->seed, "head"), xs, y, n, dim, cancel_current(), &h, err);
     if (!rc) {
         m->lr = h.lr;
         m->mlp = h.mlp;

@@ -17,6 +17,7 @@ void logistic_options_default(logistic_options *o)
     o->C = 1.0;
     o->max_iter = 100;
     o->tol = 1e-10;
+    o->cancel = NULL;
 }
 
 static double softplus(double t)
@@ -143,6 +144,10 @@ int logistic_fit(logistic_model *m, const double *x, const int *y, size_t n, siz
     double f = objective(&k, theta, g), g0 = max_abs(g, p), gmax = g0;
     int it = 0, converged = 0;
     for (; it < o->max_iter; it++) {
+        if (o->cancel && *o->cancel) {
+            free(work);
+            return mlac_errf(err, MLAC_ECANCEL, "cancelled: logistic fit stopped at Newton iteration %d", it);
+        }
         if (gmax <= o->tol * fmax(1.0, g0)) {
             converged = 1;
             break;

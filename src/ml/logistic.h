@@ -15,6 +15,7 @@
 #ifndef MLAC_ML_LOGISTIC_H
 #define MLAC_ML_LOGISTIC_H
 
+#include <signal.h>
 #include <stddef.h>
 #include "core/error.h"
 
@@ -22,6 +23,7 @@ typedef struct logistic_options {
     double C;      /* inverse regularisation strength, > 0 (default 1.0, scikit-learn's) */
     int max_iter;  /* Newton iterations (100) */
     double tol;    /* relative gradient tolerance (1e-10) */
+    const volatile sig_atomic_t *cancel; /* checked every Newton iteration (MLAC_ECANCEL); NULL: none */
 } logistic_options;
 
 typedef struct logistic_model {

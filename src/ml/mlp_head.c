@@ -23,6 +23,7 @@ void mlp_options_default(mlp_options *o)
     o->patience = 10;
     o->val_fraction = 0.1;
     o->seed = 0;
+    o->cancel = NULL;
 }
 
 size_t mlp_param_count(size_t dim, size_t hidden)
@@ -345,6 +346,10 @@ int mlp_fit(mlp_head *m, const double *x, const int *y, size_t n, size_t dim, co
         double sum = 0.0;
         size_t steps = 0;
         for (size_t s = 0; s < n_tr; s += B, steps++) {
+            if (o->cancel && *o->cancel) {
+                rc = mlac_errf(err, MLAC_ECANCEL, "cancelled: mlp fit stopped in epoch %d", ep + 1);
+                goto out;
+            }
             size_t b = n_tr - s < B ? n_tr - s : B;
             gather(x, y, dim, idx + s, b, w.xb, yb);
             forward(m, w.xb, b, &w);

@@ -14,6 +14,7 @@
 #ifndef MLAC_ML_MLP_HEAD_H
 #define MLAC_ML_MLP_HEAD_H
 
+#include <signal.h>
 #include <stddef.h>
 #include "core/error.h"
 
@@ -26,6 +27,7 @@ typedef struct mlp_options {
     int patience;              /* epochs without validation improvement before stopping (10) */
     double val_fraction;       /* held out for early stopping (0.1) */
     unsigned long long seed;
+    const volatile sig_atomic_t *cancel; /* checked every batch (MLAC_ECANCEL); NULL: none */
 } mlp_options;
 
 typedef struct mlp_epoch {

@@ -13,6 +13,8 @@
  * Platt scaling, so it is deterministic (no internal cross-validation) and 0.5 lies exactly on
  * the decision boundary, but it is not calibrated.
  *
+ * Cancel: svm_train runs through svm_train_cancel.h, so a cancel stops a big fit at once.
+ *
  * Saved form: text — "mlac-svm 1", dim, C, the standardisation (mean, scale), libsvm's own model
  * file text (svm_type ... SV, then "coef 1:v 2:v ..." lines, numbers at %.17g so a round trip
  * is exact), "end", and a last line "sha256 <hex>" of everything before it. The libsvm part
@@ -24,6 +26,7 @@
 #include "ml/model.h"
 #include "core/options.h"
 #include "ml/standardize.h"
+#include "ml/svm_train_cancel.h"
 
 #include <errno.h>
 #include <math.h>
@@ -151,28 +154,25 @@ static double gamma_scale(const double *xs, size_t n, size_t dim)
     return var != 0.0 ? 1.0 / ((double)dim * var) : 1.0;
 }
 
-/* Copies what scoring needs out of libsvm's model. */
-static int take_model(svm_state *m, const struct svm_model *sm, size_t dim, mlac_err *err)
+/* Copies what scoring needs out of libsvm's fit. */
+static int take_model(svm_state *m, const svm_fit_result *sm, size_t dim, mlac_err *err)
 {
-    if (sm->nr_class != 2 || sm->l < 1)
-        return mlac_errf(err, MLAC_EINTERNAL, "svm: libsvm returned %d classes and %d support vectors",
-                         sm->nr_class, sm->l);
     m->n_sv = (size_t)sm->l;
     m->coef = malloc(m->n_sv * sizeof *m->coef);
     m->sv = calloc(m->n_sv * dim, sizeof *m->sv);
     if (!m->coef || !m->sv)
         return mlac_errf(err, MLAC_ENOMEM, "svm: out of memory for %zu support vectors", m->n_sv);
     for (size_t i = 0; i < m->n_sv; i++) {
-        m->coef[i] = sm->sv_coef[0][i];
-        for (const struct svm_node *p = sm->SV[i]; p->index != -1; p++)
+        m->coef[i] = sm->coef[i];
+        for (const struct svm_node *p = sm->sv[i]; p->index != -1; p++)
             if (p->index >= 1 && (size_t)p->index <= dim)
                 m->sv[i * dim + (size_t)p->index - 1] = p->value;
     }
-    m->rho = sm->rho[0];
+    m->rho = sm->rho;
     m->label[0] = sm->label[0];
     m->label[1] = sm->label[1];
-    m->nr_sv[0] = sm->nSV[0];
-    m->nr_sv[1] = sm->nSV[1];
+    m->nr_sv[0] = sm->nr_sv[0];
+    m->nr_sv[1] = sm->nr_sv[1];
     m->dim = dim;
     return MLAC_OK;
 }
@@ -190,7 +190,7 @@ static int svm_fit(model *base, const float *x, const int *y, size_t n, size_t d
     struct svm_node *space = NULL;   /* (n, dim + 1) libsvm rows, each ended by index -1 */
     struct svm_node **rows = NULL;   /* (n,) */
     double *labels = NULL;           /* (n,) */
-    struct svm_model *sm = NULL;
+    svm_fit_result sm = {0};
     if ((rc = standardize_fit(&m->std, x, n, dim, err))) {
         mlac_err_prefix(err, "svm: ");
         goto out;
@@ -227,15 +227,12 @@ static int svm_fit(model *base, const float *x, const int *y, size_t n, size_t d
         goto out;
     }
     pthread_once(&quiet_once, make_quiet);
-    sm = svm_train(&prob, &param);
-    if (!sm) {
-        rc = mlac_errf(err, MLAC_ENOMEM, "svm: libsvm failed to train on %zu rows", n);
-        goto out;
-    }
+    if ((rc = svm_train_cancellable(&prob, &param, SVM_CANCEL_MIN_ROWS, &sm, err)))
+        goto out; /* a cancel stops a big fit at once (svm_train_cancel.h) */
     m->gamma = param.gamma;
-    rc = take_model(m, sm, dim, err);
+    rc = take_model(m, &sm, dim, err);
 out:
-    svm_free_and_destroy_model(&sm); /* its SVs point into space, freed below */
+    svm_fit_result_release(&sm); /* its SVs point into space, freed below */
     free(xs);
     free(space);
     free(rows);

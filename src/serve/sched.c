@@ -113,7 +113,7 @@ static void run_job(server *s, queue_job *job)
 {
     exp_spec spec;
     mlac_err err = {0};
-    int state = QS_FAILED, user_cancel = 0;
+    int state = QS_FAILED, user_cancel = 0, report_after = 0, have_spec = 0;
     char why[1100] = "";
     running_exp *r = running_add(s, job->id);
     if (!r) {
@@ -128,6 +128,7 @@ static void run_job(server *s, queue_job *job)
         snprintf(why, sizeof why, "%s", err.msg);
         goto done;
     }
+    have_spec = 1;
     int share = s->threads_per_experiment;
     spec.threads = spec.threads > 0 && spec.threads < share ? spec.threads : share;
     run_result res;
@@ -143,8 +144,7 @@ static void run_job(server *s, queue_job *job)
     queue_cancel_requested(s->q, job->id, &user_cancel, &err);
     if (rc == MLAC_ECANCEL || (!rc && res.cancelled)) {
         state = user_cancel || !stopping ? QS_CANCELLED : QS_QUEUED;
-        if (!rc && state == QS_CANCELLED && report_write_run(spec.output_dir, spec.run_id, &err))
-            log_warn("experiment %s: %s", job->id, err.msg);
+        report_after = !rc && state == QS_CANCELLED; /* the kept tasks' report: after the state, below */
     } else if (rc) {
         snprintf(why, sizeof why, "%s", err.msg);
     } else if (report_write_run(spec.output_dir, spec.run_id, &err)) {
@@ -154,11 +154,16 @@ static void run_job(server *s, queue_job *job)
     } else {
         state = QS_SUCCEEDED;
     }
-    spec_release(&spec);
 done:
     if (queue_finish(s->q, job->id, state, why[0] ? why : NULL, &err))
         log_error("experiment %s: %s", job->id, err.msg);
     log_info("experiment %s: %s%s%s", job->id, queue_state_name(state), why[0] ? ": " : "", why);
+    /* A cancel answers within its bound: the report of the tasks kept (seconds of charts) is
+     * written once the experiment is already `cancelled`. */
+    if (report_after && report_write_run(spec.output_dir, spec.run_id, &err))
+        log_warn("experiment %s: %s", job->id, err.msg);
+    if (have_spec)
+        spec_release(&spec);
     running_remove(s, r);
 }
 

@@ -58,6 +58,8 @@ struct server {
     pthread_cond_t wake;
     volatile int stopping;
     unsigned long long next_request;
+    char request_prefix[10];   /* "%08x-" of the port: every request id's start */
+    struct access_log *alog;   /* buffered access log (access_log.h), NULL without one */
     char *tls_cert_pem, *tls_key_pem;
 };
 

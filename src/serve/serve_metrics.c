@@ -14,7 +14,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#define MAX_CODES 32
+#define MAX_CODE 600 /* HTTP statuses are 100..599 */
 #define MAX_MODELS 32
 static const double buckets[] = {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800};
 #define N_BUCKETS (sizeof buckets / sizeof buckets[0])
@@ -29,9 +29,7 @@ struct model_stats {
 
 struct serve_metrics {
     pthread_mutex_t lock;
-    int codes[MAX_CODES];
-    unsigned long long code_count[MAX_CODES];
-    int n_codes;
+    unsigned long long code_count[MAX_CODE]; /* by status; atomics, no lock: the request hot path */
     struct model_stats models[MAX_MODELS];
     int n_models;
     double start_time;
@@ -86,15 +84,8 @@ void serve_metrics_free(serve_metrics *m)
 
 void serve_metrics_http(serve_metrics *m, int code)
 {
-    pthread_mutex_lock(&m->lock);
-    int i = 0;
-    while (i < m->n_codes && m->codes[i] != code)
-        i++;
-    if (i == m->n_codes && m->n_codes < MAX_CODES)
-        m->codes[m->n_codes++] = code;
-    if (i < m->n_codes)
-        m->code_count[i]++;
-    pthread_mutex_unlock(&m->lock);
+    if (code >= 100 && code < MAX_CODE)
+        __atomic_add_fetch(&m->code_count[code], 1, __ATOMIC_RELAXED);
 }
 
 void serve_metrics_task(serve_metrics *m, const char *model, const char *status, double seconds)
@@ -210,8 +201,11 @@ int serve_metrics_render(serve_metrics *m, const long counts[QS_N], buf *out, ml
     if (!rc)
         rc = buf_printf(out, err, "# HELP mlac_http_requests_total HTTP responses sent, by status code.\n"
                                   "# TYPE mlac_http_requests_total counter\n");
-    for (int i = 0; !rc && i < m->n_codes; i++)
-        rc = buf_printf(out, err, "mlac_http_requests_total{code=\"%d\"} %llu\n", m->codes[i], m->code_count[i]);
+    for (int code = 100; !rc && code < MAX_CODE; code++) {
+        unsigned long long n = __atomic_load_n(&m->code_count[code], __ATOMIC_RELAXED);
+        if (n)
+            rc = buf_printf(out, err, "mlac_http_requests_total{code=\"%d\"} %llu\n", code, n);
+    }
     pthread_mutex_unlock(&m->lock);
     if (!rc)
         rc = render_process(m, out, err);

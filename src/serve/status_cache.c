@@ -1,7 +1,8 @@
 /* status_cache.c — cached experiment JSON by queue version (see status_cache.h).
  *
- * One mutex guards the slots; it is held only for a compare and a memcpy of the body (about a
- * kilobyte), never across a query. Who frees what: each slot owns its body; a hit hands the
+ * One read-write lock guards the slots: hits (every poller) take it shared, so they never wait
+ * for one another; it is held only for a compare and a memcpy of the body (about a kilobyte),
+ * never across a query. Who frees what: each slot owns its body; a hit hands the
  * caller a fresh copy, which libmicrohttpd frees after sending it.
  */
 #include "serve/status_cache.h"
@@ -18,7 +19,7 @@ typedef struct slot {
 } slot;
 
 struct status_cache {
-    pthread_mutex_t lock;
+    pthread_rwlock_t lock;
     slot slots[STATUS_CACHE_SLOTS];
 };
 
@@ -26,7 +27,7 @@ status_cache *status_cache_new(void)
 {
     status_cache *c = calloc(1, sizeof *c);
     if (c)
-        pthread_mutex_init(&c->lock, NULL);
+        pthread_rwlock_init(&c->lock, NULL);
     return c;
 }
 
@@ -36,7 +37,7 @@ void status_cache_free(status_cache *c)
         return;
     for (size_t i = 0; i < STATUS_CACHE_SLOTS; i++)
         free(c->slots[i].body);
-    pthread_mutex_destroy(&c->lock);
+    pthread_rwlock_destroy(&c->lock);
     free(c);
 }
 
@@ -66,12 +67,12 @@ int status_cache_get(status_cache *c, queue *q, const char *id, char **body, siz
         return mlac_errf(err, MLAC_ENOTFOUND, "no experiment '%.80s'", id);
     slot *sl = &c->slots[slot_of(id)];
     unsigned long v = queue_version(q);
-    pthread_mutex_lock(&c->lock);
+    pthread_rwlock_rdlock(&c->lock);
     if (sl->body && sl->version == v && !strcmp(sl->id, id)) {
         *body = copy_of(sl->body, sl->len);
         *len = sl->len;
     }
-    pthread_mutex_unlock(&c->lock);
+    pthread_rwlock_unlock(&c->lock);
     if (*body)
         return MLAC_OK;
     json_t *row = NULL;
@@ -84,7 +85,7 @@ int status_cache_get(status_cache *c, queue *q, const char *id, char **body, siz
         return mlac_errf(err, MLAC_ENOMEM, "out of memory for experiment '%s'", id);
     size_t n = strlen(text);
     char *mine = copy_of(text, n);
-    pthread_mutex_lock(&c->lock);
+    pthread_rwlock_wrlock(&c->lock);
     if (mine && (!sl->body || sl->version <= v)) { /* never replace a newer entry with an older one */
         free(sl->body);
         memcpy(sl->id, id, strlen(id) + 1);
@@ -93,7 +94,7 @@ int status_cache_get(status_cache *c, queue *q, const char *id, char **body, siz
         sl->len = n;
         mine = NULL;
     }
-    pthread_mutex_unlock(&c->lock);
+    pthread_rwlock_unlock(&c->lock);
     free(mine);
     *body = text;
     *len = n;

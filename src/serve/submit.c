@@ -3,7 +3,9 @@
  * Validation is the CLI's own: spec_from_config and spec_validate against the scanned dataset,
  * with their messages (which name the field). On top, the service's rules: only the fields in
  * `fields` below, data under --data-roots, results under --results, no embedder commands
- * (a remote client must not choose a program to run), bodies at most 64 levels deep.
+ * (a remote client must not choose a program to run), bodies at most 64 levels deep. A labels CSV
+ * (`labels`) must lie under --data-roots and so must every clip it names (checked before any clip
+ * is read); without `data` its folder is the data root, as in run-experiment.
  * Idempotency: the hash of the resolved spec with its priority and time decides between
  * 200 (the same submission again) and 409 (the same submission id, another spec).
  */
@@ -28,7 +30,8 @@ static const char *const fields[] = {
     "max_concurrent", "threads", "negatives", "clip_seconds", "sample_rate", "n_fft", "hop_length", "n_mels",
     "n_mfcc", "mel_scale", "image_size", "batch_size", "epochs", "width", "pretrained", "model_options",
     "embedder_birdnet", "embedder_perch", "embed_overlap", "embed_pooling", "embed_batch", "embed_timeout",
-    "embed_head", "head_cv", "skip_unavailable", "cache_dir", "on_bad_clip", NULL}; /* labels: not yet (roots) */
+    "embed_head", "head_cv", "skip_unavailable", "cache_dir", "on_bad_clip", "labels", "positive_label",
+    "negative_label", NULL};
 
 static const char *const meta_keys[] = {"submission_id", "scheduled_at", "priority", NULL};
 
@@ -195,7 +198,7 @@ int submit_parse_time(const char *text, double *out)
 static int apply_roots(server *s, json_t *spec, reply *rp)
 {
     const serve_config *c = s->cfg;
-    if (!json_object_get(spec, "data"))
+    if (!json_object_get(spec, "data") && !json_is_string(json_object_get(spec, "labels")))
         json_object_set_new(spec, "data", json_string(c->data_roots.items[0]));
     if (!json_object_get(spec, "output_dir") && !json_object_get(spec, "output-dir"))
         json_object_set_new(spec, "output_dir", json_string(c->results));
@@ -207,11 +210,11 @@ static int apply_roots(server *s, json_t *spec, reply *rp)
         char k[128];
         normalise(key, k, sizeof k);
         const char *p = json_string_value(v);
-        if (!strcmp(k, "data") || !strcmp(k, "pretrained")) {
+        if (!strcmp(k, "data") || !strcmp(k, "pretrained") || !strcmp(k, "labels")) {
             int ok = 0;
             for (size_t i = 0; p && i < c->data_roots.n; i++)
                 ok |= roots_contains(c->data_roots.items[i], p);
-            if (p && !*p && !strcmp(k, "pretrained"))
+            if (p && !*p && (!strcmp(k, "pretrained") || !strcmp(k, "labels")))
                 ok = 1;
             if (!ok) {
                 reply_error(rp, 403, "%s: '%.200s' is outside the allowed data roots", k, p ? p : "(not a string)");
@@ -238,11 +241,50 @@ static int apply_roots(server *s, json_t *spec, reply *rp)
     return 0;
 }
 
+static int under_data_roots(const server *s, const char *path)
+{
+    for (size_t i = 0; i < s->cfg->data_roots.n; i++)
+        if (roots_contains(s->cfg->data_roots.items[i], path))
+            return 1;
+    return 0;
+}
+
+static int outside_roots(const char *what, const char *path, int *status, mlac_err *err)
+{
+    *status = 403;
+    return mlac_errf(err, MLAC_EINVAL, "%s: '%.200s' is outside the allowed data roots", what, path);
+}
+
+/* The data root a labels CSV gives and every clip the CSV names (and its data_5s twin) under
+ * --data-roots; read from the manifest alone, before run-experiment's checks decode any clip. */
+static int check_manifest_roots(const server *s, const exp_spec *sp, store *in, int *status, mlac_err *err)
+{
+    if (!sp->labels[0])
+        return MLAC_OK;
+    if (!under_data_roots(s, sp->data))
+        return outside_roots("data (the labels CSV's folder)", sp->data, status, err);
+    dataset d = {0};
+    dataset_source src = {sp->negatives, sp->labels, sp->positive_label, sp->negative_label};
+    int rc = dataset_load(in, &src, &d, err);
+    char path[8192];
+    for (size_t i = 0; !rc && i < d.n; i++)
+        for (size_t j = 0; !rc && j < d.species[i].n_clips; j++)
+            for (int twin = 0; !rc && twin < 2; twin++) {
+                const char *clip = twin ? d.species[i].clips[j].path5s : d.species[i].clips[j].path;
+                if (!clip)
+                    continue;
+                snprintf(path, sizeof path, "%s/%s", sp->data, clip);
+                if (!under_data_roots(s, path))
+                    rc = outside_roots("labels", path, status, err);
+            }
+    dataset_release(&d);
+    return rc;
+}
+
 /* Builds and validates the spec the way run-experiment does; derives its run id. */
 static int validate_spec(server *s, const json_t *spec, char *run_id, size_t run_id_n, char *output_dir,
                          size_t output_n, int *status, mlac_err *err)
 {
-    (void)s;
     config cfg;
     exp_spec sp;
     int have = 0;
@@ -255,6 +297,8 @@ static int validate_spec(server *s, const json_t *spec, char *run_id, size_t run
         have = 1;
     if (!rc)
         rc = store_open(sp.data, &in, err);
+    if (!rc)
+        rc = check_manifest_roots(s, &sp, in, status, err);
     if (!rc)
         rc = spec_load_dataset(&sp, in, &data, err); /* as the run will: manifest, default species, bad clips */
     if (!rc)

@@ -2,6 +2,7 @@
 # /metrics passes `promtool check metrics` (Debian's prometheus package) after tasks ran, has every
 # family the issue names, and a real Prometheus started on loopback (temp config and storage,
 # bearer token from a file, stopped by its pid) scrapes the service and finds mlac_tasks_total.
+# Last, the buffered access log loses no line on a clean stop right after a burst of requests.
 set -u
 . "$(dirname "$0")/../cli/lib/testlib.sh"
 . "$(dirname "$0")/lib/servelib.sh"
@@ -55,4 +56,15 @@ check "Prometheus scraped mlac_tasks_total from the service" test "$found" = 1
 check "Prometheus sees the target up" bash -c "curl -s 'http://127.0.0.1:$pport/api/v1/query?query=up' | grep -q '\"value\":\[[0-9.]*,\"1\"\]'"
 kill "$PROM_PID"; wait "$PROM_PID" 2>/dev/null; PROM_PID=
 [ "$failed" -eq 0 ] || tail -5 "$TMP/prometheus.log" >&2
+
+# the access log is buffered (serve/access_log.h): a clean stop right after a burst writes every line
+urls=()
+for _ in $(seq 300); do urls+=("$URL/v1/experiments/exp-flush"); done
+curl -s -o /dev/null -H "Authorization: Bearer $MLAC_API_TOKEN" "${urls[@]}"
+check "the 300 requests counted (404)" test "$(curl -s -H "Authorization: Bearer $MLAC_API_TOKEN" "$URL/metrics" |
+  sed -n 's/^mlac_http_requests_total{code="404"} //p')" -ge 300
+stop_server
+check "SIGTERM right after the burst: all 300 access-log lines written, each whole JSON" test \
+  "$(grep -c '"path":"/v1/experiments/exp-flush"' "$TMP/s.access.log") $(jq -c . "$TMP/s.access.log" | wc -l)" = \
+  "300 $(wc -l <"$TMP/s.access.log")"
 finish
