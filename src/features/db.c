@@ -9,6 +9,7 @@
  * Valid for positive normal floats, which the 1e-10 clamp guarantees (+inf maps to ~385 dB).
  */
 #include "features/feat_internal.h"
+#include "core/simd.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -36,7 +37,7 @@ static inline double log10_pos(float x)
     return ((double)e * M_LN2 + 2.0 * s * p) * (1.0 / M_LN10);
 }
 
-void db_from_power(float *x, size_t count, float top_db)
+MLAC_HOT_CLONES void db_from_power(float *x, size_t count, float top_db)
 {
 #pragma omp simd
     for (size_t i = 0; i < count; i++)

@@ -9,6 +9,7 @@
  * (feat_plan_reserve guarantees both the length and the scratch size).
  */
 #include "features/feat_internal.h"
+#include "core/simd.h"
 
 #include <string.h>
 
@@ -23,7 +24,7 @@ void stft_pad(feat_plan *plan, const float *x, size_t n)
         y[pad + n + j] = x[n - 2 - j];
 }
 
-void stft_frame_power(feat_plan *plan, size_t t, float *power)
+MLAC_HOT_CLONES void stft_frame_power(feat_plan *plan, size_t t, float *power)
 {
     size_t m = (size_t)plan->p.n_fft / 2;
     const float *restrict seg = plan->padded + t * (size_t)plan->p.hop; /* (n_fft,) */

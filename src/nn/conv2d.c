@@ -2,7 +2,7 @@
  * and groups (depthwise when groups == C == K).
  *
  * Matches torch.nn.functional.conv2d (cross-correlation, zero padding). These loops are the
- * definition the fast oneDNN path (conv2d_dnnl.c) is tested against; they are also what runs
+ * definition the fast oneDNN path (fast_conv.c) is tested against; they are also what runs
  * when the network is built with naive kernels. Weight and bias gradients sum over the batch in
  * double, in a fixed order.
  */

@@ -5,11 +5,12 @@
  * Backward functions ADD into their gradient outputs (din, dw, db): callers zero them once per
  * step. A gradient output may be NULL when it is not wanted (the input of the first layer).
  * The `_naive` kernels are the reference: the straight loops of the definitions, checked against
- * PyTorch fixtures (tests/fixtures/gen/nn.py). Fast kernels live beside them (conv2d_dnnl.c,
- * batchnorm_blocked.c; whole networks in net_fast.c) and are tested against the naive ones. The
+ * PyTorch fixtures (tests/fixtures/gen/nn.py). Fast kernels live beside them (batchnorm_blocked.c;
+ * oneDNN convolutions only inside whole networks, net_fast.c and its fast_*.c op files) and are
+ * tested against the naive ones. The
  * naive kernels' batch reductions (batch-norm statistics, weight and bias gradients) and the
  * blocked batch norm's are accumulated in double in a fixed order, so they never depend on the
- * thread count (nor do the fast path's convolution weight gradients: net_fast.c sums fixed
+ * thread count (nor do the fast path's convolution weight gradients: fast_conv.c sums fixed
  * slices of the batch, each computed on one thread, in slice order).
  *
  * Reference semantics: torch.nn.Conv2d (zero padding, groups), BatchNorm2d (biased variance for
