@@ -305,10 +305,21 @@ static void worker(void *ctx, size_t i, int w)
     }
 }
 
+static int array_within(json_t *old, json_t *now);
+
+/* models, species and training_sizes are sets (spec.h): a spec.json written by an mlac that kept
+ * the order typed still matches the same lists in another order. */
+static int is_set_key(const char *key)
+{
+    return !strcmp(key, "models") || !strcmp(key, "species") || !strcmp(key, "training_sizes");
+}
+
 static int differs(const json_t *old, const json_t *now, const char *key)
 {
-    return (json_object_get(old, key) || json_object_get(now, key)) && /* "embedding" may be absent */
-           !json_equal(json_object_get(old, key), json_object_get(now, key));
+    json_t *a = json_object_get(old, key), *b = json_object_get(now, key);
+    if (is_set_key(key) && json_is_array(a) && json_is_array(b))
+        return json_array_size(a) != json_array_size(b) || !array_within(a, b) || !array_within(b, a);
+    return (a || b) && /* "embedding" may be absent */ !json_equal(a, b);
 }
 
 /* The first field of the run's identity where two spec.json documents differ, or NULL: the
