@@ -11,6 +11,9 @@
 set -u
 . "$(dirname "$0")/lib/testlib.sh"
 export MLAC_LOG_FORMAT=json MLAC_CACHE_DIR="$TMP/cache"
+# for tests only (core/machine.h): the machine key ledger lines record, so the plan's estimate can
+# be checked "on this machine" and "on another machine"
+export MLAC_TEST_MACHINE_KEY=lab-a
 
 check "synth" "$MLAC" synth --out "$TMP/data" --per-class 12 --seconds 1 --seed 3
 run() { "$MLAC" run-experiment --data "$TMP/data" --species coyote --cv-folds 3 --no-report "$@" 2>"$TMP/err.log"; }
@@ -107,7 +110,44 @@ before=$(find "$S" | wc -l)
 check "--dry-run" bash -c "$(declare -f run); MLAC='$MLAC' TMP='$TMP'; run --output-dir '$S' --models random_forest,svm --training-sizes 3 6 50 --dry-run > '$TMP/plan.out'"
 check "plan says the capped size and why" grep -q '50 -> 8 (capped: only 12 positives and 12 negatives with 3 folds' "$TMP/plan.out"
 check "plan counts reusable and new tasks" grep -Eq 'random_forest +9 tasks: 0 done, 6 reusable, 3 to run' "$TMP/plan.out"
-check "plan estimates from earlier tasks" grep -Eq 'svm +9 tasks: .*about .* of task time \(from [0-9]+ earlier svm tasks\)' "$TMP/plan.out"
+# svm: 6 tasks computed here (r3's); random_forest: 9 (r1, r2 and the seed-7 run), copies never count
+check "plan estimates from this machine's earlier tasks" \
+  grep -Eq 'svm +9 tasks: .*about .* of task time \(from 6 earlier svm tasks on this machine\)' "$TMP/plan.out"
+check "...for each model" \
+  grep -Eq 'random_forest +9 tasks: .*\(from 9 earlier random_forest tasks on this machine\)' "$TMP/plan.out"
 check "--dry-run writes nothing into the store" test "$(find "$S" | wc -l)" -eq "$before"
 check "--dry-run into a new store creates nothing" bash -c "$(declare -f run); MLAC='$MLAC' TMP='$TMP'; run --output-dir '$TMP/none' --models svm --training-sizes 3 --dry-run > /dev/null && test ! -e '$TMP/none'"
+
+# the estimate by machine: every ledger line names its machine; another machine's plan falls back
+# to these tasks and says so; once it has run tasks of a model, its own are used; none: no estimate
+plan() { MLAC_TEST_MACHINE_KEY=$1 "$MLAC" run-experiment --data "$TMP/data" --species coyote --cv-folds 3 --no-report \
+  --output-dir "$S" --training-sizes 3 6 50 --dry-run --models "$2" 2>/dev/null; }
+check "ledger lines record the machine" grep -q '"machine":"lab-a"' "$S/$r1/tasks.jsonl"
+plan lab-b random_forest,svm,vgg > "$TMP/plan_b.out"
+check "another machine's plan: from this one's tasks, saying so" \
+  grep -Eq 'svm +9 tasks: .*about .* of task time \(from 6 earlier svm tasks on another machine\)' "$TMP/plan_b.out"
+check "a model never run: no estimate" \
+  grep -Eq 'vgg +9 tasks: 0 done, 0 reusable, 9 to run; no estimate \(no earlier tasks of this model\)$' "$TMP/plan_b.out"
+plan lab-b random_forest,svm > "$TMP/plan_b.out"
+check "the total says it is partly from other machines" grep -q 'partly from tasks on other machines' "$TMP/plan_b.out"
+MLAC_TEST_MACHINE_KEY=lab-b run --output-dir "$S" --models svm --training-sizes 4 > /dev/null
+check "(lab-b ran 3 svm tasks)" grep -q '"machine":"lab-b"' "$S/$(ls -t "$S" | grep '^run-' | head -1)/tasks.jsonl"
+plan lab-b random_forest,svm > "$TMP/plan_b.out"
+check "then lab-b's estimate for svm is its own" \
+  grep -Eq 'svm +9 tasks: .*\(from 3 earlier svm tasks on this machine\)' "$TMP/plan_b.out"
+check "...and for random_forest still lab-a's" \
+  grep -Eq 'random_forest +9 tasks: .*\(from 9 earlier random_forest tasks on another machine\)' "$TMP/plan_b.out"
+check "a third machine: from both, on other machines" \
+  bash -c "$(declare -f plan); MLAC='$MLAC' TMP='$TMP' S='$S'; plan lab-c svm | grep -Eq 'svm +9 tasks: .*\(from 9 earlier svm tasks on other machines\)'"
+expect_fail "an invalid test machine key is refused, naming the variable" "MLAC_TEST_MACHINE_KEY: 'no/slash'" \
+  env MLAC_TEST_MACHINE_KEY=no/slash "$MLAC" run-experiment --data "$TMP/data" --species coyote --cv-folds 3 \
+  --output-dir "$S" --models svm --dry-run
+# ledgers of an mlac before machine keys: still valid (a resume computes nothing), another machine's
+for l in "$S"/*/tasks.jsonl; do sed -i 's/,"machine":"[^"]*"//' "$l"; done
+check "(machine keys removed)" bash -c "! grep -q '\"machine\"' '$S/$r3/tasks.jsonl'"
+read -r r5 c5 u5 < <(run --output-dir "$S" --models random_forest,svm --training-sizes 3 6 | counts)
+check "lines without a machine key stay valid: the resume computes nothing" test "$r5 $c5 $u5" = "$r3 0 0"
+plan lab-a svm > "$TMP/plan_a.out"
+check "...and count as another machine's" \
+  grep -Eq 'svm +9 tasks: .*\(from 9 earlier svm tasks on another machine\)' "$TMP/plan_a.out"
 finish
