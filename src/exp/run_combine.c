@@ -3,6 +3,7 @@
 #include "core/hash.h"
 #include "exp/aggregate.h"
 #include "exp/ledger.h"
+#include "ml/model.h"
 #include "store/store.h"
 
 #include <jansson.h>
@@ -105,6 +106,29 @@ static void sort_ints(json_t *arr)
     free(v);
 }
 
+/* Puts an array of names into a run's canonical order (spec_canonical_order): models in
+ * registry order, species in byte order, so the combination does not depend on the order of the
+ * runs. Left as it is when a name is not a string or memory runs out. */
+static void sort_names(json_t *arr, int models)
+{
+    strlist l;
+    strlist_init(&l);
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) if (!json_is_string(v) || strlist_push(&l, json_string_value(v), NULL)) {
+        strlist_release(&l);
+        return;
+    }
+    if (models)
+        model_sort_names(&l);
+    else
+        strlist_sort(&l);
+    json_array_clear(arr);
+    for (i = 0; i < l.n; i++)
+        json_array_append_new(arr, json_string(l.items[i]));
+    strlist_release(&l);
+}
+
 static void unite_object(json_t *into, json_t *from)
 {
     const char *k;
@@ -185,6 +209,8 @@ static json_t *combined_spec(member *ms, size_t n, const char *id)
         }
     }
     sort_ints(json_object_get(s, "training_sizes"));
+    sort_names(json_object_get(s, "models"), 1);
+    sort_names(json_object_get(s, "species"), 0);
     json_object_set_new(s, "run_id", json_string(id));
     json_object_set_new(s, "combined_from", from);
     return s;

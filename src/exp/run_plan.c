@@ -44,12 +44,12 @@ int run_plan_sizes(const exp_spec *spec, const species_data *sp, buf *out, mlac_
 
 typedef struct model_count {
     size_t total, done, reuse, run;
-    double seconds; /* estimated seconds of the tasks to run, < 0 unknown */
-    size_t known;   /* earlier tasks of the model the estimate comes from */
+    double seconds;        /* estimated seconds of the tasks to run, < 0 unknown */
+    task_time_basis basis; /* the earlier tasks the estimate comes from (task_reuse.h) */
 } model_count;
 
 static void count_model(const grid_task *tasks, size_t n_tasks, const unsigned char *state, const char *species,
-                        const char *model, const task_index *ix, model_count *c)
+                        const char *model, const task_index *ix, const char *machine, model_count *c)
 {
     memset(c, 0, sizeof *c);
     for (size_t i = 0; i < n_tasks; i++) {
@@ -62,9 +62,9 @@ static void count_model(const grid_task *tasks, size_t n_tasks, const unsigned c
         if (state[i] != PLAN_RUN)
             continue;
         c->run++;
-        size_t known = 0;
-        double s = ix ? task_index_seconds(ix, model, t->n, &known) : -1;
-        c->known = known;
+        task_time_basis basis = {0};
+        double s = ix ? task_index_seconds(ix, model, t->n, machine, &basis) : -1;
+        c->basis = basis; /* the same for every n of the model: the scope is chosen by machine */
         if (s < 0 || c->seconds < 0)
             c->seconds = -1;
         else
@@ -72,8 +72,10 @@ static void count_model(const grid_task *tasks, size_t n_tasks, const unsigned c
     }
 }
 
+static const char *const basis_where[] = {"on this machine", "on another machine", "on other machines"};
+
 int run_plan_text(const exp_spec *spec, const dataset *data, const grid_task *tasks, size_t n_tasks,
-                  const unsigned char *state, const task_index *ix, buf *out, mlac_err *err)
+                  const unsigned char *state, const task_index *ix, const char *machine, buf *out, mlac_err *err)
 {
     size_t total = 0, done = 0, reuse = 0, run = 0;
     for (size_t i = 0; i < n_tasks; i++) {
@@ -86,7 +88,7 @@ int run_plan_text(const exp_spec *spec, const dataset *data, const grid_task *ta
                         "%d folds x %d repeat%s)\n", spec->run_id, total, done, reuse, run, spec->folds, spec->repeats,
                         spec->repeats == 1 ? "" : "s");
     double all = 0;
-    int unknown = 0, known = 0;
+    int unknown = 0, known = 0, elsewhere = 0;
     for (size_t s = 0; !rc && s < spec->species.n; s++) {
         const species_data *sp = dataset_find(data, spec->species.items[s]);
         if (!sp)
@@ -96,7 +98,7 @@ int run_plan_text(const exp_spec *spec, const dataset *data, const grid_task *ta
             rc = run_plan_sizes(spec, sp, out, err);
         for (size_t m = 0; !rc && m < spec->models.n; m++) {
             model_count c;
-            count_model(tasks, n_tasks, state, sp->name, spec->models.items[m], ix, &c);
+            count_model(tasks, n_tasks, state, sp->name, spec->models.items[m], ix, machine, &c);
             if (!c.total)
                 continue;
             char est[160], sec[32];
@@ -104,17 +106,16 @@ int run_plan_text(const exp_spec *spec, const dataset *data, const grid_task *ta
             if (!c.run)
                 snprintf(est, sizeof est, "nothing to compute");
             else if (c.seconds < 0)
-                snprintf(est, sizeof est, "time unknown (no earlier %s tasks in this results store)",
-                         spec->models.items[m]);
+                snprintf(est, sizeof est, "no estimate (no earlier tasks of this model)");
             else
-                snprintf(est, sizeof est, "about %s of task time (from %zu earlier %s tasks)", sec, c.known,
-                         spec->models.items[m]);
+                snprintf(est, sizeof est, "about %s of task time (from %zu earlier %s tasks %s)", sec, c.basis.count,
+                         spec->models.items[m], basis_where[c.basis.elsewhere]);
             rc = buf_printf(out, err, "    %-16s %4zu tasks: %zu done, %zu reusable, %zu to run; %s\n",
                             spec->models.items[m], c.total, c.done, c.reuse, c.run, est);
             if (c.run && c.seconds < 0)
                 unknown = 1;
             else if (c.run)
-                all += c.seconds, known = 1;
+                all += c.seconds, known = 1, elsewhere |= c.basis.elsewhere > 0;
         }
     }
     if (!rc && run) {
@@ -128,7 +129,8 @@ int run_plan_text(const exp_spec *spec, const dataset *data, const grid_task *ta
             rc = unknown ? buf_printf(out, err, "  estimate: %s of task time for the models with earlier tasks; the others "
                                   "are unknown\n", a)
                      : buf_printf(out, err, "  estimate: %s of task time, about %s with %d task%s at once (features "
-                                  "not counted)\n", a, w, conc, conc == 1 ? "" : "s");
+                                  "not counted%s)\n", a, w, conc, conc == 1 ? "" : "s",
+                                  elsewhere ? "; partly from tasks on other machines" : "");
     }
     return rc;
 }

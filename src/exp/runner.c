@@ -2,6 +2,7 @@
 #include "exp/runner.h"
 #include "core/cancel.h"
 #include "core/log.h"
+#include "core/machine.h"
 #include "core/pool.h"
 #include "exp/embed_table.h"
 #include "exp/aggregate.h"
@@ -42,6 +43,7 @@ typedef struct run_state {
     char (*keys)[65];                           /* (n_tasks,) result keys of the tasks to run, "" otherwise */
     task_index index;                           /* finished tasks of the other runs of the results store */
     int threads_per_task;
+    char machine[MACHINE_KEY_MAX];              /* this machine's key, in every ledger line (core/machine.h) */
     pthread_mutex_t lock;
     int run_lock;                               /* store lock handle on the run folder */
     int io_failed;
@@ -261,6 +263,7 @@ static void run_one(run_state *st, const grid_task *t)
     const char *key = st->keys ? st->keys[t - st->tasks] : "";
     if (key[0]) /* a later spec finds it by this key (task_reuse.h) */
         json_object_set_new(res, "task_key", json_string(key));
+    json_object_set_new(res, "machine", json_string(st->machine)); /* where its times were measured */
     mlac_err err = {0};
     int rc = MLAC_OK;
     int ok = !strcmp(json_string_value(json_object_get(res, "status")), "ok");
@@ -305,10 +308,21 @@ static void worker(void *ctx, size_t i, int w)
     }
 }
 
+static int array_within(json_t *old, json_t *now);
+
+/* models, species and training_sizes are sets (spec.h): a spec.json written by an mlac that kept
+ * the order typed still matches the same lists in another order. */
+static int is_set_key(const char *key)
+{
+    return !strcmp(key, "models") || !strcmp(key, "species") || !strcmp(key, "training_sizes");
+}
+
 static int differs(const json_t *old, const json_t *now, const char *key)
 {
-    return (json_object_get(old, key) || json_object_get(now, key)) && /* "embedding" may be absent */
-           !json_equal(json_object_get(old, key), json_object_get(now, key));
+    json_t *a = json_object_get(old, key), *b = json_object_get(now, key);
+    if (is_set_key(key) && json_is_array(a) && json_is_array(b))
+        return json_array_size(a) != json_array_size(b) || !array_within(a, b) || !array_within(b, a);
+    return (a || b) && /* "embedding" may be absent */ !json_equal(a, b);
 }
 
 /* The first field of the run's identity where two spec.json documents differ, or NULL: the
@@ -641,7 +655,7 @@ static int plan_and_reuse(run_state *st, run_result *res, mlac_err *err)
     buf text;
     buf_init(&text, 0);
     if (!rc && st->opt->events.plan && !run_plan_text(spec, &st->data, st->tasks, st->n_tasks, state, &st->index,
-                                                       &text, NULL))
+                                                       st->machine, &text, NULL))
         st->opt->events.plan(st->opt->events.ctx, text.data ? text.data : "");
     buf_release(&text);
     size_t w = 0;
@@ -675,7 +689,9 @@ static int plan_and_reuse(run_state *st, run_result *res, mlac_err *err)
 static int run_prepare(run_state *st, run_result *res, mlac_err *err)
 {
     exp_spec *spec = st->spec;
-    int rc = store_open(spec->data, &st->in, err);
+    int rc = machine_key_current(st->machine, err);
+    if (!rc)
+        rc = store_open(spec->data, &st->in, err);
     if (!rc)
         rc = spec_load_dataset(spec, st->in, &st->data, err); /* the scan, with groups */
     if (!rc)

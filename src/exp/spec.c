@@ -178,6 +178,12 @@ static int refuse_repeats(const char *field, const strlist *l, mlac_err *err)
     return MLAC_OK;
 }
 
+void spec_canonical_order(exp_spec *spec)
+{
+    model_sort_names(&spec->models);
+    strlist_sort(&spec->species);
+}
+
 static int spec_fill(const config *cfg, exp_spec *spec, mlac_err *err)
 {
     memset(spec, 0, sizeof *spec);
@@ -188,6 +194,7 @@ static int spec_fill(const config *cfg, exp_spec *spec, mlac_err *err)
     if (!rc) rc = strlist_push_items(&spec->species, config_str(cfg, "species"), err);
     if (!rc) rc = refuse_repeats("models", &spec->models, err);
     if (!rc) rc = refuse_repeats("species", &spec->species, err);
+    if (!rc) spec_canonical_order(spec); /* the lists are sets: the order typed changes nothing */
     if (!rc) rc = parse_sizes(config_str(cfg, "training_sizes"), spec, err);
     if (!rc) rc = config_long(cfg, "cv_folds", 2, 1000, &v, err);
     if (!rc) spec->folds = (int)v, rc = config_long(cfg, "repeats", 1, 1000, &v, err);
@@ -299,6 +306,8 @@ int spec_load_dataset(exp_spec *spec, store *s, dataset *data, mlac_err *err)
     int all = spec->species.n == 0; /* default: every species found */
     for (size_t i = 0; !rc && all && i < data->n; i++)
         rc = strlist_push(&spec->species, data->species[i].name, err);
+    if (!rc && all)
+        spec_canonical_order(spec);
     for (size_t i = 0; !rc && i < data->n; i++)
         if (data->species[i].label_map[0] && strlist_contains(&spec->species, data->species[i].name))
             log_info("labels of '%s': %s", data->species[i].name, data->species[i].label_map);
@@ -454,6 +463,24 @@ static json_t *strlist_json(const strlist *l)
     return a;
 }
 
+/* A list of the identity as a set: its items in canonical order (spec_canonical_order), whatever
+ * order the spec holds them in, so the run id never depends on it. */
+static json_t *set_json(const strlist *l, int models)
+{
+    strlist view = {l->n ? malloc(l->n * sizeof *l->items) : NULL, l->n, l->n};
+    if (l->n && !view.items)
+        return NULL; /* out of memory: json_pack fails and the caller sees NULL */
+    if (l->n)
+        memcpy(view.items, l->items, l->n * sizeof *l->items);
+    if (models)
+        model_sort_names(&view);
+    else
+        strlist_sort(&view);
+    json_t *a = strlist_json(&view);
+    free(view.items); /* the items stay the spec's */
+    return a;
+}
+
 static json_t *feat_json(const feat_params *f)
 {
     return json_pack("{s:i, s:i, s:i, s:i, s:s, s:s, s:f, s:f, s:f, s:i, s:i, s:i}", "sample_rate",
@@ -475,8 +502,8 @@ static json_t *identity_json(const exp_spec *spec, const dataset *data)
     json_t *sizes = json_array();
     for (size_t i = 0; i < spec->n_sizes; i++)
         json_array_append_new(sizes, json_integer((json_int_t)spec->sizes[i]));
-    json_t *id = json_pack("{s:o, s:o, s:o, s:i, s:i, s:I, s:s, s:f, s:o, s:s, s:O}", "models", strlist_json(&spec->models),
-                     "species", strlist_json(&spec->species), "training_sizes", sizes, "cv_folds", spec->folds,
+    json_t *id = json_pack("{s:o, s:o, s:o, s:i, s:i, s:I, s:s, s:f, s:o, s:s, s:O}", "models", set_json(&spec->models, 1),
+                     "species", set_json(&spec->species, 0), "training_sizes", sizes, "cv_folds", spec->folds,
                      "repeats", spec->repeats, "seed", (json_int_t)spec->seed, "negatives",
                      neg_name(spec->negatives), "clip_seconds", spec->clip_seconds, "features",
                      feat_json(&spec->feat), "data_fingerprint", data ? data->fingerprint : "", "model_options",

@@ -22,8 +22,8 @@
 #define SPEC_MAX_SIZES 64
 
 typedef struct exp_spec {
-    strlist models;            /* registry names, in the order given */
-    strlist species;           /* species names, in the order given */
+    strlist models;            /* registry names, in registry order (spec_canonical_order) */
+    strlist species;           /* species names, in byte order (spec_canonical_order) */
     size_t sizes[SPEC_MAX_SIZES]; /* requested training sizes per class, ascending, unique */
     size_t n_sizes;
     int folds;                 /* K >= 2 */
@@ -52,6 +52,11 @@ typedef struct exp_spec {
     enum bad_clip_mode on_bad_clip; /* unreadable clips: skipped (listed) or an error (dataset.h) */
 } exp_spec;
 
+/* The lists of a run are sets: models in registry order (model_sort_names), species in byte
+ * order, sizes ascending. spec_from_config and spec_load_dataset leave them so, and the run id
+ * and spec.json use this order, so typing them in another order gives the same run and the same
+ * outputs byte for byte. Call it again after changing a list by hand. */
+void spec_canonical_order(exp_spec *spec);
 /* On failure the spec holds nothing: release it only after success. */
 int spec_from_config(const config *cfg, exp_spec *spec, mlac_err *err);
 void spec_release(exp_spec *spec);

@@ -127,32 +127,76 @@ void task_index_release(task_index *ix)
     memset(ix, 0, sizeof *ix);
 }
 
-double task_index_seconds(const task_index *ix, const char *model, size_t n, size_t *count)
+/* A line an estimate may use: the model's, with its measured time, computed where it is (a copy
+ * has "reused_from": its time was measured once, where it was computed). */
+static int timed_line(const json_t *e, const char *model)
 {
-    /* the measured size nearest n, then the mean over its tasks */
+    const char *m = json_string_value(json_object_get(e, "model"));
+    return m && !strcmp(m, model) && json_is_number(json_object_get(e, "train_seconds")) &&
+           !json_object_get(e, "reused_from");
+}
+
+/* The machine of a line; "" for a line written before lines had one. */
+static const char *line_machine(const json_t *e)
+{
+    const char *k = json_string_value(json_object_get(e, "machine"));
+    return k ? k : "";
+}
+
+/* 1 when entry i repeats the measurement of an earlier entry of the same key (a combined run's
+ * copy, `mlac report RUN RUN`, keeps the line as it was, without "reused_from"): the same times. */
+static int repeated(const task_index *ix, size_t i, const char *model)
+{
+    const json_t *e = ix->v[i].entry;
+    for (size_t j = i; j-- > 0 && !strcmp(ix->v[j].key, ix->v[i].key);) {
+        const json_t *f = ix->v[j].entry;
+        if (timed_line(f, model) &&
+            json_number_value(json_object_get(f, "train_seconds")) == json_number_value(json_object_get(e, "train_seconds")) &&
+            json_number_value(json_object_get(f, "predict_seconds")) == json_number_value(json_object_get(e, "predict_seconds")))
+            return 1;
+    }
+    return 0;
+}
+
+/* 1 when entry i is a measurement of the model in the estimate's scope: this machine's, or
+ * (here == 0) every other machine's. */
+static int in_scope(const task_index *ix, size_t i, const char *model, const char *machine, size_t here)
+{
+    const json_t *e = ix->v[i].entry;
+    return timed_line(e, model) && (!strcmp(line_machine(e), machine) == (here > 0)) && !repeated(ix, i, model);
+}
+
+double task_index_seconds(const task_index *ix, const char *model, size_t n, const char *machine,
+                          task_time_basis *basis)
+{
+    memset(basis, 0, sizeof *basis);
+    size_t here = 0;
+    for (size_t i = 0; i < ix->n; i++)
+        here += timed_line(ix->v[i].entry, model) && !strcmp(line_machine(ix->v[i].entry), machine) &&
+                !repeated(ix, i, model);
+    /* the measured size nearest n in the scope, then the mean over its tasks */
     long best = -1;
-    size_t known = 0;
+    const char *other = NULL;
     for (size_t i = 0; i < ix->n; i++) {
         json_t *e = ix->v[i].entry;
-        const char *m = json_string_value(json_object_get(e, "model"));
-        if (!m || strcmp(m, model) || !json_is_number(json_object_get(e, "train_seconds")) ||
-            json_object_get(e, "reused_from")) /* a copy: its time was measured once, where it was computed */
+        if (!in_scope(ix, i, model, machine, here))
             continue;
-        known++;
+        basis->count++;
+        if (!here && !other)
+            other = line_machine(e), basis->elsewhere = 1;
+        else if (!here && strcmp(other, line_machine(e)))
+            basis->elsewhere = 2;
         long k = (long)json_integer_value(json_object_get(e, "n"));
         if (best < 0 || labs(k - (long)n) < labs(best - (long)n) || (labs(k - (long)n) == labs(best - (long)n) && k > best))
             best = k;
     }
-    *count = known;
     if (best < 0)
         return -1;
     double sum = 0;
     size_t used = 0;
     for (size_t i = 0; i < ix->n; i++) {
         json_t *e = ix->v[i].entry;
-        const char *m = json_string_value(json_object_get(e, "model"));
-        if (!m || strcmp(m, model) || json_integer_value(json_object_get(e, "n")) != best ||
-            !json_is_number(json_object_get(e, "train_seconds")) || json_object_get(e, "reused_from"))
+        if (!in_scope(ix, i, model, machine, here) || json_integer_value(json_object_get(e, "n")) != best)
             continue;
         sum += json_number_value(json_object_get(e, "train_seconds")) +
                json_number_value(json_object_get(e, "predict_seconds"));

@@ -49,10 +49,21 @@ typedef struct task_index {
 int task_index_load(store *out, const char *skip_run, task_index *ix, mlac_err *err);
 const reuse_entry *task_index_find(const task_index *ix, const char *key);
 void task_index_release(task_index *ix);
-/* Mean seconds (train + predict) of the index's tasks of a model with training size n (the
- * nearest size measured when n was not); *count gets how many tasks of the model it knows.
- * Returns a negative value when it knows none. */
-double task_index_seconds(const task_index *ix, const char *model, size_t n, size_t *count);
+/* Where a time estimate comes from. */
+typedef struct task_time_basis {
+    size_t count;      /* earlier tasks of the model it comes from; 0: no estimate */
+    int elsewhere;     /* 0: this machine's tasks; 1: one other machine's; 2: several other machines' */
+} task_time_basis;
+
+/* Mean seconds (train + predict) of earlier tasks of a model with training size n (the nearest
+ * size measured when n was not, scaled linearly with n), from this machine's tasks (ledger lines
+ * whose "machine" is machine, core/machine.h) when there are any, else from every other
+ * machine's (a line written before lines had a "machine" counts as another machine's). Copied
+ * lines ("reused_from", or a line of the same key with the same times: a combined run's) are
+ * not measurements and never count. basis says which; returns a
+ * negative value when no earlier task of the model is known. */
+double task_index_seconds(const task_index *ix, const char *model, size_t n, const char *machine,
+                          task_time_basis *basis);
 
 /* SHA-256 of each clip's bytes, by store path. */
 typedef struct clip_hashes {

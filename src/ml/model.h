@@ -62,5 +62,8 @@ const struct model_kind *model_find(const char *name);
 const struct model_kind *const *model_all(void);
 /* "random_forest, svm, ..." for error messages. */
 void model_names(char *out, size_t n);
+/* Sorts names into registry order, names not in the registry after them in byte order: the
+ * canonical order of a run's models (spec.h), so the order they were typed in changes nothing. */
+void model_sort_names(strlist *names);
 
 #endif

@@ -3,6 +3,7 @@
 #include "ml/model.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 extern const struct model_kind model_random_forest;
@@ -43,4 +44,30 @@ void model_names(char *out, size_t n)
     out[0] = '\0';
     for (size_t i = 0; registry[i] && len < n; i++)
         len += (size_t)snprintf(out + len, n - len, "%s%s", i ? ", " : "", registry[i]->name);
+}
+
+/* The registry index of a name, or -1. */
+static int registry_rank(const char *name)
+{
+    for (int i = 0; registry[i]; i++)
+        if (!strcmp(registry[i]->name, name))
+            return i;
+    return -1;
+}
+
+static int cmp_registry_order(const void *a, const void *b)
+{
+    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+    int rx = registry_rank(x), ry = registry_rank(y);
+    if (rx >= 0 && ry >= 0)
+        return rx - ry;
+    if (rx >= 0 || ry >= 0)
+        return rx >= 0 ? -1 : 1;
+    return strcmp(x, y);
+}
+
+void model_sort_names(strlist *names)
+{
+    if (names->n > 1)
+        qsort(names->items, names->n, sizeof *names->items, cmp_registry_order);
 }
