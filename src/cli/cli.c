@@ -1,4 +1,5 @@
 /* cli.c — option parsing, --help text, error printing and configuration loading for commands. */
+#include "exp/settings.h"
 #include "cli/cli.h"
 #include "store/store_settings.h"
 #include "core/log.h"
@@ -231,7 +232,7 @@ int cli_fail(const mlac_err *err)
 
 int cli_config_load(config *cfg, mlac_err *err)
 {
-    int rc = config_init(cfg, err);
+    int rc = settings_init(cfg, err);
     if (!rc)
         rc = config_load_env(cfg, err);
     const char *file = getenv("MLAC_CONFIG");
