@@ -55,7 +55,7 @@ int log_level_parse(const char *name)
     return -1;
 }
 
-int log_enabled(int level)
+static int log_enabled(int level)
 {
     return level >= g_level && g_level != LOG_OFF;
 }

@@ -15,7 +15,6 @@ void log_init(int level, int json);
 int log_level_parse(const char *name); /* "debug".."error"/"off", case-insensitive; -1 if unknown */
 /* The settings log_level and log_format (config.h), read by the CLI. */
 extern const config_table log_config_table;
-int log_enabled(int level);
 int log_is_json(void);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A progress bar's line, written without a line break ("\r" + text): the next log line first

@@ -12,7 +12,7 @@
 static const char *const pos_aliases[] = {"pos", "positive", "1", "present", NULL};
 static const char *const neg_aliases[] = {"neg", "negative", "0", "absent", NULL};
 
-const char *dataset_layout_help(void)
+static const char *dataset_layout_help(void)
 {
     return "expected layout:\n"
            "  <root>/<species>/data/pos/...      positive clips (or positive/, 1/, present/)\n"
@@ -33,7 +33,7 @@ int dataset_parse_negatives(const char *text, enum negatives_mode *out, mlac_err
     return MLAC_OK;
 }
 
-int dataset_is_audio(const char *path)
+static int dataset_is_audio(const char *path)
 {
     static const char *const ext[] = {".wav", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff", ".au", ".opus", NULL};
     const char *dot = strrchr(path, '.');
@@ -45,7 +45,7 @@ int dataset_is_audio(const char *path)
     return 0;
 }
 
-int dataset_alias_label(const char *dir)
+static int dataset_alias_label(const char *dir)
 {
     for (int i = 0; pos_aliases[i]; i++)
         if (!strcasecmp(dir, pos_aliases[i]))
@@ -80,7 +80,7 @@ int clip_push(clip_vec *cv, const char *path, int label, const char *group, mlac
     return MLAC_OK;
 }
 
-void clip_vec_release(clip_vec *cv)
+static void clip_vec_release(clip_vec *cv)
 {
     for (size_t k = 0; k < cv->n; k++)
         free(cv->v[k].path), free(cv->v[k].group);
@@ -280,7 +280,7 @@ static int listed(const strlist *files, const char *path)
 
 /* Links every clip to its data_5s twin ("<sp>/data/x" -> "<sp>/data_5s/x") and counts the
  * species' data_5s files that have no twin in data/. files must be sorted. */
-int dataset_pair_5s(const strlist *files, species_data *sp, mlac_err *err)
+static int dataset_pair_5s(const strlist *files, species_data *sp, mlac_err *err)
 {
     char twin[4096];
     for (size_t k = 0; k < sp->n_clips; k++) {
