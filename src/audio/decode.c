@@ -205,6 +205,16 @@ static int check_header(const SF_INFO *si, const char *name, mlac_err *err)
     return MLAC_OK;
 }
 
+/* libsndfile on bytes[at..n). */
+static SNDFILE *open_from(memfile *m, const void *bytes, size_t n, size_t at, SF_INFO *si)
+{
+    m->p = (const unsigned char *)bytes + at;
+    m->n = (sf_count_t)(n - at);
+    m->pos = 0;
+    memset(si, 0, sizeof *si);
+    return sf_open_virtual(&mem_io, SFM_READ, si, m);
+}
+
 /* Opens the bytes with libsndfile and validates the header. */
 static int open_mem(memfile *m, const void *bytes, size_t n, const char *name, SF_INFO *si,
                     SNDFILE **out, mlac_err *err)
@@ -217,24 +227,15 @@ static int open_mem(memfile *m, const void *bytes, size_t n, const char *name, S
     int rc = riff_check(bytes, n, name, err);
     if (rc)
         return rc;
-    m->p = bytes;
-    m->n = (sf_count_t)n;
-    m->pos = 0;
-    memset(si, 0, sizeof *si);
-    SNDFILE *f = sf_open_virtual(&mem_io, SFM_READ, si, m);
+    SNDFILE *f = open_from(m, bytes, n, 0, si);
     if (!f && mpeg_name_is_mp3(name)) {
         /* What libsndfile does for a path named *.mp3 (its extension fallback, then mpg123's
          * resync past leading junk): open the bytes from the first MPEG frame on. libsndfile's
          * reason is not asked (sf_error(NULL) is global across threads); a second refusal is
          * reported as the first. */
         size_t at = mpeg_first_frame(bytes, n);
-        if (at != (size_t)-1 && at > 0) {
-            m->p = (const unsigned char *)bytes + at;
-            m->n = (sf_count_t)(n - at);
-            m->pos = 0;
-            memset(si, 0, sizeof *si);
-            f = sf_open_virtual(&mem_io, SFM_READ, si, m);
-        }
+        if (at != (size_t)-1 && at > 0)
+            f = open_from(m, bytes, n, at, si);
     }
     if (!f) {
         /* sf_strerror(NULL) reads libsndfile's global last error: under concurrent opens the
@@ -400,8 +401,10 @@ int audio_probe(const void *bytes, size_t n, const char *name, audio_info *info,
     return MLAC_OK;
 }
 
-int audio_decode_reuse(const void *bytes, size_t n, const char *name, audio_scratch *s, size_t *frames, int *rate,
-                       audio_info *info, mlac_err *err)
+/* The whole clip (whole), or count frames from start (not MPEG: its frame count is an estimate),
+ * decoded into the scratch's buffers; info (may be NULL) filled. */
+static int decode_frames(const void *bytes, size_t n, const char *name, int whole, size_t start, size_t count,
+                         audio_scratch *s, size_t *frames, int *rate, audio_info *info, mlac_err *err)
 {
     if (!name)
         name = "(unnamed)";
@@ -413,7 +416,16 @@ int audio_decode_reuse(const void *bytes, size_t n, const char *name, audio_scra
     int rc = open_mem(&m, bytes, n, name, &si, &f, err);
     if (rc)
         return rc;
-    rc = read_mono(f, &si, n, SIZE_MAX, name, &s->decoded, &s->cap_decoded, &s->block, &s->cap_block, frames, err);
+    if (!whole && (count == 0 || (si.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG || si.frames == SF_COUNT_MAX ||
+                   start > (size_t)si.frames || count > (size_t)si.frames - start))
+        rc = mlac_errf(err, MLAC_EINVAL, "cannot decode '%s': frames %zu to %zu are not a range of its %lld", name,
+                       start, start + count, (long long)si.frames);
+    else if (!whole && sf_seek(f, (sf_count_t)start, SEEK_SET) != (sf_count_t)start)
+        rc = mlac_errf(err, MLAC_EFORMAT, "cannot decode '%s': cannot seek to frame %zu (%s)", name, start,
+                       sf_strerror(f));
+    else
+        rc = read_mono(f, &si, n, whole ? SIZE_MAX : count, name, &s->decoded, &s->cap_decoded, &s->block,
+                       &s->cap_block, frames, err);
     sf_close(f);
     if (rc) {
         *frames = 0;
@@ -424,14 +436,21 @@ int audio_decode_reuse(const void *bytes, size_t n, const char *name, audio_scra
     return MLAC_OK;
 }
 
-int audio_decode(const void *bytes, size_t n, const char *name, audio_clip *out, audio_info *info,
-                 mlac_err *err)
+int audio_decode_reuse(const void *bytes, size_t n, const char *name, audio_scratch *s, size_t *frames, int *rate,
+                       audio_info *info, mlac_err *err)
+{
+    return decode_frames(bytes, n, name, 1, 0, 0, s, frames, rate, info, err);
+}
+
+/* Decodes into a scratch of its own and hands its buffer to the clip. */
+static int decode_to_clip(const void *bytes, size_t n, const char *name, int whole, size_t start, size_t count,
+                          audio_clip *out, audio_info *info, mlac_err *err)
 {
     memset(out, 0, sizeof *out);
     audio_scratch s = {0};
     size_t frames;
     int rate;
-    int rc = audio_decode_reuse(bytes, n, name, &s, &frames, &rate, info, err);
+    int rc = decode_frames(bytes, n, name, whole, start, count, &s, &frames, &rate, info, err);
     if (rc == MLAC_OK) {
         out->samples = s.decoded; /* the clip takes the decoded buffer */
         out->n = frames;
@@ -442,44 +461,14 @@ int audio_decode(const void *bytes, size_t n, const char *name, audio_clip *out,
     return rc;
 }
 
+int audio_decode(const void *bytes, size_t n, const char *name, audio_clip *out, audio_info *info,
+                 mlac_err *err)
+{
+    return decode_to_clip(bytes, n, name, 1, 0, 0, out, info, err);
+}
+
 int audio_decode_range(const void *bytes, size_t n, const char *name, size_t start, size_t count,
                        audio_clip *out, mlac_err *err)
 {
-    if (!name)
-        name = "(unnamed)";
-    memset(out, 0, sizeof *out);
-    memfile m;
-    SF_INFO si;
-    SNDFILE *f = NULL;
-    float *mono = NULL; /* (count,) */
-    size_t frames = 0;
-    int rc = open_mem(&m, bytes, n, name, &si, &f, err);
-    if (rc)
-        goto out;
-    if (count == 0 || (si.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG || si.frames == SF_COUNT_MAX ||
-        start > (size_t)si.frames || count > (size_t)si.frames - start) {
-        rc = mlac_errf(err, MLAC_EINVAL, "cannot decode '%s': frames %zu to %zu are not a range of its %lld", name,
-                       start, start + count, (long long)si.frames);
-        goto out;
-    }
-    if (sf_seek(f, (sf_count_t)start, SEEK_SET) != (sf_count_t)start) {
-        rc = mlac_errf(err, MLAC_EFORMAT, "cannot decode '%s': cannot seek to frame %zu (%s)", name, start,
-                       sf_strerror(f));
-        goto out;
-    }
-    size_t cap = 0, block_cap = 0;
-    float *block = NULL; /* (DECODE_BLOCK, channels) */
-    rc = read_mono(f, &si, n, count, name, &mono, &cap, &block, &block_cap, &frames, err);
-    free(block);
-    if (rc)
-        goto out;
-    out->samples = mono;
-    out->n = frames;
-    out->rate = si.samplerate;
-    mono = NULL;
-out:
-    free(mono);
-    if (f)
-        sf_close(f);
-    return rc;
+    return decode_to_clip(bytes, n, name, 0, start, count, out, NULL, err);
 }

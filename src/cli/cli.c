@@ -1,4 +1,5 @@
 /* cli.c — option parsing, --help text, error printing and configuration loading for commands. */
+#include "exp/settings.h"
 #include "cli/cli.h"
 #include "store/store_settings.h"
 #include "core/log.h"
@@ -9,6 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+
+/* log_level and log_format must be known values: the message names the key and its source. */
+static int cli_check_logging(const config *cfg, mlac_err *err);
+
+static void cli_setup_logging(const config *cfg);
 
 static void print_help(const struct cli_usage *u, const struct cli_opt *opts)
 {
@@ -231,7 +237,7 @@ int cli_fail(const mlac_err *err)
 
 int cli_config_load(config *cfg, mlac_err *err)
 {
-    int rc = config_init(cfg, err);
+    int rc = settings_init(cfg, err);
     if (!rc)
         rc = config_load_env(cfg, err);
     const char *file = getenv("MLAC_CONFIG");
@@ -246,7 +252,7 @@ int cli_config_load(config *cfg, mlac_err *err)
     return rc;
 }
 
-int cli_check_logging(const config *cfg, mlac_err *err)
+static int cli_check_logging(const config *cfg, mlac_err *err)
 {
     const config_entry *lv = config_find(cfg, "log_level"), *fm = config_find(cfg, "log_format");
     const char *where_l = lv->source == SRC_DEFAULT ? "default" : lv->origin;
@@ -260,7 +266,7 @@ int cli_check_logging(const config *cfg, mlac_err *err)
     return MLAC_OK;
 }
 
-void cli_setup_logging(const config *cfg)
+static void cli_setup_logging(const config *cfg)
 {
     int level = log_level_parse(config_str(cfg, "log_level"));
     const char *fmt = config_str(cfg, "log_format");

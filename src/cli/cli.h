@@ -51,9 +51,6 @@ int cli_exit_code(int mlac_code);
 /* Loads the effective configuration: defaults < YAML (--config FILE or MLAC_CONFIG) < environment;
  * flags are applied later by cli_parse. Also sets up logging from LOG_LEVEL. */
 int cli_config_load(config *cfg, mlac_err *err);
-void cli_setup_logging(const config *cfg);
-/* log_level and log_format must be known values: the message names the key and its source. */
-int cli_check_logging(const config *cfg, mlac_err *err);
 /* After this, cli_parse lets bad log_level/log_format values through (mlac config flags them). */
 void cli_tolerate_bad_logging(void);
 /* "146.2 MiB" (cmd_cache.c). */

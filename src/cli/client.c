@@ -13,7 +13,7 @@
 
 #define MAX_ANSWER ((size_t)64 << 20)
 
-void client_init(client *c, const char *server_flag)
+static void client_init(client *c, const char *server_flag)
 {
     const char *s = server_flag && *server_flag ? server_flag : getenv("MLAC_SERVER");
     snprintf(c->server, sizeof c->server, "%s", s && *s ? s : "http://127.0.0.1:8080");
@@ -31,7 +31,7 @@ static size_t on_data(char *p, size_t size, size_t n, void *ctx)
     return buf_append(b, p, size * n, &err) ? 0 : size * n;
 }
 
-int client_call(const client *c, const char *method, const char *path, const char *body, long *status,
+static int client_call(const client *c, const char *method, const char *path, const char *body, long *status,
                 json_t **answer, mlac_err *err)
 {
     *answer = NULL;
@@ -80,7 +80,7 @@ int client_call(const client *c, const char *method, const char *path, const cha
     return rc;
 }
 
-int client_fail(long status, const json_t *answer, mlac_err *err)
+static int client_fail(long status, const json_t *answer, mlac_err *err)
 {
     const char *msg = json_string_value(json_object_get(json_object_get(answer, "error"), "message"));
     int code = status == 404 ? MLAC_ENOTFOUND : status >= 400 && status < 500 ? MLAC_EINVAL : MLAC_EIO;
@@ -88,7 +88,7 @@ int client_fail(long status, const json_t *answer, mlac_err *err)
     return status == 401 || status == 403 ? EX_NOPERM : cli_exit_code(code);
 }
 
-int client_report(const mlac_err *err)
+static int client_report(const mlac_err *err)
 {
     return cli_fail(err);
 }

@@ -15,7 +15,6 @@ typedef struct client {
     char token[512];
 } client;
 
-void client_init(client *c, const char *server_flag);
 /* What every client verb shares: --server, the positional arguments, the client and the last
  * answer. client_verb_start parses argv with the verb's own options plus --server (and --help);
  * it returns 0 to go on, 64 (EX_USAGE) for a bad command line (a wrong number of arguments, an
@@ -40,14 +39,5 @@ int client_verb_start(client_verb *v, const struct cli_usage *usage, const struc
 int client_verb_call(client_verb *v, const char *method, const char *path, const char *body, long ok1, long ok2);
 void client_verb_release(client_verb *v);
 
-/* Sends the request; *status is the HTTP status, *body the parsed JSON answer (new ref, may be
- * NULL for non-JSON answers). Fails only when no HTTP answer came (connection, timeout). */
-int client_call(const client *c, const char *method, const char *path, const char *body, long *status,
-                json_t **answer, mlac_err *err);
-/* For a non-2xx answer: fills err with the server's message and returns the CLI exit code
- * (docs/EXIT_CODES.md): 66 for 404, 78 for 400/409/413/422, 77 for 401/403, 75 otherwise. */
-int client_fail(long status, const json_t *answer, mlac_err *err);
-/* Exit code of a client verb after the request (cli_fail's conventions). */
-int client_report(const mlac_err *err);
 
 #endif

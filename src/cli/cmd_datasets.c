@@ -233,9 +233,11 @@ int cmd_datasets(int argc, char **argv)
     }
     cs = calloc(d.n, sizeof *cs);
     cf = calloc(d.n ? d.n : 1, sizeof *cf);
-    long folds = 5, seed = 42;
-    config_long(&cfg, "cv_folds", 2, 1000, &folds, NULL);
-    config_long(&cfg, "seed", 0, 0x7fffffffffffffffL, &seed, NULL);
+    long folds, seed;
+    if (config_int(&cfg, "cv_folds", &folds, &err) || config_int(&cfg, "seed", &seed, &err)) {
+        rc = cli_fail(&err);
+        goto out;
+    }
     for (size_t i = 0; cs && i < d.n; i++)
         probe_species(s, &d.species[i], &cs[i]);
     for (size_t i = 0; cf && i < d.n; i++)

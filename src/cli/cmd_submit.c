@@ -5,6 +5,7 @@
  * YAML --spec file, exactly the fields run-experiment takes; the environment's MLAC_* settings
  * are not sent (the server's defaults apply, as for any client).
  */
+#include "exp/settings.h"
 #include "cli/cli.h"
 #include "cli/client.h"
 
@@ -55,7 +56,7 @@ int cmd_submit(int argc, char **argv)
     mlac_err err = {0};
     json_t *body = NULL;
     char *text = NULL;
-    int rc = config_init(&cfg, &err);
+    int rc = settings_init(&cfg, &err);
     if (rc)
         return cli_fail(&err);
     priority = -0x7fffffffL;

@@ -1,8 +1,11 @@
-/* config.c — the settings table and its loaders (see config.h). */
+/* config.c — the generic configuration: the tables' settings at their defaults, the YAML,
+ * environment and flag loaders, and the readers that check a value against its row (see
+ * config.h). It knows no setting itself: the modules' tables say what there is. */
 #include "core/config.h"
 #include "core/alloc.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,88 +13,44 @@
 #include <strings.h>
 #include <yaml.h>
 
-static const config_entry settings[] = {
-    {"data", {"MLAC_DATA", "DATA_ROOT", NULL}, "data", "data root: a folder or gs://bucket/prefix", "", 0, ""},
-    {"output_dir", {"MLAC_OUTPUT_DIR", "RESULTS_DIR", NULL}, "results", "where runs are written", "", 0, ""},
-    {"cache_dir", {"MLAC_CACHE_DIR", NULL, NULL}, "$XDG_CACHE_HOME/mlac", "feature and embedding cache (default $XDG_CACHE_HOME/mlac, else ~/.cache/mlac; empty = off)", "", 0, ""},
-    {"seed", {"MLAC_SEED", "RANDOM_SEED", NULL}, "42", "master random seed", "", 0, ""},
-    {"sample_rate", {"MLAC_SAMPLE_RATE", "AUDIO_SAMPLE_RATE", NULL}, "22050", "analysis sample rate (Hz)", "", 0, ""},
-    {"clip_seconds", {"MLAC_CLIP_SECONDS", NULL, NULL}, "auto", "clip length after centre pad/crop (s); auto = the most common clip duration of the data", "", 0, ""},
-    {"n_fft", {"MLAC_N_FFT", NULL, NULL}, "2048", "FFT size", "", 0, ""},
-    {"hop_length", {"MLAC_HOP_LENGTH", NULL, NULL}, "512", "STFT hop (samples)", "", 0, ""},
-    {"n_mels", {"MLAC_N_MELS", NULL, NULL}, "128", "mel bands", "", 0, ""},
-    {"n_mfcc", {"MLAC_N_MFCC", NULL, NULL}, "13", "MFCC coefficients", "", 0, ""},
-    {"mel_scale", {"MLAC_MEL_SCALE", NULL, NULL}, "slaney", "mel scale: slaney or htk", "", 0, ""},
-    {"cv_folds", {"MLAC_CV_FOLDS", "DEFAULT_CV_FOLDS", NULL}, "5", "cross-validation folds", "", 0, ""},
-    {"repeats", {"MLAC_REPEATS", NULL, NULL}, "1", "repeats of the whole K-fold split", "", 0, ""},
-    {"max_concurrent", {"MLAC_MAX_CONCURRENT", "MAX_WORKERS", NULL}, "1", "tasks run at once", "", 0, ""},
-    {"threads", {"MLAC_THREADS", NULL, NULL}, "0", "total thread budget (0 = the CPUs this process may use: cgroup quota, affinity, SLURM_CPUS_PER_TASK)", "", 0, ""},
-    {"batch_size", {"MLAC_BATCH_SIZE", "BATCH_SIZE", NULL}, "32", "CNN batch size", "", 0, ""},
-    {"negatives", {"MLAC_NEGATIVES", NULL, NULL}, "auto", "negatives: auto, folder or others", "", 0, ""},
-    {"group_by", {"MLAC_GROUP_BY", NULL, NULL}, "", "clip groups: none, folder or re:PATTERN (empty = a labels.csv group column)", "", 0, ""},
-    {"calibrate", {"MLAC_CALIBRATE", NULL, NULL}, "none", "probability calibration of the SVM: none or platt", "", 0, ""},
-    {"group_score", {"MLAC_GROUP_SCORE", NULL, NULL}, "", "also score each task over groups: max or mean of a group's clips (empty = off)", "", 0, ""},
-    {"test_data", {"MLAC_TEST_DATA", NULL, NULL}, "", "external test set root (same layout), scored by every task", "", 0, ""},
-    {"groups", {"MLAC_GROUPS", NULL, NULL}, "", "CSV of file,group rows (file relative to the data root)", "", 0, ""},
-    {"labels", {"MLAC_LABELS", NULL, NULL}, "", "labels CSV of file,species,label[,group] rows instead of the folder layout (files relative to the data root, or to the CSV's folder when no data root is given)", "", 0, ""},
-    {"positive_label", {"MLAC_POSITIVE_LABEL", NULL, NULL}, "", "label value of positive clips in the labels CSV (empty = decided from the values, the mapping printed)", "", 0, ""},
-    {"negative_label", {"MLAC_NEGATIVE_LABEL", NULL, NULL}, "", "label value of negative clips in the labels CSV (empty = every other value, or decided from the values)", "", 0, ""},
-    {"on_bad_clip", {"MLAC_ON_BAD_CLIP", NULL, NULL}, "skip", "unreadable clips: skip (left out of counts and folds, listed in spec.json and the report) or fail", "", 0, ""},
-    {"models", {"MLAC_MODELS", NULL, NULL}, "random_forest,svm", "models of a run", "", 0, ""},
-    {"species", {"MLAC_SPECIES", NULL, NULL}, "", "species of a run (empty = every species found in the data)", "", 0, ""},
-    {"training_sizes", {"MLAC_TRAINING_SIZES", NULL, NULL}, "25,50,100", "training clips per class", "", 0, ""},
-    {"run_id", {"MLAC_RUN_ID", NULL, NULL}, "", "run folder name (empty = derived from the spec)", "", 0, ""},
-    {"image_size", {"MLAC_IMAGE_SIZE", NULL, NULL}, "128", "side of the log-mel image for CNNs", "", 0, ""},
-    {"embedder_birdnet", {"MLAC_EMBEDDER_BIRDNET", NULL, NULL}, "", "birdnet embedder: a command (docs/EMBEDDERS.md) or import:<dir-or-file>", "", 0, ""},
-    {"embedder_perch", {"MLAC_EMBEDDER_PERCH", NULL, NULL}, "", "perch embedder: a command (docs/EMBEDDERS.md) or import:<dir-or-file>", "", 0, ""},
-    {"embed_overlap", {"MLAC_EMBED_OVERLAP", NULL, NULL}, "0", "fraction of an embedding window shared with the next (0 to 0.9)", "", 0, ""},
-    {"embed_pooling", {"MLAC_EMBED_POOLING", NULL, NULL}, "mean", "pooling of a clip's window embeddings: mean or max", "", 0, ""},
-    {"embed_timeout", {"MLAC_EMBED_TIMEOUT", NULL, NULL}, "600", "seconds one embedder call may run before it is killed", "", 0, ""},
-    {"embed_batch", {"MLAC_EMBED_BATCH", NULL, NULL}, "256", "audio windows per embedder call", "", 0, ""},
-    {"embed_head", {"MLAC_EMBED_HEAD", NULL, NULL}, "logistic", "classifier on embeddings: logistic or mlp", "", 0, ""},
-    {"head_cv", {"MLAC_HEAD_CV", NULL, NULL}, "false", "choose the head's regularisation by inner CV", "", 0, ""},
-    {"skip_unavailable", {"MLAC_SKIP_UNAVAILABLE", NULL, NULL}, "false", "skip models with no embedder instead of stopping", "", 0, ""},
-    {"model_options", {"MLAC_MODEL_OPTIONS", NULL, NULL}, "{}", "per-model options as JSON: {\"random_forest\": {\"n_trees\": 200}}", "", 0, ""},
-    {"epochs", {"MLAC_EPOCHS", "EPOCHS", NULL}, "", "CNN training epochs (empty = the model's default)", "", 0, ""},
-    {"width", {"MLAC_WIDTH", NULL, NULL}, "", "mobilenet channel width multiplier (empty = 1.0; vgg and resnet ignore it)", "", 0, ""},
-    {"pretrained", {"MLAC_PRETRAINED", NULL, NULL}, "", "safetensors file of pretrained CNN weights", "", 0, ""},
-    {"log_level", {"MLAC_LOG_LEVEL", "LOG_LEVEL", NULL}, "info", "debug, info, warning, error", "", 0, ""},
-    {"log_format", {"MLAC_LOG_FORMAT", NULL, NULL}, "auto", "auto, text or json", "", 0, ""},
-    {"gcp_project_id", {"MLAC_GCP_PROJECT_ID", "GCP_PROJECT_ID", NULL}, "", "Google Cloud project", "", 0, ""},
-    {"gcs_bucket_name", {"MLAC_GCS_BUCKET_NAME", "GCS_BUCKET_NAME", NULL}, "", "default GCS bucket", "", 0, ""},
-    {"max_transfers", {"MLAC_MAX_TRANSFERS", NULL, NULL}, "16", "gs:// downloads in flight at once", "", 0, ""},
-    {"download_cache_max", {"MLAC_DOWNLOAD_CACHE_MAX", NULL, NULL}, "10G", "size bound of the gs:// download cache in <cache_dir>/gcs-downloads (0 = off)", "", 0, ""},
-    {"gcs_retry_deadline", {"MLAC_GCS_RETRY_DEADLINE", NULL, NULL}, "900", "seconds a gs:// request keeps retrying transient failures", "", 0, ""},
-    {"google_application_credentials", {"MLAC_GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_APPLICATION_CREDENTIALS", NULL}, "", "service-account key file", "", 0, ""},
-};
-
-#define N_SETTINGS (sizeof settings / sizeof settings[0])
-
-void config_default_cache_dir(char *out, size_t n)
+/* The number of rows of a table. */
+static size_t table_size(const config_key *keys)
 {
-    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    if (xdg && xdg[0] == '/') /* the XDG base directory spec: relative values are ignored */
-        snprintf(out, n, "%s/mlac", xdg);
-    else if (home && home[0])
-        snprintf(out, n, "%s/.cache/mlac", home);
-    else
-        snprintf(out, n, ".mlac-cache"); /* no home: the current folder, as before */
+    size_t n = 0;
+    while (keys[n].key)
+        n++;
+    return n;
 }
 
-int config_init(config *c, mlac_err *err)
+static void normalise_key(const char *key, char *out, size_t n);
+
+int config_init(config *c, const config_table *const *tables, mlac_err *err)
 {
-    c->entries = mlac_malloc(sizeof settings);
+    size_t n = 0;
+    c->entries = NULL;
+    c->n = 0;
+    for (size_t t = 0; tables && tables[t]; t++)
+        n += table_size(tables[t]->keys);
+    c->entries = mlac_calloc(n ? n : 1, sizeof *c->entries);
     if (!c->entries)
         return mlac_errf(err, MLAC_ENOMEM, "out of memory for the configuration");
-    memcpy(c->entries, settings, sizeof settings);
-    c->n = N_SETTINGS;
-    for (size_t i = 0; i < c->n; i++) {
-        snprintf(c->entries[i].value, CONFIG_VALUE_MAX, "%s", c->entries[i].def);
-        if (!strcmp(c->entries[i].key, "cache_dir"))
-            config_default_cache_dir(c->entries[i].value, CONFIG_VALUE_MAX);
-        c->entries[i].source = SRC_DEFAULT;
-        snprintf(c->entries[i].origin, sizeof c->entries[i].origin, "default");
-    }
+    for (size_t t = 0; tables && tables[t]; t++)
+        for (const config_key *k = tables[t]->keys; k->key; k++) {
+            if (config_find(c, k->key)) {
+                config_release(c);
+                return mlac_errf(err, MLAC_EINTERNAL, "setting '%s' is declared twice (table '%s')", k->key,
+                                 tables[t]->title);
+            }
+            config_entry *e = &c->entries[c->n++];
+            e->spec = k;
+            e->key = k->key;
+            if (k->compute_default)
+                k->compute_default(e->value, CONFIG_VALUE_MAX);
+            else
+                snprintf(e->value, CONFIG_VALUE_MAX, "%s", k->def ? k->def : "");
+            e->source = SRC_DEFAULT;
+            snprintf(e->origin, sizeof e->origin, "default");
+        }
     return MLAC_OK;
 }
 
@@ -143,7 +102,7 @@ int config_load_env(config *c, mlac_err *err)
     for (size_t i = 0; i < c->n; i++) {
         /* the MLAC_ name wins over the original platform's name */
         for (int j = 2; j >= 0; j--) {
-            const char *name = c->entries[i].env[j];
+            const char *name = c->entries[i].spec->env[j];
             const char *v = name ? getenv(name) : NULL;
             if (!v || c->entries[i].source > SRC_ENV)
                 continue;
@@ -172,7 +131,7 @@ static int append_item(char *value, const char *item, const char *key, const cha
 static int load_events(config *c, yaml_parser_t *pp, const char *path, mlac_err *err)
 {
     int rc = MLAC_OK, depth = 0, in_list = 0, done = 0, documents = 0;
-    char key[128] = "", value[CONFIG_VALUE_MAX] = "";
+    char key[128] = "", value[CONFIG_VALUE_MAX] = "", origin[256] = "";
     unsigned char *seen = mlac_calloc(c->n ? c->n : 1, 1); /* keys already given: a repeat is an error */
     if (!seen)
         rc = mlac_errf(err, MLAC_ENOMEM, "out of memory reading '%s'", path);
@@ -201,7 +160,7 @@ static int load_events(config *c, yaml_parser_t *pp, const char *path, mlac_err 
             break;
         case YAML_SEQUENCE_END_EVENT:
             in_list = 0;
-            rc = config_set(c, key, value, SRC_FILE, path, err);
+            rc = config_set(c, key, value, SRC_FILE, origin, err);
             key[0] = '\0';
             break;
         case YAML_SCALAR_EVENT: {
@@ -217,10 +176,12 @@ static int load_events(config *c, yaml_parser_t *pp, const char *path, mlac_err 
                 else if (seen[config_find(c, s) - c->entries]++)
                     rc = mlac_errf(err, MLAC_EINVAL, "'%s' line %zu: key '%s' is given twice", path,
                                    ev.start_mark.line + 1, s);
-                else
+                else {
                     snprintf(key, sizeof key, "%s", s);
+                    snprintf(origin, sizeof origin, "%.200s:%zu", path, ev.start_mark.line + 1);
+                }
             } else {
-                rc = config_set(c, key, s, SRC_FILE, path, err);
+                rc = config_set(c, key, s, SRC_FILE, origin, err);
                 key[0] = '\0';
             }
             break;
@@ -275,50 +236,175 @@ const char *config_str(const config *c, const char *key)
     return e ? e->value : "";
 }
 
+static int word_index(const char *v, const char *words)
+{
+    size_t n = strlen(v);
+    int i = 0;
+    for (const char *p = words; p; i++) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        if (len == n && !strncmp(p, v, n))
+            return i;
+        p = bar ? bar + 1 : NULL;
+    }
+    return -1;
+}
+
+/* "a|b|c" as "a, b or c". */
+static void words_text(const char *words, char *out, size_t n)
+{
+    size_t len = 0, count = 1;
+    for (const char *p = words; *p; p++)
+        count += *p == '|';
+    out[0] = '\0';
+    size_t i = 0;
+    for (const char *p = words; p && len < n; i++) {
+        const char *bar = strchr(p, '|');
+        int wl = bar ? (int)(bar - p) : (int)strlen(p);
+        len += (size_t)snprintf(out + len, n - len, "%s%.*s", i == 0 ? "" : i + 1 == count ? " or " : ", ", wl, p);
+        p = bar ? bar + 1 : NULL;
+    }
+}
+
+static int parse_long(const char *s, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_bool(const char *s, int *out)
+{
+    static const char *yes[] = {"1", "true", "yes", "on"}, *no[] = {"0", "false", "no", "off", ""};
+    for (int i = 0; i < 4; i++)
+        if (strcasecmp(s, yes[i]) == 0)
+            return *out = 1, 0;
+    for (int i = 0; i < 5; i++)
+        if (strcasecmp(s, no[i]) == 0)
+            return *out = 0, 0;
+    return -1;
+}
+
+/* The row's upper bound as a long (a seed's 2^63-1 is not a double). */
+static long long_hi(double hi)
+{
+    return hi >= 9.2e18 ? LONG_MAX : (long)hi;
+}
+
+int config_check(const config_entry *e, mlac_err *err)
+{
+    const config_key *k = e->spec;
+    const char *v = e->value;
+    if (k->empty_ok && !v[0])
+        return MLAC_OK;
+    if (k->type != CONFIG_WORDS && k->words && word_index(v, k->words) >= 0)
+        return MLAC_OK;
+    long lv;
+    double dv;
+    int bv;
+    char *end;
+    switch (k->type) {
+    case CONFIG_INT:
+        if (parse_long(v, &lv) || (double)lv < k->lo || lv > long_hi(k->hi))
+            return mlac_errf(err, MLAC_EINVAL, "'%s' (from %s) must be an integer from %ld to %ld%s%s, got '%s'",
+                             k->key, e->origin, (long)k->lo, long_hi(k->hi), k->words ? " or " : "",
+                             k->words ? k->words : "", v);
+        break;
+    case CONFIG_NUM:
+        errno = 0;
+        dv = strtod(v, &end);
+        if (errno || end == v || *end || !isfinite(dv) || dv < k->lo || dv > k->hi)
+            return mlac_errf(err, MLAC_EINVAL, "'%s' (from %s) must be a number from %g to %g%s%s, got '%s'", k->key,
+                             e->origin, k->lo, k->hi, k->words ? " or " : "", k->words ? k->words : "", v);
+        break;
+    case CONFIG_BOOL:
+        if (parse_bool(v, &bv))
+            return mlac_errf(err, MLAC_EINVAL, "'%s' (from %s) must be true or false, got '%s'", k->key, e->origin, v);
+        break;
+    case CONFIG_WORDS:
+        if (word_index(v, k->words) < 0) {
+            char list[512];
+            words_text(k->words, list, sizeof list);
+            return mlac_errf(err, MLAC_EINVAL, "%s: expected %s, got '%s' (from %s)", k->key, list, v, e->origin);
+        }
+        break;
+    case CONFIG_TEXT:
+        break;
+    }
+    char why[900];
+    if (k->check && k->check(v, why, sizeof why))
+        return mlac_errf(err, MLAC_EINVAL, "%s (from %s): %s", k->key, e->origin, why);
+    return MLAC_OK;
+}
+
+/* The entry of key, checked, holding a value to read (not "" nor one of the row's extra words). */
+static int checked(const config *c, const char *key, enum config_type type, const config_entry **out,
+                   mlac_err *err)
+{
+    const config_entry *e = config_find(c, key);
+    if (!e || e->spec->type != type)
+        return mlac_errf(err, MLAC_EINTERNAL, "'%s' is not a setting of this type", key);
+    int rc = config_check(e, err);
+    if (rc)
+        return rc;
+    if ((e->spec->words && type != CONFIG_WORDS && word_index(e->value, e->spec->words) >= 0) ||
+        (!e->value[0] && type != CONFIG_WORDS && type != CONFIG_BOOL))
+        return mlac_errf(err, MLAC_EINTERNAL, "'%s' is '%s', not a value to read as a number", key, e->value);
+    *out = e;
+    return MLAC_OK;
+}
+
+int config_int(const config *c, const char *key, long *out, mlac_err *err)
+{
+    const config_entry *e;
+    int rc = checked(c, key, CONFIG_INT, &e, err);
+    if (!rc)
+        parse_long(e->value, out);
+    return rc;
+}
+
+int config_num(const config *c, const char *key, double *out, mlac_err *err)
+{
+    const config_entry *e;
+    int rc = checked(c, key, CONFIG_NUM, &e, err);
+    if (!rc)
+        *out = strtod(e->value, NULL);
+    return rc;
+}
+
+int config_flag(const config *c, const char *key, int *out, mlac_err *err)
+{
+    const config_entry *e;
+    int rc = checked(c, key, CONFIG_BOOL, &e, err);
+    if (!rc)
+        parse_bool(e->value, out);
+    return rc;
+}
+
+int config_word(const config *c, const char *key, int *out, mlac_err *err)
+{
+    const config_entry *e;
+    int rc = checked(c, key, CONFIG_WORDS, &e, err);
+    if (!rc)
+        *out = e->value[0] ? word_index(e->value, e->spec->words) : -1;
+    return rc;
+}
+
 int config_long(const config *c, const char *key, long min, long max, long *out, mlac_err *err)
 {
     const config_entry *e = config_find(c, key);
     if (!e)
         return mlac_errf(err, MLAC_EINTERNAL, "unknown configuration key '%s'", key);
-    char *end;
-    errno = 0;
-    long v = strtol(e->value, &end, 10);
-    if (errno || end == e->value || *end || v < min || v > max)
+    long v;
+    if (parse_long(e->value, &v) || v < min || v > max)
         return mlac_errf(err, MLAC_EINVAL, "'%s' (from %s) must be an integer from %ld to %ld, got '%s'",
                          key, e->origin, min, max, e->value);
     *out = v;
     return MLAC_OK;
-}
-
-int config_double(const config *c, const char *key, double min, double max, double *out, mlac_err *err)
-{
-    const config_entry *e = config_find(c, key);
-    if (!e)
-        return mlac_errf(err, MLAC_EINTERNAL, "unknown configuration key '%s'", key);
-    char *end;
-    errno = 0;
-    double v = strtod(e->value, &end);
-    if (errno || end == e->value || *end || !isfinite(v) || v < min || v > max)
-        return mlac_errf(err, MLAC_EINVAL, "'%s' (from %s) must be a number from %g to %g, got '%s'", key,
-                         e->origin, min, max, e->value);
-    *out = v;
-    return MLAC_OK;
-}
-
-int config_bool(const config *c, const char *key, int *out, mlac_err *err)
-{
-    const config_entry *e = config_find(c, key);
-    if (!e)
-        return mlac_errf(err, MLAC_EINTERNAL, "unknown configuration key '%s'", key);
-    static const char *yes[] = {"1", "true", "yes", "on"}, *no[] = {"0", "false", "no", "off", ""};
-    for (int i = 0; i < 4; i++)
-        if (strcasecmp(e->value, yes[i]) == 0)
-            return *out = 1, MLAC_OK;
-    for (int i = 0; i < 5; i++)
-        if (strcasecmp(e->value, no[i]) == 0)
-            return *out = 0, MLAC_OK;
-    return mlac_errf(err, MLAC_EINVAL, "'%s' (from %s) must be true or false, got '%s'", key, e->origin,
-                     e->value);
 }
 
 const char *config_source_name(int source)

@@ -55,7 +55,7 @@ int log_level_parse(const char *name)
     return -1;
 }
 
-int log_enabled(int level)
+static int log_enabled(int level)
 {
     return level >= g_level && g_level != LOG_OFF;
 }
@@ -100,3 +100,19 @@ void log_msg(int level, const char *fmt, ...)
     fflush(stderr);
     pthread_mutex_unlock(&g_lock);
 }
+
+static int check_level(const char *value, char *why, size_t n)
+{
+    if (log_level_parse(value) >= 0)
+        return 0;
+    snprintf(why, n, "expected one of debug|info|warning|error|off");
+    return 1;
+}
+
+static const config_key log_keys[] = {
+    {"log_level", CONFIG_TEXT, {"MLAC_LOG_LEVEL", "LOG_LEVEL", NULL}, "info", 0, 0, NULL, 0, check_level, NULL, "debug, info, warning, error"},
+    {"log_format", CONFIG_WORDS, {"MLAC_LOG_FORMAT", NULL, NULL}, "auto", 0, 0, "auto|text|json", 0, NULL, NULL, "auto, text or json"},
+    {NULL, 0, {NULL, NULL, NULL}, NULL, 0, 0, NULL, 0, NULL, NULL, NULL},
+};
+
+const config_table log_config_table = {"logging (src/core/log.c)", log_keys};

@@ -6,12 +6,15 @@
 #ifndef MLAC_CORE_LOG_H
 #define MLAC_CORE_LOG_H
 
+#include "core/config.h"
+
 enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_OFF };
 
 /* json: 1 = JSON lines, 0 = human, -1 = decide from isatty(stderr). */
 void log_init(int level, int json);
 int log_level_parse(const char *name); /* "debug".."error"/"off", case-insensitive; -1 if unknown */
-int log_enabled(int level);
+/* The settings log_level and log_format (config.h), read by the CLI. */
+extern const config_table log_config_table;
 int log_is_json(void);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A progress bar's line, written without a line break ("\r" + text): the next log line first

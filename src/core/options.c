@@ -34,7 +34,7 @@ static void store(const option_spec *o, void *target, size_t i, double v)
         num_at(target, o->offset)[i] = v;
 }
 
-void options_defaults(const option_spec *table, void *target)
+static void options_defaults(const option_spec *table, void *target)
 {
     for (const option_spec *o = table; o->key; o++) {
         if (is_list(o)) {
@@ -128,7 +128,7 @@ static int parse_one(const char *owner, const option_spec *o, const json_t *j, v
     return mlac_errf(err, MLAC_EINTERNAL, "%s option '%s' has an unknown type", owner, o->key);
 }
 
-void options_known(const option_spec *table, char *out, size_t n)
+static void options_known(const option_spec *table, char *out, size_t n)
 {
     size_t len = 0;
     out[0] = '\0';

@@ -43,13 +43,9 @@ typedef struct option_spec {
 /* A table ends with an entry whose key is NULL. */
 #define OPTION_END {.key = NULL}
 
-/* Writes every default of the table into target. */
-void options_defaults(const option_spec *table, void *target);
 /* Defaults, then the keys of obj (NULL or JSON null: none). owner names the module in messages. */
 int options_parse(const char *owner, const option_spec *table, const json_t *obj, void *target, mlac_err *err);
 /* "  key   type, range (default D): help" lines for --help. */
 int options_help(const option_spec *table, buf *out, mlac_err *err);
-/* "n_trees, max_depth, ..." */
-void options_known(const option_spec *table, char *out, size_t n);
 
 #endif

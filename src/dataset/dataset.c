@@ -13,7 +13,7 @@
 static const char *const pos_aliases[] = {"pos", "positive", "1", "present", NULL};
 static const char *const neg_aliases[] = {"neg", "negative", "0", "absent", NULL};
 
-const char *dataset_layout_help(void)
+static const char *dataset_layout_help(void)
 {
     return "expected layout:\n"
            "  <root>/<species>/data/pos/...      positive clips (or positive/, 1/, present/)\n"
@@ -34,7 +34,7 @@ int dataset_parse_negatives(const char *text, enum negatives_mode *out, mlac_err
     return MLAC_OK;
 }
 
-int dataset_is_audio(const char *path)
+static int dataset_is_audio(const char *path)
 {
     static const char *const ext[] = {".wav", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff", ".au", ".opus", NULL};
     const char *dot = strrchr(path, '.');
@@ -46,7 +46,7 @@ int dataset_is_audio(const char *path)
     return 0;
 }
 
-int dataset_alias_label(const char *dir)
+static int dataset_alias_label(const char *dir)
 {
     for (int i = 0; pos_aliases[i]; i++)
         if (!strcasecmp(dir, pos_aliases[i]))
@@ -81,7 +81,7 @@ int clip_push(clip_vec *cv, const char *path, int label, const char *group, mlac
     return MLAC_OK;
 }
 
-void clip_vec_release(clip_vec *cv)
+static void clip_vec_release(clip_vec *cv)
 {
     for (size_t k = 0; k < cv->n; k++)
         free(cv->v[k].path), free(cv->v[k].group);
@@ -309,7 +309,7 @@ static int listed(const strlist *files, const char *path)
 
 /* Links every clip to its data_5s twin ("<sp>/data/x" -> "<sp>/data_5s/x") and counts the
  * species' data_5s files that have no twin in data/. files must be sorted. */
-int dataset_pair_5s(const strlist *files, species_data *sp, mlac_err *err)
+static int dataset_pair_5s(const strlist *files, species_data *sp, mlac_err *err)
 {
     char twin[4096];
     for (size_t k = 0; k < sp->n_clips; k++) {
@@ -335,7 +335,8 @@ int dataset_pair_5s(const strlist *files, species_data *sp, mlac_err *err)
     return MLAC_OK;
 }
 
-int dataset_build_species(dataset *d, clip_vec *own, enum negatives_mode mode, mlac_err *err)
+/* Each species' clip list from its own clips own[i] and the negatives mode (positives first). */
+static int build_species(dataset *d, clip_vec *own, enum negatives_mode mode, mlac_err *err)
 {
     for (size_t i = 0; i < d->n; i++) {
         species_data *sp = &d->species[i];
@@ -421,6 +422,39 @@ static void describe_found(const strlist *files, char *out, size_t n)
                  "--labels FILE.csv with columns file,species,label", len ? "; " : "", audio, top);
 }
 
+int dataset_finish_scan(dataset *out, clip_vec *own, enum negatives_mode mode, int rc,
+                        int (*check)(species_data *sp, const void *ctx, mlac_err *err), const void *ctx,
+                        mlac_err *err)
+{
+    if (!rc)
+        rc = build_species(out, own, mode, err);
+    for (size_t i = 0; !rc && check && i < out->n; i++)
+        rc = check(&out->species[i], ctx, err);
+    if (!rc)
+        dataset_fingerprint(out);
+    for (size_t i = 0; own && i < out->n; i++)
+        clip_vec_release(&own[i]);
+    free(own);
+    if (rc)
+        dataset_release(out);
+    return rc;
+}
+
+struct layout_ctx {
+    const store *s;
+    const strlist *files;
+};
+
+/* The folder layout's rule: positives under <species>/data/; then the data_5s twins. */
+static int check_layout_species(species_data *sp, const void *ctx, mlac_err *err)
+{
+    const struct layout_ctx *c = ctx;
+    if (sp->n_pos == 0)
+        return mlac_errf(err, MLAC_EFORMAT, "species '%s' has no positive clips under '%s/%s/data/'\n%s", sp->name,
+                         c->s->root, sp->name, dataset_layout_help());
+    return dataset_pair_5s(c->files, sp, err);
+}
+
 int dataset_scan(store *s, enum negatives_mode mode, dataset *out, mlac_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -469,25 +503,10 @@ int dataset_scan(store *s, enum negatives_mode mode, dataset *out, mlac_err *err
         goto out;
     }
     rc = collect(s, &files, out, own, err);
-    if (!rc)
-        rc = dataset_build_species(out, own, mode, err);
-    for (size_t i = 0; !rc && i < out->n; i++) {
-        species_data *sp = &out->species[i];
-        if (sp->n_pos == 0)
-            rc = mlac_errf(err, MLAC_EFORMAT, "species '%s' has no positive clips under '%s/%s/data/'\n%s",
-                           sp->name, s->root, sp->name, dataset_layout_help());
-        else
-            rc = dataset_pair_5s(&files, sp, err);
-    }
-    if (!rc)
-        dataset_fingerprint(out);
-out:
-    for (size_t i = 0; own && i < out->n; i++)
-        clip_vec_release(&own[i]);
-    free(own);
+out:;
+    struct layout_ctx ctx = {s, &files};
+    rc = dataset_finish_scan(out, own, mode, rc, check_layout_species, &ctx, err);
     strlist_release(&files);
-    if (rc)
-        dataset_release(out);
     return rc;
 }
 

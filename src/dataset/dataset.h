@@ -73,7 +73,6 @@ typedef struct dataset_source {
 
 enum bad_clip_mode { BAD_CLIP_SKIP = 0, BAD_CLIP_FAIL };
 
-const char *dataset_layout_help(void);
 int dataset_parse_negatives(const char *text, enum negatives_mode *out, mlac_err *err);
 /* only: NULL for every species found, else the names to load (others are still used for
  * negatives in "others" mode). */
@@ -99,7 +98,5 @@ void dataset_release(dataset *d);
 const species_data *dataset_find(const dataset *d, const char *species);
 /* Largest n such that every fold's training pool holds n positives and n negatives. */
 size_t dataset_max_balanced(const species_data *sp, int folds);
-/* 1 for names libsndfile can decode (by extension, case-insensitive). */
-int dataset_is_audio(const char *path);
 
 #endif

@@ -13,15 +13,15 @@ typedef struct clip_vec {
 
 /* Appends a copy of (path, label, group); group may be NULL. */
 int clip_push(clip_vec *cv, const char *path, int label, const char *group, mlac_err *err);
-void clip_vec_release(clip_vec *cv);
-/* 1 for pos/positive/1/present, 0 for neg/negative/0/absent (case-insensitive), else -1. */
-int dataset_alias_label(const char *text);
 /* Appends a species named name (its clips empty); names must arrive in sorted order. */
 int dataset_add_species(dataset *d, const char *name, mlac_err *err);
-/* Each species' clip list from its own clips own[i] and the negatives mode (positives first). */
-int dataset_build_species(dataset *d, clip_vec *own, enum negatives_mode mode, mlac_err *err);
-/* Links the clips of sp to their data_5s twins in files (sorted) and counts unpaired ones. */
-int dataset_pair_5s(const strlist *files, species_data *sp, mlac_err *err);
+/* The end of both scans (the folder layouts, a labels CSV): each species' clip list from its own
+ * clips own[i] and the negatives mode (positives first), check on each species (the layout's
+ * rule; may be NULL), the fingerprint; own is freed, and on failure out is released. rc is the
+ * scan's status so far: a failure passes through (own and out still released). */
+int dataset_finish_scan(dataset *out, clip_vec *own, enum negatives_mode mode, int rc,
+                        int (*check)(species_data *sp, const void *ctx, mlac_err *err), const void *ctx,
+                        mlac_err *err);
 /* d->fingerprint from every (species, path, label) and the unreadable clips left out. */
 void dataset_fingerprint(dataset *d);
 

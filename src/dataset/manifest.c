@@ -273,6 +273,15 @@ static int species_rows(const manifest *m, const dataset_source *src, size_t lo,
     return rc;
 }
 
+/* A labels CSV's rule: every species has negatives, its own or lent by the others. */
+static int check_has_negatives(species_data *sp, const void *csv_name, mlac_err *err)
+{
+    if (sp->n_neg)
+        return MLAC_OK;
+    return mlac_errf(err, MLAC_EFORMAT, "labels: species '%s' has no negatives in '%s' and no other species lends any",
+                     sp->name, (const char *)csv_name);
+}
+
 int dataset_scan_manifest(store *s, const dataset_source *src, dataset *out, mlac_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -298,21 +307,9 @@ int dataset_scan_manifest(store *s, const dataset_source *src, dataset *out, mla
         out->species[i].labels_csv_groups = m.col_group >= 0;
         lo = hi;
     }
-    if (!rc)
-        rc = dataset_build_species(out, own, src->negatives, err);
-    for (size_t i = 0; !rc && i < out->n; i++)
-        if (!out->species[i].n_neg)
-            rc = mlac_errf(err, MLAC_EFORMAT, "labels: species '%s' has no negatives in '%s' and no other species "
-                           "lends any", out->species[i].name, m.name);
-    if (!rc)
-        dataset_fingerprint(out);
 out:
-    for (size_t i = 0; own && i < out->n; i++)
-        clip_vec_release(&own[i]);
-    free(own);
+    rc = dataset_finish_scan(out, own, src->negatives, rc, check_has_negatives, m.name, err);
     manifest_release(&m);
-    if (rc)
-        dataset_release(out);
     return rc;
 }
 

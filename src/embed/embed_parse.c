@@ -59,7 +59,7 @@ static int set_grow(embed_set *s, mlac_err *err)
     return MLAC_OK;
 }
 
-int embed_set_push(embed_set *s, const char *key, double start, const float *v, size_t dim, const char *where,
+static int embed_set_push(embed_set *s, const char *key, double start, const float *v, size_t dim, const char *where,
                    mlac_err *err)
 {
     if (s->finished)

@@ -43,9 +43,6 @@ typedef struct embed_set {
 
 void embed_set_init(embed_set *s);
 void embed_set_release(embed_set *s);
-/* Adds one vector (dim values) for key; where names the file and line for a dimension error. */
-int embed_set_push(embed_set *s, const char *key, double start, const float *v, size_t dim, const char *where,
-                   mlac_err *err);
 /* Groups rows by key (see the invariant above). */
 int embed_set_finish(embed_set *s, mlac_err *err);
 /* The entry with exactly this key, or NULL (after finish). */

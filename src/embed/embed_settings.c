@@ -1,26 +1,39 @@
-/* embed_settings.c — the embedding settings of a run: read from the configuration, checked,
- * recorded in spec.json (see embed_settings.h). Keys the configuration table does not have yet
- * keep their defaults, so this reads whatever subset the table defines.
- */
+/* embed_settings.c — the embedding settings of a run: declared in one table, read from the
+ * configuration, checked, recorded in spec.json (see embed_settings.h). */
 #include "embed/embed_settings.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#define T CONFIG_TEXT
+static const config_key embed_keys[] = {
+    {"embedder_birdnet", T, {"MLAC_EMBEDDER_BIRDNET", NULL, NULL}, "", 0, 0, NULL, 0, NULL, NULL, "birdnet embedder: a command (docs/EMBEDDERS.md) or import:<dir-or-file>"},
+    {"embedder_perch", T, {"MLAC_EMBEDDER_PERCH", NULL, NULL}, "", 0, 0, NULL, 0, NULL, NULL, "perch embedder: a command (docs/EMBEDDERS.md) or import:<dir-or-file>"},
+    {"embed_overlap", CONFIG_NUM, {"MLAC_EMBED_OVERLAP", NULL, NULL}, "0", 0, 0.9, NULL, 0, NULL, NULL, "fraction of an embedding window shared with the next (0 to 0.9)"},
+    {"embed_pooling", CONFIG_WORDS, {"MLAC_EMBED_POOLING", NULL, NULL}, "mean", 0, 0, "mean|max", 0, NULL, NULL, "pooling of a clip's window embeddings: mean or max"},
+    {"embed_timeout", CONFIG_NUM, {"MLAC_EMBED_TIMEOUT", NULL, NULL}, "600", 1, 7 * 86400, NULL, 0, NULL, NULL, "seconds one embedder call may run before it is killed"},
+    {"embed_batch", CONFIG_INT, {"MLAC_EMBED_BATCH", NULL, NULL}, "256", 1, 65536, NULL, 0, NULL, NULL, "audio windows per embedder call"},
+    {"embed_head", CONFIG_WORDS, {"MLAC_EMBED_HEAD", NULL, NULL}, "logistic", 0, 0, "logistic|mlp", 0, NULL, NULL, "classifier on embeddings: logistic or mlp"},
+    {"head_cv", CONFIG_BOOL, {"MLAC_HEAD_CV", NULL, NULL}, "false", 0, 0, NULL, 0, NULL, NULL, "choose the head's regularisation by inner CV"},
+    {"skip_unavailable", CONFIG_BOOL, {"MLAC_SKIP_UNAVAILABLE", NULL, NULL}, "false", 0, 0, NULL, 0, NULL, NULL, "skip models with no embedder instead of stopping"},
+    {NULL, 0, {NULL, NULL, NULL}, NULL, 0, 0, NULL, 0, NULL, NULL, NULL},
+};
+
+const config_table embed_config_table = {"embedders (src/embed/embed_settings.c)", embed_keys};
+
 void embed_settings_default(embed_settings *s)
 {
+    static const config_table *const own[] = {&embed_config_table, NULL};
+    config cfg;
     memset(s, 0, sizeof *s);
-    s->overlap = 0.0;
-    s->pooling = EMBED_POOL_MEAN;
-    s->timeout_s = 600;
-    s->batch_windows = 256;
+    if (!config_init(&cfg, own, NULL))
+        embed_settings_read(&cfg, s, NULL); /* the defaults are valid (tests/embed/test_windows.c) */
+    config_release(&cfg);
 }
 
 static int read_text(const config *cfg, const char *key, char *out, size_t n, mlac_err *err)
 {
     const config_entry *e = config_find(cfg, key);
-    if (!e)
-        return MLAC_OK;
     if (strlen(e->value) >= n)
         return mlac_errf(err, MLAC_EINVAL, "%s (from %s) is longer than %zu characters", key, e->origin, n - 1);
     snprintf(out, n, "%s", e->value);
@@ -29,35 +42,24 @@ static int read_text(const config *cfg, const char *key, char *out, size_t n, ml
 
 int embed_settings_read(const config *cfg, embed_settings *s, mlac_err *err)
 {
-    embed_settings_default(s);
+    memset(s, 0, sizeof *s);
+    long batch;
+    int pooling, head;
     int rc = read_text(cfg, "embedder_birdnet", s->birdnet, sizeof s->birdnet, err);
-    if (!rc)
-        rc = read_text(cfg, "embedder_perch", s->perch, sizeof s->perch, err);
-    if (!rc && config_find(cfg, "embed_overlap"))
-        rc = config_double(cfg, "embed_overlap", 0.0, 0.9, &s->overlap, err);
-    if (!rc && config_find(cfg, "embed_pooling")) {
-        rc = embed_pooling_parse(config_str(cfg, "embed_pooling"), &s->pooling, err);
-        if (rc)
-            mlac_err_prefix(err, "(from %s) ", config_find(cfg, "embed_pooling")->origin);
-    }
-    if (!rc && config_find(cfg, "embed_timeout"))
-        rc = config_double(cfg, "embed_timeout", 1.0, 7 * 86400.0, &s->timeout_s, err);
-    long v;
-    if (!rc && config_find(cfg, "embed_batch") && !(rc = config_long(cfg, "embed_batch", 1, 65536, &v, err)))
-        s->batch_windows = (size_t)v;
-    if (!rc && config_find(cfg, "embed_head")) {
-        const char *h = config_str(cfg, "embed_head");
-        if (!strcmp(h, "logistic") || !strcmp(h, "mlp"))
-            s->head_mlp = !strcmp(h, "mlp");
-        else
-            rc = mlac_errf(err, MLAC_EINVAL, "embed_head (from %s): expected logistic or mlp, got '%s'",
-                           config_find(cfg, "embed_head")->origin, h);
-    }
-    if (!rc && config_find(cfg, "head_cv"))
-        rc = config_bool(cfg, "head_cv", &s->head_cv, err);
-    if (!rc && config_find(cfg, "skip_unavailable"))
-        rc = config_bool(cfg, "skip_unavailable", &s->skip_unavailable, err);
-    return rc;
+    if (!rc) rc = read_text(cfg, "embedder_perch", s->perch, sizeof s->perch, err);
+    if (!rc) rc = config_num(cfg, "embed_overlap", &s->overlap, err);
+    if (!rc) rc = config_word(cfg, "embed_pooling", &pooling, err);
+    if (!rc) rc = config_num(cfg, "embed_timeout", &s->timeout_s, err);
+    if (!rc) rc = config_int(cfg, "embed_batch", &batch, err);
+    if (!rc) rc = config_word(cfg, "embed_head", &head, err);
+    if (!rc) rc = config_flag(cfg, "head_cv", &s->head_cv, err);
+    if (!rc) rc = config_flag(cfg, "skip_unavailable", &s->skip_unavailable, err);
+    if (rc)
+        return rc;
+    s->pooling = pooling == 1 ? EMBED_POOL_MAX : EMBED_POOL_MEAN; /* the order of the row's words */
+    s->batch_windows = (size_t)batch;
+    s->head_mlp = head == 1;
+    return MLAC_OK;
 }
 
 const char *embed_settings_embedder(const embed_settings *s, const char *model)

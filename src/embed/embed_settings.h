@@ -1,8 +1,8 @@
 /* embed_settings.h — the embedding settings of a run, read from the configuration.
  *
  * Owns the keys embedder_birdnet, embedder_perch, embed_overlap, embed_pooling, embed_timeout,
- * embed_batch, embed_head, head_cv and skip_unavailable (docs/EMBEDDERS.md). Plain data, so a
- * spec can hold a copy; keys the configuration table lacks keep their defaults.
+ * embed_batch, embed_head, head_cv and skip_unavailable (docs/EMBEDDERS.md): declared once in
+ * embed_config_table (config.h), defaults included. Plain data, so a spec can hold a copy.
  */
 #ifndef MLAC_EMBED_EMBED_SETTINGS_H
 #define MLAC_EMBED_EMBED_SETTINGS_H
@@ -28,9 +28,13 @@ typedef struct embed_settings {
     int skip_unavailable;        /* skip_unavailable: skip, with a warning, models with no embedder */
 } embed_settings;
 
+/* The keys above: type, range, default, environment names, help. */
+extern const config_table embed_config_table;
+
+/* The table's defaults. */
 void embed_settings_default(embed_settings *s);
-/* Reads those of the keys above that the configuration table has (the others keep their
- * defaults); errors name the key and where its value came from. */
+/* Reads the keys above from a configuration made with embed_config_table; errors name the key
+ * and where its value came from. */
 int embed_settings_read(const config *cfg, embed_settings *s, mlac_err *err);
 /* The configured embedder text of a model ("" when none or not an embedding model). */
 const char *embed_settings_embedder(const embed_settings *s, const char *model);

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-size_t feature_input_dim(enum model_input kind, const feat_params *fp)
+static size_t feature_input_dim(enum model_input kind, const feat_params *fp)
 {
     switch (kind) {
     case INPUT_SUMMARY:

@@ -51,7 +51,6 @@ void feature_table_release(feature_table *t);
 const float *feature_table_meta(const feature_table *t, const char *path);
 /* The row of a clip, or NULL if it is not in the table. */
 const float *feature_table_row(const feature_table *t, const char *path);
-size_t feature_input_dim(enum model_input kind, const feat_params *fp);
 const char *feature_input_name(enum model_input kind);
 
 #endif

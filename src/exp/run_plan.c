@@ -19,7 +19,7 @@ static void seconds_text(double s, char *out, size_t n)
         snprintf(out, n, "%.1f h", s / 3600);
 }
 
-int run_plan_sizes(const exp_spec *spec, const species_data *sp, buf *out, mlac_err *err)
+static int run_plan_sizes(const exp_spec *spec, const species_data *sp, buf *out, mlac_err *err)
 {
     size_t max_n = folds_max_balanced(sp, spec->folds, spec->seed, spec->repeats);
     int rc = buf_puts(out, "    training sizes:", err);

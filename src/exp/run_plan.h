@@ -27,8 +27,5 @@ enum plan_state { PLAN_OTHER_SHARD = 0, PLAN_DONE, PLAN_REUSE, PLAN_RUN };
  * of this machine, core/machine.h). */
 int run_plan_text(const exp_spec *spec, const dataset *data, const grid_task *tasks, size_t n_tasks,
                   const unsigned char *state, const task_index *ix, const char *machine, buf *out, mlac_err *err);
-/* "500 -> 160: only 200 positives and 180 negatives with 5 folds" style text for one species:
- * every requested size, with its capped size and the reason when it was capped. */
-int run_plan_sizes(const exp_spec *spec, const species_data *sp, buf *out, mlac_err *err);
 
 #endif

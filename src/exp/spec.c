@@ -62,22 +62,19 @@ static int parse_sizes(const char *text, exp_spec *spec, mlac_err *err)
 int spec_read_features(const config *cfg, feat_params *f, mlac_err *err)
 {
     long v;
+    int scale;
     feat_params_default(f);
-    int rc = config_long(cfg, "sample_rate", 1000, 384000, &v, err);
-    if (!rc) f->sample_rate = (int)v, rc = config_long(cfg, "n_fft", 16, 65536, &v, err);
-    if (!rc) f->n_fft = (int)v, rc = config_long(cfg, "hop_length", 1, 65536, &v, err);
-    if (!rc) f->hop = (int)v, rc = config_long(cfg, "n_mels", 1, 1024, &v, err);
-    if (!rc) f->n_mels = (int)v, rc = config_long(cfg, "n_mfcc", 1, 1024, &v, err);
-    if (!rc) f->n_mfcc = (int)v, rc = config_long(cfg, "image_size", 8, 1024, &v, err);
+    int rc = config_int(cfg, "sample_rate", &v, err);
+    if (!rc) f->sample_rate = (int)v, rc = config_int(cfg, "n_fft", &v, err);
+    if (!rc) f->n_fft = (int)v, rc = config_int(cfg, "hop_length", &v, err);
+    if (!rc) f->hop = (int)v, rc = config_int(cfg, "n_mels", &v, err);
+    if (!rc) f->n_mels = (int)v, rc = config_int(cfg, "n_mfcc", &v, err);
+    if (!rc) f->n_mfcc = (int)v, rc = config_int(cfg, "image_size", &v, err);
+    if (!rc) f->image_size = (int)v, rc = config_word(cfg, "mel_scale", &scale, err);
     if (!rc) {
-        f->image_size = (int)v;
-        const char *scale = config_str(cfg, "mel_scale");
-        if (!strcmp(scale, "slaney")) f->mel_scale = MEL_SLANEY;
-        else if (!strcmp(scale, "htk")) f->mel_scale = MEL_HTK;
-        else rc = mlac_errf(err, MLAC_EINVAL, "mel_scale: expected slaney or htk, got '%s'", scale);
-    }
-    if (!rc)
+        f->mel_scale = scale == 1 ? MEL_HTK : MEL_SLANEY; /* the order of the row's words: slaney|htk */
         rc = feat_params_check(f, err);
+    }
     return rc;
 }
 
@@ -150,11 +147,15 @@ static int read_model_options(const config *cfg, exp_spec *spec, mlac_err *err)
                 (!strcmp(cnn[i].key, "width") && strcmp(kind->name, "mobilenet")) ||
                 (!strcmp(cnn[i].key, "batch_size") && e->source == SRC_DEFAULT))
                 continue;
+            long whole;
             double num;
             if (cnn[i].is_text)
                 json_object_set_new(o, cnn[i].key, json_string(e->value));
-            else if (config_double(cfg, cnn[i].key, 0, 1e9, &num, err))
+            else if (e->spec->type == CONFIG_INT ? config_int(cfg, cnn[i].key, &whole, err)
+                                                 : config_num(cfg, cnn[i].key, &num, err))
                 return MLAC_EINVAL;
+            else if (e->spec->type == CONFIG_INT)
+                json_object_set_new(o, cnn[i].key, json_integer((json_int_t)whole));
             else
                 json_object_set_new(o, cnn[i].key, num == (double)(json_int_t)num ? json_integer((json_int_t)num) : json_real(num));
         }
@@ -184,43 +185,47 @@ void spec_canonical_order(exp_spec *spec)
     strlist_sort(&spec->species);
 }
 
+/* The value of a key once checked against its row (words, ranges): rc set on failure. */
+static const char *checked_text(const config *cfg, const char *key, int *rc, mlac_err *err)
+{
+    const config_entry *e = config_find(cfg, key);
+    if (!*rc)
+        *rc = config_check(e, err);
+    return e->value;
+}
+
 static int spec_fill(const config *cfg, exp_spec *spec, mlac_err *err)
 {
     memset(spec, 0, sizeof *spec);
     strlist_init(&spec->models);
     strlist_init(&spec->species);
     long v;
+    int word;
     int rc = strlist_push_items(&spec->models, config_str(cfg, "models"), err);
     if (!rc) rc = strlist_push_items(&spec->species, config_str(cfg, "species"), err);
     if (!rc) rc = refuse_repeats("models", &spec->models, err);
     if (!rc) rc = refuse_repeats("species", &spec->species, err);
     if (!rc) spec_canonical_order(spec); /* the lists are sets: the order typed changes nothing */
     if (!rc) rc = parse_sizes(config_str(cfg, "training_sizes"), spec, err);
-    if (!rc) rc = config_long(cfg, "cv_folds", 2, 1000, &v, err);
-    if (!rc) spec->folds = (int)v, rc = config_long(cfg, "repeats", 1, 1000, &v, err);
-    if (!rc) spec->repeats = (int)v, rc = config_long(cfg, "threads", 0, 1024, &v, err);
-    if (!rc) spec->threads = (int)v, rc = config_long(cfg, "max_concurrent", 1, 256, &v, err);
-    if (!rc) spec->max_concurrent = (int)v, rc = config_long(cfg, "seed", 0, 0x7fffffffffffffffL, &v, err);
+    if (!rc) rc = config_int(cfg, "cv_folds", &v, err);
+    if (!rc) spec->folds = (int)v, rc = config_int(cfg, "repeats", &v, err);
+    if (!rc) spec->repeats = (int)v, rc = config_int(cfg, "threads", &v, err);
+    if (!rc) spec->threads = (int)v, rc = config_int(cfg, "max_concurrent", &v, err);
+    if (!rc) spec->max_concurrent = (int)v, rc = config_int(cfg, "seed", &v, err);
     if (!rc) {
         spec->seed = (unsigned long long)v;
         const char *cs = config_str(cfg, "clip_seconds");
         spec->clip_auto = !cs[0] || !strcmp(cs, "auto");
         if (!spec->clip_auto)
-            rc = config_double(cfg, "clip_seconds", 0.05, 3600, &spec->clip_seconds, err);
+            rc = config_num(cfg, "clip_seconds", &spec->clip_seconds, err);
     }
-    if (!rc) rc = dataset_parse_negatives(config_str(cfg, "negatives"), &spec->negatives, err);
+    const char *negatives = checked_text(cfg, "negatives", &rc, err);
+    if (!rc) rc = dataset_parse_negatives(negatives, &spec->negatives, err);
     if (!rc) rc = groups_parse(config_str(cfg, "group_by"), config_str(cfg, "groups"), &spec->groups, err);
-    if (!rc) {
-        const char *c = config_str(cfg, "calibrate");
-        if (!strcmp(c, "platt")) spec->calibrate_platt = 1;
-        else if (strcmp(c, "none") && c[0]) rc = mlac_errf(err, MLAC_EINVAL, "calibrate: expected none or platt, got '%s'", c);
-    }
-    if (!rc) {
-        const char *g = config_str(cfg, "group_score");
-        if (!strcmp(g, "max")) spec->group_score = 1;
-        else if (!strcmp(g, "mean")) spec->group_score = 2;
-        else if (g[0] && strcmp(g, "none")) rc = mlac_errf(err, MLAC_EINVAL, "group_score: expected max or mean, got '%s'", g);
-    }
+    if (!rc && !(rc = config_word(cfg, "calibrate", &word, err)))
+        spec->calibrate_platt = word == 1; /* none|platt */
+    if (!rc && !(rc = config_word(cfg, "group_score", &word, err)))
+        spec->group_score = word > 0 ? word : 0; /* none|max|mean: 1 max, 2 mean */
     if (!rc) rc = spec_read_features(cfg, &spec->feat, err);
     if (rc)
         return rc;
@@ -233,7 +238,9 @@ static int spec_fill(const config *cfg, exp_spec *spec, mlac_err *err)
         rc = read_model_options(cfg, spec, err);
     if (rc)
         return rc;
-    rc = dataset_parse_bad_clip(config_str(cfg, "on_bad_clip"), &spec->on_bad_clip, err);
+    const char *bad_clip = checked_text(cfg, "on_bad_clip", &rc, err);
+    if (!rc)
+        rc = dataset_parse_bad_clip(bad_clip, &spec->on_bad_clip, err);
     if (rc)
         return rc;
     snprintf(spec->labels, sizeof spec->labels, "%s", config_str(cfg, "labels"));

@@ -286,7 +286,7 @@ int clip_hashes_compute(store *in, const dataset *data, const strlist *species, 
     return rc;
 }
 
-const char *clip_hashes_get(const clip_hashes *h, const char *path)
+static const char *clip_hashes_get(const clip_hashes *h, const char *path)
 {
     size_t lo = 0, hi = h->n;
     while (lo < hi) {

@@ -75,7 +75,6 @@ typedef struct clip_hashes {
 /* Hashes every clip of the given species (positives and negatives) on up to threads threads. */
 int clip_hashes_compute(store *in, const dataset *data, const strlist *species, int threads, clip_hashes *out,
                         mlac_err *err);
-const char *clip_hashes_get(const clip_hashes *h, const char *path);
 void clip_hashes_release(clip_hashes *h);
 
 /* The key of task t (hex, 64 characters). spec_json is spec_to_json() of the run; fold_of the

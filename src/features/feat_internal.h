@@ -63,8 +63,6 @@ int mel_run(feat_plan *plan, const float *x, size_t n, size_t *n_frames, mlac_er
 /* db.c: power -> dB in place (amin 1e-10, ref 1); floor at max - top_db when top_db > 0. */
 void db_from_power(float *x, size_t count, float top_db);
 
-/* mfcc.c: DCT matrix; dB (n_frames, n_mels) -> coefficients written with row stride ld. */
-size_t mfcc_dct_cols(size_t n_mfcc);
 int mfcc_dct_build(feat_plan *plan, mlac_err *err);
 void mfcc_apply(const feat_plan *plan, const float *db, size_t n_frames, float *out, size_t ld);
 /* Mean then population std over time of x (n_frames, n_coef): out (2 * n_coef,). */

@@ -13,7 +13,7 @@
 
 #define MFCC_BLOCK 8 /* outputs accumulated together: one vector of doubles */
 
-size_t mfcc_dct_cols(size_t n_mfcc)
+static size_t mfcc_dct_cols(size_t n_mfcc)
 {
     return (n_mfcc + MFCC_BLOCK - 1) / MFCC_BLOCK * MFCC_BLOCK;
 }

@@ -22,12 +22,12 @@ static double axis_l(int xlog, double n)
     return xlog ? log10(n) : n;
 }
 
-double chart_x(const chart_model *c, double n)
+static double chart_x(const chart_model *c, double n)
 {
     return c->x0 + (axis_l(c->xlog, n) - c->xd0) / (c->xd1 - c->xd0) * (c->x1 - c->x0);
 }
 
-double chart_y(const chart_model *c, double auc)
+static double chart_y(const chart_model *c, double auc)
 {
     return c->y1 - (auc - c->ymin) / (c->ymax - c->ymin) * (c->y1 - c->y0 - CHART_HEADROOM);
 }

@@ -113,7 +113,5 @@ int chart_default_log(const long *sizes, size_t k);
 /* Vertices of a polygon marker (square, triangles, diamond) of radius r around (cx, cy) into
  * xy (x0, y0, x1, y1, ...; room for 8 values); returns the vertex count, 0 for a circle. */
 int chart_marker_polygon(int marker, double cx, double cy, double r, double *xy);
-double chart_x(const chart_model *c, double n); /* without dodge */
-double chart_y(const chart_model *c, double auc);
 
 #endif

@@ -111,7 +111,7 @@ static int info_keys(const report_run *r, strlist *keys, mlac_err *err)
     return rc;
 }
 
-int exports_tasks_csv(const report_run *r, buf *out, mlac_err *err)
+static int exports_tasks_csv(const report_run *r, buf *out, mlac_err *err)
 {
     strlist info;
     strlist_init(&info);
@@ -141,7 +141,7 @@ int exports_tasks_csv(const report_run *r, buf *out, mlac_err *err)
     return rc;
 }
 
-int exports_summary_csv(json_t *summary, buf *out, mlac_err *err)
+static int exports_summary_csv(json_t *summary, buf *out, mlac_err *err)
 {
     json_t *rows = json_object_get(summary, "rows");
     strlist extra; /* columns beyond the known ones, in first-seen order */

@@ -19,9 +19,5 @@
 /* Writes <run_id>/report/{tasks.csv, summary.csv, summary.json, significance.csv, curves.csv}. */
 int exports_write(store *st, const report_run *r, mlac_err *err);
 
-/* The text of tasks.csv. */
-int exports_tasks_csv(const report_run *r, buf *out, mlac_err *err);
-/* summary.csv from the "rows" of a summary.json document. */
-int exports_summary_csv(json_t *summary, buf *out, mlac_err *err);
 
 #endif

@@ -11,7 +11,7 @@
 static const unsigned okabe_ito[8] = {0x0072B2, 0xE69F00, 0x009E73, 0xD55E00,
                                       0xCC79A7, 0x56B4E9, 0x000000, 0xC9B800};
 
-int palette_registry_rank(const char *model)
+static int palette_registry_rank(const char *model)
 {
     const struct model_kind *const *kinds = model_all();
     for (size_t i = 0; kinds[i]; i++)

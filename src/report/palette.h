@@ -21,8 +21,6 @@ typedef struct palette_style {
     int dashed;    /* 1 for models beyond the registry once colours repeat */
 } palette_style;
 
-/* Rank of a registry model (0..6), or -1 for another name. */
-int palette_registry_rank(const char *model);
 /* Sorts models into registry order, then the others alphabetically. */
 void palette_sort_models(strlist *models);
 /* Style of models->items[i] where models is sorted by palette_sort_models. */

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-void png_chart_size(const chart_model *c, int dpi, int *w, int *h)
+static void png_chart_size(const chart_model *c, int dpi, int *w, int *h)
 {
     *w = (int)lround(c->width * dpi / 72.0);
     *h = (int)lround(c->height * dpi / 72.0);

@@ -12,8 +12,6 @@
 #include "core/error.h"
 #include "report/chart_model.h"
 
-/* Pixel size of the chart at dpi. */
-void png_chart_size(const chart_model *c, int dpi, int *w, int *h);
 /* Appends the PNG file bytes to out. dpi from 36 to 1200. */
 int png_chart(const chart_model *c, int dpi, buf *out, mlac_err *err);
 

@@ -15,45 +15,59 @@ static const report_curve *find_curve(const report_run *r, int species, int mode
     return NULL;
 }
 
+void report_claim_begin(report_claim *out)
+{
+    memset(out, 0, sizeof *out);
+    out->n_fit = out->lo = out->hi = NAN;
+    out->n_observed = -1;
+    out->best_mean = NAN;
+}
+
+void report_claim_add(report_claim *out, long n, double mean, double target)
+{
+    if (!isfinite(mean))
+        return;
+    if (!out->n_sizes++)
+        out->n_min = n;
+    out->n_max = n;
+    if (!isfinite(out->best_mean) || mean > out->best_mean)
+        out->best_mean = mean;
+    if (out->n_observed < 0 && mean >= target - 1e-12)
+        out->n_observed = n, out->mean_observed = mean;
+}
+
 /* Sizes with a finite mean, their extremes, the best mean, and the first size reaching target. */
 static void measured(const report_run *r, int species, int model, double target, report_claim *out)
 {
-    out->n_observed = -1;
-    out->best_mean = NAN;
+    report_claim_begin(out);
     for (size_t i = 0; i < r->n_cells; i++) { /* sorted by n within (species, model) */
         const report_cell *c = &r->cells[i];
-        if (c->species != species || c->model != model || !isfinite(c->mean))
-            continue;
-        if (!out->n_sizes++)
-            out->n_min = c->n;
-        out->n_max = c->n;
-        if (!isfinite(out->best_mean) || c->mean > out->best_mean)
-            out->best_mean = c->mean;
-        if (out->n_observed < 0 && c->mean >= target - 1e-12)
-            out->n_observed = c->n, out->mean_observed = c->mean;
+        if (c->species == species && c->model == model)
+            report_claim_add(out, c->n, c->mean, target);
     }
 }
 
 int report_fit_usable(const report_run *r, int species, int model)
 {
     report_claim c;
-    memset(&c, 0, sizeof c);
     measured(r, species, model, 2.0, &c);
     return c.n_sizes >= REPORT_FIT_MIN_SIZES;
 }
 
 void report_claim_for(const report_run *r, int species, int model, double target, report_claim *out)
 {
-    memset(out, 0, sizeof *out);
-    out->n_fit = out->lo = out->hi = NAN;
     measured(r, species, model, target, out);
+    report_claim_decide(out, target, find_curve(r, species, model, target));
+}
+
+void report_claim_decide(report_claim *out, double target, const report_curve *c)
+{
     if (out->n_observed >= 0) {
         out->kind = CLAIM_OBSERVED;
         snprintf(out->why, sizeof out->why, "measured mean ROC-AUC %.3f >= %.2f at n = %ld", out->mean_observed,
                  target, out->n_observed);
         return;
     }
-    const report_curve *c = find_curve(r, species, model, target);
     if (out->n_sizes < REPORT_FIT_MIN_SIZES - 1 || !c || !strcmp(c->status, "fit_failed")) {
         out->kind = CLAIM_NO_FIT;
         if (out->n_sizes < REPORT_FIT_MIN_SIZES)

@@ -43,6 +43,12 @@ typedef struct report_claim {
     char why[240];          /* plain text: the reason, for captions and hover text */
 } report_claim;
 
+/* The rules on plain data, for readers of a run's files other than report_run (results_text.c):
+ * begin, add each size's measured mean in ascending order of size (NaN: not measured), then
+ * decide with the fit's row for the target (NULL: none; a, n_needed, n_low, n_high, status read). */
+void report_claim_begin(report_claim *out);
+void report_claim_add(report_claim *out, long n, double mean, double target);
+void report_claim_decide(report_claim *out, double target, const report_curve *fit);
 /* The claim for (species, model, target); never fails. */
 void report_claim_for(const report_run *r, int species, int model, double target, report_claim *out);
 /* 1 when the (species, model) fit may be drawn or quoted (enough sizes). */

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* strcmp for qsort of char * arrays. */
+static int report_cmp_str(const void *a, const void *b);
+
 int report_index(const strlist *l, const char *name)
 {
     for (size_t i = 0; i < l->n; i++)
@@ -217,7 +220,7 @@ void report_run_release(report_run *r)
     memset(r, 0, sizeof *r);
 }
 
-int report_cmp_str(const void *a, const void *b)
+static int report_cmp_str(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }

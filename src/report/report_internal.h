@@ -12,7 +12,6 @@ int report_note(report_run *r, mlac_err *err, const char *fmt, ...) __attribute_
 /* Reads <run_id>/<name> into out; *found = 0 and MLAC_OK when it does not exist. */
 int report_read_optional(store *st, const report_run *r, const char *name, buf *out, int *found,
                          mlac_err *err);
-int report_cmp_str(const void *a, const void *b);
 
 /* report_summary.c: the ROC-AUC cells from summary.json, summary.csv or the tasks. */
 int report_load_summary(store *st, report_run *r, mlac_err *err);

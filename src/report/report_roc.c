@@ -18,46 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct pool {
-    double *score; /* (n,) */
-    double *prob;  /* (n,) */
-    int *label;    /* (n,) */
-    size_t n, cap;
-} pool;
-
-static int pool_push(pool *p, double s, double pr, int y, mlac_err *err)
-{
-    if (p->n == p->cap) {
-        size_t ncap = p->cap ? 2 * p->cap : 512;
-        double *a = realloc(p->score, ncap * sizeof *a);
-        if (a)
-            p->score = a;
-        int *b = realloc(p->label, ncap * sizeof *b);
-        if (b)
-            p->label = b;
-        double *c = realloc(p->prob, ncap * sizeof *c);
-        if (c)
-            p->prob = c;
-        if (!a || !b || !c)
-            return mlac_errf(err, MLAC_ENOMEM, "out of memory pooling predictions");
-        p->cap = ncap;
-    }
-    p->score[p->n] = s;
-    p->prob[p->n] = pr;
-    p->label[p->n++] = y;
-    return MLAC_OK;
-}
-
-static int parse_into(const buf *b, const char *name, pool *p, mlac_err *err)
-{
-    predictions rows = {0};
-    int rc = predictions_parse(b->data, b->len, name, &rows, err);
-    for (size_t i = 0; !rc && i < rows.n; i++)
-        rc = pool_push(p, rows.score[i], rows.prob[i], rows.label[i], err);
-    predictions_release(&rows);
-    return rc;
-}
-
 /* 1 when a finished task of (species, model, n) reports a Brier score. */
 static int reports_brier(const report_run *r, int species, int model, long n)
 {
@@ -71,7 +31,7 @@ static int reports_brier(const report_run *r, int species, int model, long n)
 }
 
 /* Thresholds and the reliability diagram of a model's pooled scores. */
-static void operating_of(const report_run *r, int species, const pool *p, report_roc *c)
+static void operating_of(const report_run *r, int species, const predictions *p, report_roc *c)
 {
     static const double recall[3] = {0.8, 0.9, 0.95};
     for (int k = 0; k < 3; k++)
@@ -101,8 +61,9 @@ static long largest_ok_size(const report_run *r, int species, int model)
     return n;
 }
 
-/* Pools the scores of one model; *files counts the prediction files read. */
-static int pool_model(store *st, const report_run *r, int species, int model, long n, pool *p, size_t *files,
+/* Pools the scores of one model (the rows of its files, appended to p); *files counts the prediction
+ * files read. */
+static int pool_model(store *st, const report_run *r, int species, int model, long n, predictions *p, size_t *files,
                       mlac_err *err)
 {
     int rc = MLAC_OK;
@@ -122,7 +83,7 @@ static int pool_model(store *st, const report_run *r, int species, int model, lo
         buf_init(&b, 256u << 20);
         rc = store_read(st, path, &b, err);
         if (!rc && b.data)
-            rc = parse_into(&b, path, p, err);
+            rc = predictions_parse(b.data, b.len, path, p, err);
         buf_release(&b);
         (*files)++;
     }
@@ -141,12 +102,12 @@ int report_roc_species(store *st, const report_run *r, int species, report_roc *
         long n = largest_ok_size(r, species, (int)m);
         if (n < 0)
             continue;
-        pool p = {0};
+        predictions p = {0};
         size_t files = 0;
         rc = pool_model(st, r, species, (int)m, n, &p, &files, err);
         if (rc && rc != MLAC_ENOMEM) { /* unreadable predictions: this model gets no curve */
             rc = MLAC_OK;
-            p.n = 0;
+            predictions_release(&p); /* no rows */
         }
         int pos = 0, neg = 0;
         for (size_t i = 0; i < p.n; i++)
@@ -163,9 +124,7 @@ int report_roc_species(store *st, const report_run *r, int species, report_roc *
                 (*n_out)++;
             }
         }
-        free(p.prob);
-        free(p.score);
-        free(p.label);
+        predictions_release(&p);
     }
     if (rc) {
         report_roc_free(rocs, *n_out);

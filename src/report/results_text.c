@@ -1,5 +1,6 @@
 /* results_text.c — the terminal table of a run's results (see results_text.h). */
 #include "report/results_text.h"
+#include "report/report_claims.h"
 #include "core/csv.h"
 
 #include <jansson.h>
@@ -108,51 +109,56 @@ static int significant(const csv_table *sig, const char *species, long n, const 
     return 0;
 }
 
-/* "reached at n = 6 (measured mean 0.93)", a forecast the fit supports, or why there is none. */
+/* "reached at n = 6 (measured mean 0.93)", a forecast the fit supports, or why there is none: the
+ * rules of report_claims.h, the ones the HTML report follows. */
 static int clips_line(const sp_table *t, size_t m, const csv_table *curves, buf *out, mlac_err *err)
 {
-    size_t measured = 0;
-    for (size_t z = 0; z < t->n_sizes; z++) {
-        if (!isfinite(t->mean[m][z]))
-            continue;
-        measured++;
-        if (t->mean[m][z] >= 0.9)
-            return buf_printf(out, err, "reached at n = %ld (measured mean %.3f)\n", t->sizes[z], t->mean[m][z]);
-    }
-    long smallest = 0, largest = 0;
+    const double target = 0.9;
+    report_claim c;
+    report_claim_begin(&c);
     for (size_t z = 0; z < t->n_sizes; z++)
-        if (isfinite(t->mean[m][z])) {
-            if (!smallest)
-                smallest = t->sizes[z];
-            largest = t->sizes[z];
-        }
-    if (!measured) /* every task of the model failed (or none finished): nothing was measured */
-        return buf_puts(out, "no ROC-AUC measured (no task of it finished ok; tasks.jsonl says why)\n", err);
-    if (measured < RESULTS_MIN_FIT_SIZES)
-        return buf_printf(out, err, "not reached by n = %ld; a forecast needs a fit on at least %d sizes (this run has "
-                          "%zu)\n", largest, RESULTS_MIN_FIT_SIZES, measured);
-    double need = NAN, lo = NAN, hi = NAN;
+        report_claim_add(&c, t->sizes[z], t->mean[m][z], target);
+    report_curve fit, *have = NULL;
     for (size_t i = 0; curves && i < curves->n_rows; i++)
         if (!strcmp(csv_get(curves, i, csv_col(curves, "species")), t->species) &&
             !strcmp(csv_get(curves, i, csv_col(curves, "model")), t->models[m]) &&
-            fabs(csv_num(curves, i, csv_col(curves, "target")) - 0.9) < 1e-9 &&
-            !strcmp(csv_get(curves, i, csv_col(curves, "status")), "ok")) {
-            need = csv_num(curves, i, csv_col(curves, "n_needed"));
-            lo = csv_num(curves, i, csv_col(curves, "n_low"));
-            hi = csv_num(curves, i, csv_col(curves, "n_high"));
-            if (isnan(need) && !strcmp(csv_get(curves, i, csv_col(curves, "n_needed")), "Inf"))
-                need = INFINITY;
+            fabs(csv_num(curves, i, csv_col(curves, "target")) - target) < 1e-9) {
+            memset(&fit, 0, sizeof fit);
+            fit.a = csv_num(curves, i, csv_col(curves, "a"));
+            fit.n_needed = csv_num(curves, i, csv_col(curves, "n_needed"));
+            fit.n_low = csv_num(curves, i, csv_col(curves, "n_low"));
+            fit.n_high = csv_num(curves, i, csv_col(curves, "n_high"));
+            if (isnan(fit.n_needed) && !strcmp(csv_get(curves, i, csv_col(curves, "n_needed")), "Inf"))
+                fit.n_needed = INFINITY;
+            snprintf(fit.status, sizeof fit.status, "%s", csv_get(curves, i, csv_col(curves, "status")));
+            have = &fit;
         }
-    if (isnan(need))
-        return buf_printf(out, err, "not reached by n = %ld; no usable fit\n", largest);
-    if (!isfinite(need) || need > 4.0 * (double)largest)
-        return buf_printf(out, err, "not reached by n = %ld; the fit's forecast lies beyond 4 x the largest n\n", largest);
-    if (need < (double)smallest)
-        return buf_printf(out, err, "not reached by n = %ld; the fit's forecast lies below the smallest n\n", largest);
-    if (isfinite(lo) && isfinite(hi))
-        return buf_printf(out, err, "about %.0f (fit on %zu sizes, extrapolated; 95%% interval %.0f-%.0f)\n", ceil(need),
-                          measured, lo, hi);
-    return buf_printf(out, err, "about %.0f (fit on %zu sizes, extrapolated)\n", ceil(need), measured);
+    report_claim_decide(&c, target, have);
+    if (!c.n_sizes) /* every task of the model failed (or none finished): nothing was measured */
+        return buf_puts(out, "no ROC-AUC measured (no task of it finished ok; tasks.jsonl says why)\n", err);
+    switch (c.kind) {
+    case CLAIM_OBSERVED:
+        return buf_printf(out, err, "reached at n = %ld (measured mean %.3f)\n", c.n_observed, c.mean_observed);
+    case CLAIM_NO_FIT:
+    case CLAIM_EXACT_FIT:
+        if (c.n_sizes < REPORT_FIT_MIN_SIZES)
+            return buf_printf(out, err, "not reached by n = %ld; a forecast needs a fit on at least %d sizes (this "
+                              "run has %zu)\n", c.n_max, REPORT_FIT_MIN_SIZES, c.n_sizes);
+        return buf_printf(out, err, "not reached by n = %ld; no usable fit\n", c.n_max);
+    case CLAIM_NOT_REACHED:
+        if (strcmp(have->status, "ok"))
+            return buf_printf(out, err, "not reached by n = %ld; the fit does not reach %.1f\n", c.n_max, target);
+        return buf_printf(out, err, "not reached by n = %ld; the fit's forecast lies beyond 4 x the largest n\n", c.n_max);
+    case CLAIM_BELOW_DATA:
+        return buf_printf(out, err, "not reached by n = %ld; the fit's forecast lies below the smallest n\n", c.n_max);
+    case CLAIM_FITTED:
+    case CLAIM_FORECAST:
+        break;
+    }
+    if (isfinite(c.lo) && isfinite(c.hi))
+        return buf_printf(out, err, "about %.0f (fit on %zu sizes, extrapolated; 95%% interval %.0f-%.0f)\n",
+                          ceil(c.n_fit), c.n_sizes, c.lo, c.hi);
+    return buf_printf(out, err, "about %.0f (fit on %zu sizes, extrapolated)\n", ceil(c.n_fit), c.n_sizes);
 }
 
 static int species_text(const sp_table *t, const csv_table *sig, const csv_table *curves, buf *out, mlac_err *err)

@@ -9,6 +9,7 @@
  * Idempotency: the hash of the resolved spec with its priority and time decides between
  * 200 (the same submission again) and 409 (the same submission id, another spec).
  */
+#include "exp/settings.h"
 #include "serve/submit.h"
 #include "core/hash.h"
 #include "core/timeutil.h"
@@ -125,7 +126,7 @@ int submit_spec_from_json(const char *text, exp_spec *spec, mlac_err *err)
         return mlac_errf(err, MLAC_EFORMAT, "stored spec is not a JSON object");
     }
     config cfg;
-    int status, rc = config_init(&cfg, err);
+    int status, rc = settings_init(&cfg, err);
     if (!rc)
         rc = submit_config_from_json(o, NULL, &cfg, &status, err);
     if (!rc)
@@ -290,7 +291,7 @@ static int validate_spec(server *s, const json_t *spec, char *run_id, size_t run
     int have = 0;
     store *in = NULL;
     dataset data = {0};
-    int rc = config_init(&cfg, err);
+    int rc = settings_init(&cfg, err);
     if (!rc)
         rc = submit_config_from_json(spec, NULL, &cfg, status, err);
     if (!rc && !(rc = spec_from_config(&cfg, &sp, err)))
@@ -374,7 +375,7 @@ int submit_parse_body(const char *body, size_t len, submit_request *r, int *stat
     for (size_t i = 0; meta_keys[i]; i++)
         json_object_del(r->spec, meta_keys[i]);
     config probe; /* unknown fields and bad values first: 422 naming the field, before any path rule */
-    if ((rc = config_init(&probe, err))) {
+    if ((rc = settings_init(&probe, err))) {
         *status = 500;
         goto out;
     }

@@ -59,25 +59,12 @@ void gcs_auth_free(gcs_auth *a)
     free(a);
 }
 
-enum gcs_auth_kind gcs_auth_kind_of(const gcs_auth *a)
-{
-    return a->kind;
-}
-
 const char *gcs_auth_describe(const gcs_auth *a)
 {
     return a->describe;
 }
 
-long gcs_auth_fetches(gcs_auth *a)
-{
-    pthread_mutex_lock(&a->lock);
-    long n = a->fetches;
-    pthread_mutex_unlock(&a->lock);
-    return n;
-}
-
-int gcs_base64url(const void *data, size_t n, buf *out, mlac_err *err)
+static int gcs_base64url(const void *data, size_t n, buf *out, mlac_err *err)
 {
     size_t need = 4 * ((n + 2) / 3) + 1;
     int rc = buf_reserve(out, need, err);

@@ -31,7 +31,6 @@ enum gcs_auth_kind { GCS_AUTH_NONE = 0, GCS_AUTH_SERVICE_ACCOUNT, GCS_AUTH_AUTHO
 /* Chooses the credentials (see above) and the API endpoint (no trailing '/'). The auth keeps h. */
 int gcs_auth_detect(gcs_http *h, gcs_auth **out, char *endpoint, size_t endpoint_size, mlac_err *err);
 void gcs_auth_free(gcs_auth *a);
-enum gcs_auth_kind gcs_auth_kind_of(const gcs_auth *a);
 /* Where the credentials came from, without secrets: "service account 'x@p.iam...' from '/k.json'". */
 const char *gcs_auth_describe(const gcs_auth *a);
 
@@ -39,14 +38,10 @@ const char *gcs_auth_describe(const gcs_auth *a);
 int gcs_auth_token(gcs_auth *a, char *tok, size_t tok_size, mlac_err *err);
 /* Forgets the cached token if it is still tok (after a 401). */
 void gcs_auth_invalidate(gcs_auth *a, const char *tok);
-/* Tokens fetched so far (for tests). */
-long gcs_auth_fetches(gcs_auth *a);
 
 /* The signed JWT assertion of a service account: base64url(header).base64url(claims).sig with
  * claims {iss, scope, aud, iat, exp = iat + 3600}; pem is the key file's private_key. */
 int gcs_jwt_sign(const char *client_email, const char *key_id, const char *pem, const char *aud,
                  const char *scope, long long iat, buf *out, mlac_err *err);
-/* base64url without padding; appends to out. */
-int gcs_base64url(const void *data, size_t n, buf *out, mlac_err *err);
 
 #endif

@@ -52,8 +52,6 @@ typedef struct gs_impl {
     struct gs_lock *locks[GS_LOCKS_MAX];
 } gs_impl;
 
-/* root prefix + "/" + path, checked against Google's object-name rules. */
-int gs_object_name(gs_impl *g, const char *path, char *out, size_t n, mlac_err *err);
 /* "gs://bucket/name", for messages. */
 void gs_describe(const gs_impl *g, const char *name, char *out, size_t n);
 

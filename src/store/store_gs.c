@@ -35,7 +35,7 @@
 
 /* ---- object names and the metadata table ------------------------------------------------- */
 
-int gs_object_name(gs_impl *g, const char *path, char *out, size_t n, mlac_err *err)
+static int gs_object_name(gs_impl *g, const char *path, char *out, size_t n, mlac_err *err)
 {
     if (snprintf(out, n, "%s%s%s", g->prefix, g->prefix[0] && path[0] ? "/" : "", path) >= (int)n)
         return mlac_errf(err, MLAC_EINVAL, "gs://%s/%s/%.80s...: the object name is too long", g->bucket, g->prefix,

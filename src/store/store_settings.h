@@ -17,6 +17,10 @@ typedef struct store_settings {
     char bucket[256];              /* GCS_BUCKET_NAME: bucket of a bare --data path */
 } store_settings;
 
+/* The settings the stores own: cache_dir, gcp_project_id, gcs_bucket_name, max_transfers,
+ * download_cache_max, gcs_retry_deadline, google_application_credentials (config.h). */
+extern const config_table store_config_table;
+
 /* Reads max_transfers, download_cache_max ("512M", "10G", bytes), gcs_retry_deadline,
  * cache_dir and gcs_bucket_name from cfg; errors name the key and its source. */
 int store_settings_from_config(const config *cfg, store_settings *out, mlac_err *err);

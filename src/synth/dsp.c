@@ -13,11 +13,6 @@ void noise_seed(synth_noise *g, rng *r)
     g->s = rng_u64(r) | 1u; /* xorshift state must be non-zero */
 }
 
-void biquad_reset(biquad *f)
-{
-    f->z1 = f->z2 = 0.0f;
-}
-
 void biquad_set(biquad *f, enum biquad_kind kind, double fc, double q, int rate)
 {
     double hi = SYNTH_NYQ_FRAC * rate;

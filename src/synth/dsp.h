@@ -58,7 +58,6 @@ typedef struct biquad {
 
 /* fc is clamped into (10 Hz, SYNTH_NYQ_FRAC * rate); the band-pass has 0 dB peak gain. */
 void biquad_set(biquad *f, enum biquad_kind kind, double fc, double q, int rate);
-void biquad_reset(biquad *f);
 void biquad_run(biquad *f, float *x, size_t n);
 
 static inline float biquad_step(biquad *f, float x)

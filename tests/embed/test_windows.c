@@ -8,6 +8,7 @@
  */
 #include "core/config.h"
 #include "embed/embed.h"
+#include "embed/embed_settings.h"
 #include "exp/embed_table.h"
 #include "test.h"
 
@@ -95,24 +96,34 @@ static void test_settings(void)
 {
     config c;
     mlac_err err = {0};
-    CHECK_OK(config_init(&c, &err), &err);
-    embed_settings s;
-    /* whichever of the embedding keys the table has, the defaults hold */
+    static const config_table *const tables[] = {&embed_config_table, NULL};
+    CHECK_OK(config_init(&c, tables, &err), &err);
+    embed_settings s, d;
+    /* the table's defaults hold, and embed_settings_default gives the same */
     CHECK_OK(embed_settings_read(&c, &s, &err), &err);
     CHECK(s.pooling == EMBED_POOL_MEAN && s.overlap == 0 && !s.head_cv && !s.head_mlp && s.batch_windows == 256);
+    CHECK(s.timeout_s == 600);
+    embed_settings_default(&d);
+    CHECK(!memcmp(&s, &d, sizeof s));
     CHECK(!strcmp(embed_settings_embedder(&s, "birdnet"), ""));
     CHECK(embed_check_available(&s, "birdnet", &err) == MLAC_EUNAVAIL);
     CHECK(strstr(err.msg, "embedder_birdnet") && strstr(err.msg, "docs/EMBEDDERS.md") &&
           strstr(err.msg, "--skip-unavailable"));
     CHECK(embed_check_available(&s, "svm", &err) == MLAC_EINVAL);
-    if (config_find(&c, "embed_pooling")) { /* once the lead's rows exist: values are parsed */
-        CHECK_OK(config_set(&c, "embed_pooling", "max", SRC_FLAG, "--embed-pooling", &err), &err);
-        CHECK_OK(config_set(&c, "embed_overlap", "0.5", SRC_FLAG, "--embed-overlap", &err), &err);
-        CHECK_OK(embed_settings_read(&c, &s, &err), &err);
-        CHECK(s.pooling == EMBED_POOL_MAX && s.overlap == 0.5);
-        CHECK_OK(config_set(&c, "embed_overlap", "0.95", SRC_FLAG, "--embed-overlap", &err), &err);
-        CHECK(embed_settings_read(&c, &s, &err) != MLAC_OK && strstr(err.msg, "embed_overlap"));
-    }
+    CHECK_OK(config_set(&c, "embed_pooling", "max", SRC_FLAG, "--embed-pooling", &err), &err);
+    CHECK_OK(config_set(&c, "embed_overlap", "0.5", SRC_FLAG, "--embed-overlap", &err), &err);
+    CHECK_OK(config_set(&c, "embed_head", "mlp", SRC_FLAG, "--embed-head", &err), &err);
+    CHECK_OK(embed_settings_read(&c, &s, &err), &err);
+    CHECK(s.pooling == EMBED_POOL_MAX && s.overlap == 0.5 && s.head_mlp);
+    CHECK_OK(config_set(&c, "embed_overlap", "0.95", SRC_FLAG, "--embed-overlap", &err), &err);
+    CHECK(embed_settings_read(&c, &s, &err) != MLAC_OK && strstr(err.msg, "embed_overlap"));
+    CHECK_OK(config_set(&c, "embed_overlap", "0", SRC_FLAG, "--embed-overlap", &err), &err);
+    /* integers are integers: 2.5 windows is refused, naming the key and its source */
+    CHECK_OK(config_set(&c, "embed_batch", "2.5", SRC_FLAG, "--embed-batch", &err), &err);
+    CHECK(embed_settings_read(&c, &s, &err) == MLAC_EINVAL && strstr(err.msg, "'embed_batch' (from --embed-batch)"));
+    CHECK_OK(config_set(&c, "embed_batch", "8", SRC_FLAG, "--embed-batch", &err), &err);
+    CHECK_OK(config_set(&c, "embed_pooling", "median", SRC_FLAG, "--embed-pooling", &err), &err);
+    CHECK(embed_settings_read(&c, &s, &err) == MLAC_EINVAL && strstr(err.msg, "embed_pooling: expected mean or max"));
     snprintf(s.perch, sizeof s.perch, "import:/x");
     CHECK_OK(embed_check_available(&s, "perch", &err), &err);
     json_t *j = embed_settings_to_json(&s, "perch");

@@ -7,6 +7,7 @@
  * refusal names the file ("fuzz.yaml"); an accepted spec names at least one model.
  * Build and run: see docs/TESTING.md (cmake -DMLAC_FUZZ=ON with clang).
  */
+#include "exp/settings.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "exp/spec.h"
@@ -24,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     log_init(LOG_OFF, 0);
     config c;
     mlac_err err = {0};
-    if (config_init(&c, &err))
+    if (settings_init(&c, &err))
         return 0;
     int rc = config_load_yaml_mem(&c, data, size, "fuzz.yaml", &err);
     if (rc && !strstr(err.msg, "fuzz.yaml"))

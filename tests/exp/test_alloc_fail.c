@@ -7,6 +7,7 @@
  * (json_set_alloc_funcs), so JSON values inside a spec fail as well. Allocations made directly
  * by libyaml and libc's opendir are not hooked (see docs/TESTING.md).
  */
+#include "exp/settings.h"
 #include "core/alloc.h"
 #include "core/config.h"
 #include "core/fsutil.h"
@@ -30,7 +31,7 @@ static const char yaml[] = "models: [random_forest, svm]\n"
 static int load_spec(mlac_err *err)
 {
     config c;
-    int rc = config_init(&c, err);
+    int rc = settings_init(&c, err);
     if (rc)
         return rc;
     rc = config_load_yaml_mem(&c, yaml, sizeof yaml - 1, "alloc.yaml", err);

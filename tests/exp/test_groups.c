@@ -1,6 +1,7 @@
 /* test_groups.c — where groups come from (labels.csv column, --groups CSV, a regex with one
  * capture group, the folder, none), their place in the run id, and every bad input refused with
  * a message naming the file or field before any work (issue 12). */
+#include "exp/settings.h"
 #include "core/fsutil.h"
 #include "exp/grid.h"
 #include "exp/leakage.h"
@@ -57,7 +58,7 @@ static int try_groups(const char *species, const char *group_by, const char *gro
     exp_spec spec;
     store *s = NULL;
     dataset d = {0};
-    config_init(&cfg, err);
+    settings_init(&cfg, err);
     config_set(&cfg, "data", root, SRC_FLAG, "test", err);
     for (size_t i = 0; i < sizeof k_defaults / sizeof k_defaults[0]; i++)
         config_set(&cfg, k_defaults[i][0], k_defaults[i][1], SRC_FLAG, "test", err);

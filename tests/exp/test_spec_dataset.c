@@ -1,5 +1,6 @@
 /* test_spec_dataset.c — data layouts (aliases, labels.csv, data_5s twins, negatives from other
  * species, wrong layouts) and spec validation errors that name the field. */
+#include "exp/settings.h"
 #include "core/fsutil.h"
 #include "exp/grid.h"
 #include "exp/spec.h"
@@ -92,7 +93,7 @@ static int try_spec(const char *key, const char *value, mlac_err *err)
     exp_spec spec;
     store *s;
     dataset d;
-    config_init(&cfg, err);
+    settings_init(&cfg, err);
     config_set(&cfg, "data", root, SRC_FLAG, "test", err);
     config_set(&cfg, "species", "coyote,voice", SRC_FLAG, "test", err);
     config_set(&cfg, "cv_folds", "3", SRC_FLAG, "test", err);
@@ -150,7 +151,7 @@ static void test_grid_caps(void)
     exp_spec spec;
     store *s;
     dataset d;
-    config_init(&cfg, &err);
+    settings_init(&cfg, &err);
     config_set(&cfg, "data", root, SRC_FLAG, "t", &err);
     config_set(&cfg, "species", "coyote", SRC_FLAG, "t", &err);
     config_set(&cfg, "models", "svm", SRC_FLAG, "t", &err);

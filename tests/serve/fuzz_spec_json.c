@@ -10,6 +10,7 @@
  * status of 4xx where the request path gives one). The verdict is that of the request path.
  * Build and run: see docs/TESTING.md (cmake -DMLAC_FUZZ=ON with clang).
  */
+#include "exp/settings.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "exp/spec.h"
@@ -35,7 +36,7 @@ static int request_path(const char *text, size_t size, mlac_err *err)
         return mlac_errf(err, MLAC_EINVAL, "not a JSON object");
     }
     config c;
-    int rc = config_init(&c, err);
+    int rc = settings_init(&c, err);
     if (!rc) {
         int status = 0;
         rc = submit_config_from_json(body, NULL, &c, &status, err);
