@@ -96,7 +96,7 @@ static float *row_buffer(struct build_job *job, int kind, int worker)
 
 static int compute_row(struct build_job *job, size_t i, int worker, mlac_err *err)
 {
-    int complete = 0; /* the rows are computed (or read from the cache): they go to the row files */
+    int complete = 0; /* 1 once every wanted row is in the worker's buffers: then they go to the row files */
     const char *path = job->tables[(job->kinds & 1u) ? INPUT_SUMMARY : INPUT_LOGMEL_IMAGE].paths[i];
     char where[4096];
     store_describe(job->data, path, where, sizeof where);
