@@ -85,16 +85,19 @@ struct build_job {
     feature_progress_fn progress;
     void *progress_ctx;
     size_t hits;
+    float **rows;           /* (threads * N_AUDIO_KINDS,) one row buffer per worker and kind */
     const volatile sig_atomic_t *cancel; /* the caller's thread flag (core/cancel.h); may be NULL */
 };
 
-static float *row_of(struct build_job *job, int kind, size_t i)
+/* The worker's buffer for a row of the kind, written to the kind's row file when complete. */
+static float *row_buffer(struct build_job *job, int kind, int worker)
 {
-    return (job->kinds & (1u << kind)) ? job->tables[kind].rows + i * job->tables[kind].dim : NULL;
+    return (job->kinds & (1u << kind)) ? job->rows[worker * N_AUDIO_KINDS + kind] : NULL;
 }
 
 static int compute_row(struct build_job *job, size_t i, int worker, mlac_err *err)
 {
+    int complete = 0; /* 1 once every wanted row is in the worker's buffers: then they go to the row files */
     const char *path = job->tables[(job->kinds & 1u) ? INPUT_SUMMARY : INPUT_LOGMEL_IMAGE].paths[i];
     char where[4096];
     store_describe(job->data, path, where, sizeof where);
@@ -114,15 +117,17 @@ static int compute_row(struct build_job *job, size_t i, int worker, mlac_err *er
         if (!(job->kinds & (1u << k)))
             continue;
         feature_cache_key(feature_input_name((enum model_input)k), job->params_text[k], content, keys[k]);
-        if (!feature_cache_get(job->cache, keys[k], row_of(job, k, i), job->tables[k].dim))
+        if (!feature_cache_get(job->cache, keys[k], row_buffer(job, k, worker), job->tables[k].dim))
             missing |= 1 << k;
     }
     if (!missing) {
         pthread_mutex_lock(&job->lock);
         job->hits++;
         pthread_mutex_unlock(&job->lock);
-        if (!meta_missing)
+        if (!meta_missing) {
+            complete = 1;
             goto out;
+        }
     }
     audio_info info;
     double rms = 0;
@@ -133,10 +138,10 @@ static int compute_row(struct build_job *job, size_t i, int worker, mlac_err *er
         meta[2] = (float)info.channels, meta[3] = (float)rms;
         rc = feature_cache_put(job->cache, meta_key, meta, FEATURE_META_DIM, err);
     }
+    float *summary = (missing & (1 << INPUT_SUMMARY)) ? row_buffer(job, INPUT_SUMMARY, worker) : NULL;
+    float *image = (missing & (1 << INPUT_LOGMEL_IMAGE)) ? row_buffer(job, INPUT_LOGMEL_IMAGE, worker) : NULL;
     if (!rc && missing)
-        rc = feat_summary_image(job->plans[worker], clip.samples, clip.n,
-                                (missing & (1 << INPUT_SUMMARY)) ? row_of(job, INPUT_SUMMARY, i) : NULL,
-                                (missing & (1 << INPUT_LOGMEL_IMAGE)) ? row_of(job, INPUT_LOGMEL_IMAGE, i) : NULL, err);
+        rc = feat_summary_image(job->plans[worker], clip.samples, clip.n, summary, image, err);
     if (rc) {
         if (err->msg[0] && !strstr(err->msg, where))
             mlac_err_prefix(err, "'%s': ", where);
@@ -144,8 +149,12 @@ static int compute_row(struct build_job *job, size_t i, int worker, mlac_err *er
     }
     for (int k = 0; !rc && k < N_AUDIO_KINDS; k++)
         if (missing & (1 << k))
-            rc = feature_cache_put(job->cache, keys[k], row_of(job, k, i), job->tables[k].dim, err);
+            rc = feature_cache_put(job->cache, keys[k], row_buffer(job, k, worker), job->tables[k].dim, err);
+    complete = !rc;
 out:
+    for (int k = 0; complete && !rc && k < N_AUDIO_KINDS; k++)
+        if (job->kinds & (1u << k))
+            rc = row_file_put(job->tables[k].file, i, row_buffer(job, k, worker), err);
     for (int k = 0; !rc && k < N_AUDIO_KINDS; k++)
         if (job->kinds & (1u << k))
             memcpy(job->tables[k].meta + i * FEATURE_META_DIM, meta, sizeof meta);
@@ -172,15 +181,19 @@ static void build_one(void *ctx, size_t i, int worker)
     pthread_mutex_unlock(&job->lock);
 }
 
-static int prepare_table(const strlist *paths, int kind, const feat_params *fp, feature_table *t, mlac_err *err)
+static int prepare_table(const strlist *paths, int kind, const feat_params *fp, const char *scratch_dir,
+                         feature_table *t, mlac_err *err)
 {
     memset(t, 0, sizeof *t);
     t->kind = (enum model_input)kind;
     t->dim = feature_input_dim(t->kind, fp);
     int rc = copy_paths(paths, t, err);
-    if (!rc && (!(t->rows = malloc((t->n ? t->n : 1) * t->dim * sizeof(float))) ||
-                !(t->meta = malloc((t->n ? t->n : 1) * FEATURE_META_DIM * sizeof(float)))))
+    if (!rc && !(t->meta = malloc((t->n ? t->n : 1) * FEATURE_META_DIM * sizeof(float))))
         rc = mlac_errf(err, MLAC_ENOMEM, "out of memory for %zu feature rows", t->n);
+    char what[64];
+    snprintf(what, sizeof what, "%s rows", feature_input_name(t->kind));
+    if (!rc)
+        rc = row_file_create(scratch_dir, what, t->n, t->dim, &t->file, err);
     return rc;
 }
 
@@ -220,15 +233,23 @@ int feature_tables_build_clips(store *data, const strlist *paths, unsigned kinds
         snprintf(job.params_text[k], sizeof job.params_text[k], "%s clip_seconds=%.6f offset=centre", fdesc,
                  clip_seconds);
     }
+    const char *scratch_dir = feature_cache_dir(cache);
+    if (!scratch_dir)
+        scratch_dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     int rc = MLAC_OK;
     for (int k = 0; !rc && k < N_AUDIO_KINDS; k++)
         if (kinds & (1u << k)) {
-            rc = prepare_table(paths, k, fp, &out[k], err);
+            rc = prepare_table(paths, k, fp, scratch_dir, &out[k], err);
             job.n = out[k].n;
         }
     if (!rc && (!(job.plans = calloc((size_t)threads, sizeof *job.plans)) ||
-                !(job.scratch = calloc((size_t)threads, sizeof *job.scratch))))
+                !(job.scratch = calloc((size_t)threads, sizeof *job.scratch)) ||
+                !(job.rows = calloc((size_t)threads * N_AUDIO_KINDS, sizeof *job.rows))))
         rc = mlac_errf(err, MLAC_ENOMEM, "out of memory for feature plans");
+    for (int j = 0; !rc && j < threads * N_AUDIO_KINDS; j++)
+        if ((kinds & (1u << (j % N_AUDIO_KINDS))) &&
+            !(job.rows[j] = malloc(out[j % N_AUDIO_KINDS].dim * sizeof(float))))
+            rc = mlac_errf(err, MLAC_ENOMEM, "out of memory for feature rows");
     for (int w = 0; !rc && w < threads; w++)
         rc = feat_plan_new(fp, &job.plans[w], err);
     if (!rc) {
@@ -248,6 +269,9 @@ int feature_tables_build_clips(store *data, const strlist *paths, unsigned kinds
     for (int w = 0; job.scratch && w < threads; w++)
         audio_scratch_release(&job.scratch[w]);
     free(job.plans);
+    for (int j = 0; job.rows && j < threads * N_AUDIO_KINDS; j++)
+        free(job.rows[j]);
+    free(job.rows);
     free(job.scratch);
     pthread_mutex_destroy(&job.lock);
     for (int k = 0; rc && k < N_AUDIO_KINDS; k++)
@@ -263,17 +287,31 @@ void feature_table_release(feature_table *t)
         free(t->paths[i]);
     free(t->paths);
     free(t->rows);
+    row_file_free(t->file);
     free(t->meta);
     t->paths = NULL;
     t->rows = NULL;
+    t->file = NULL;
     t->meta = NULL;
     t->n = 0;
 }
 
 const float *feature_table_row(const feature_table *t, const char *path)
 {
-    char **hit = bsearch(&path, t->paths, t->n, sizeof *t->paths, cmp_path);
+    char **hit = t->rows ? bsearch(&path, t->paths, t->n, sizeof *t->paths, cmp_path) : NULL;
     return hit ? t->rows + (size_t)(hit - t->paths) * t->dim : NULL;
+}
+
+int feature_table_read(const feature_table *t, const char *path, float *out, mlac_err *err)
+{
+    char **hit = t->n ? bsearch(&path, t->paths, t->n, sizeof *t->paths, cmp_path) : NULL;
+    if (!hit || (!t->rows && !t->file))
+        return mlac_errf(err, MLAC_ENOTFOUND, "no %s features for '%s'", feature_input_name(t->kind), path);
+    size_t i = (size_t)(hit - t->paths);
+    if (t->file)
+        return row_file_get(t->file, i, out, err);
+    memcpy(out, t->rows + i * t->dim, t->dim * sizeof(float));
+    return MLAC_OK;
 }
 
 const float *feature_table_meta(const feature_table *t, const char *path)

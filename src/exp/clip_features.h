@@ -4,12 +4,19 @@
  * on a miss decoded, resampled, cut to clip_seconds (centre) and turned into the model input
  * (the 78-value MFCC summary, or the S x S log-mel image). Rows are computed in parallel, one
  * feat_plan per worker; a row depends only on the clip's bytes and the parameters.
+ *
+ * The rows are not kept in memory: each kind's table is a row file (core/row_file.h) in the
+ * cache folder (or $TMPDIR, /tmp, when the cache is off), written once by the build and read back
+ * row by row by the tasks (feature_table_read), so a run's resident memory does not grow with the
+ * dataset (issue 16: 100k images at 64 x 64 are 1.6 GB). Embedding tables (embed_table.h) keep
+ * their rows in memory (rows != NULL); feature_table_read serves both.
  */
 #ifndef MLAC_EXP_CLIP_FEATURES_H
 #define MLAC_EXP_CLIP_FEATURES_H
 
 #include <stddef.h>
 #include "core/error.h"
+#include "core/row_file.h"
 #include "dataset/dataset.h"
 #include "features/feature_cache.h"
 #include "features/features.h"
@@ -21,7 +28,8 @@ typedef struct feature_table {
     char **paths;   /* (n,) sorted store paths, owned */
     size_t n;
     size_t dim;     /* values per row */
-    float *rows;    /* (n, dim) */
+    float *rows;    /* (n, dim) in memory (embedding tables), or NULL when file is set */
+    row_file *file; /* (n, dim) on disk (audio-feature tables), owned; NULL for in-memory rows */
     float *meta;    /* (n, FEATURE_META_DIM) what the decode saw: seconds before padding, original
                      * rate, channels, RMS of the mono signal — the confound baseline's inputs
                      * (confound.h), so it decodes nothing again; cached beside the rows */
@@ -49,7 +57,10 @@ int feature_tables_build_clips(store *data, const strlist *paths, unsigned kinds
 void feature_table_release(feature_table *t);
 /* The metadata of a clip (FEATURE_META_DIM values), or NULL if it is not in the table. */
 const float *feature_table_meta(const feature_table *t, const char *path);
-/* The row of a clip, or NULL if it is not in the table. */
+/* Copies the row of a clip (dim floats) into out; MLAC_ENOTFOUND naming the clip when it is not in
+ * the table, MLAC_EFORMAT naming the file when a row read back is damaged. */
+int feature_table_read(const feature_table *t, const char *path, float *out, mlac_err *err);
+/* The in-memory row of a clip, or NULL if it is not in the table or the table is a row file. */
 const float *feature_table_row(const feature_table *t, const char *path);
 const char *feature_input_name(enum model_input kind);
 

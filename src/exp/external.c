@@ -64,11 +64,10 @@ int external_score(const external_set *ext, const char *species, const struct mo
     int rc = (!x || !y || !prob || !score) ? mlac_errf(err, MLAC_ENOMEM, "out of memory scoring the test data")
                                            : MLAC_OK;
     for (size_t i = 0; !rc && i < n; i++) {
-        const float *row = feature_table_row(ft, sp->clips[i].path);
-        if (!row)
-            rc = mlac_errf(err, MLAC_EINTERNAL, "test_data: no features for '%s'", sp->clips[i].path);
-        else
-            memcpy(x + i * dim, row, dim * sizeof(float)), y[i] = sp->clips[i].label;
+        rc = feature_table_read(ft, sp->clips[i].path, x + i * dim, err);
+        if (rc)
+            mlac_err_prefix(err, "test_data: ");
+        y[i] = sp->clips[i].label;
     }
     if (!rc)
         rc = kind->score(m, x, n, dim, prob, score, err);

@@ -47,10 +47,11 @@ static int gather(const feature_table *ft, const species_data *sp, const size_t 
                   mlac_err *err)
 {
     for (size_t i = 0; i < n; i++) {
-        const float *row = feature_table_row(ft, sp->clips[idx[i]].path);
-        if (!row)
+        int rc = feature_table_read(ft, sp->clips[idx[i]].path, x + i * ft->dim, err);
+        if (rc == MLAC_ENOTFOUND)
             return mlac_errf(err, MLAC_EINTERNAL, "no features for '%s'", sp->clips[idx[i]].path);
-        memcpy(x + i * ft->dim, row, ft->dim * sizeof(float));
+        if (rc)
+            return rc;
         y[i] = sp->clips[idx[i]].label;
     }
     return MLAC_OK;

@@ -66,6 +66,11 @@ void feature_cache_free(feature_cache *c)
     free(c);
 }
 
+const char *feature_cache_dir(const feature_cache *c)
+{
+    return c ? c->dir : NULL;
+}
+
 void feature_cache_key(const char *kind, const char *params_text, const char *content_hash,
                        char key_out[65])
 {

@@ -18,6 +18,8 @@ typedef struct feature_cache feature_cache;
 /* dir NULL or "" gives a disabled cache (every lookup misses, stores are dropped). */
 int feature_cache_open(const char *dir, feature_cache **out, mlac_err *err);
 void feature_cache_free(feature_cache *c);
+/* The cache folder, or NULL when the cache is disabled. */
+const char *feature_cache_dir(const feature_cache *c);
 
 /* key_out[65]: hex key for (kind, params text, clip content hash). */
 void feature_cache_key(const char *kind, const char *params_text, const char *content_hash,
