@@ -65,5 +65,7 @@ void model_names(char *out, size_t n);
 /* Sorts names into registry order, names not in the registry after them in byte order: the
  * canonical order of a run's models (spec.h), so the order they were typed in changes nothing. */
 void model_sort_names(strlist *names);
+/* A model's place in the registry (0, 1, ...), or -1 for a name it does not hold. */
+int model_rank(const char *name);
 
 #endif

@@ -47,7 +47,7 @@ void model_names(char *out, size_t n)
 }
 
 /* The registry index of a name, or -1. */
-static int registry_rank(const char *name)
+int model_rank(const char *name)
 {
     for (int i = 0; registry[i]; i++)
         if (!strcmp(registry[i]->name, name))
@@ -58,7 +58,7 @@ static int registry_rank(const char *name)
 static int cmp_registry_order(const void *a, const void *b)
 {
     const char *x = *(const char *const *)a, *y = *(const char *const *)b;
-    int rx = registry_rank(x), ry = registry_rank(y);
+    int rx = model_rank(x), ry = model_rank(y);
     if (rx >= 0 && ry >= 0)
         return rx - ry;
     if (rx >= 0 || ry >= 0)

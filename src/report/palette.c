@@ -11,15 +11,6 @@
 static const unsigned okabe_ito[8] = {0x0072B2, 0xE69F00, 0x009E73, 0xD55E00,
                                       0xCC79A7, 0x56B4E9, 0x000000, 0xC9B800};
 
-static int palette_registry_rank(const char *model)
-{
-    const struct model_kind *const *kinds = model_all();
-    for (size_t i = 0; kinds[i]; i++)
-        if (!strcmp(model, kinds[i]->name))
-            return (int)i;
-    return -1;
-}
-
 static size_t registry_size(void)
 {
     size_t n = 0;
@@ -28,32 +19,20 @@ static size_t registry_size(void)
     return n;
 }
 
-static int cmp_models(const void *a, const void *b)
-{
-    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
-    int rx = palette_registry_rank(x), ry = palette_registry_rank(y);
-    if (rx >= 0 && ry >= 0)
-        return rx - ry;
-    if (rx >= 0 || ry >= 0)
-        return rx >= 0 ? -1 : 1;
-    return strcmp(x, y);
-}
-
 void palette_sort_models(strlist *models)
 {
-    if (models->n > 1)
-        qsort(models->items, models->n, sizeof *models->items, cmp_models);
+    model_sort_names(models);
 }
 
 palette_style palette_for(const strlist *models, size_t i)
 {
     palette_style s;
-    int rank = palette_registry_rank(models->items[i]);
+    int rank = model_rank(models->items[i]);
     size_t slot = (size_t)rank;
     if (rank < 0) {
         size_t others = 0; /* other models before this one */
         for (size_t j = 0; j < i; j++)
-            others += palette_registry_rank(models->items[j]) < 0;
+            others += model_rank(models->items[j]) < 0;
         slot = registry_size() + others;
     }
     s.rgb = okabe_ito[slot % 8];
