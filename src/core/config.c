@@ -360,7 +360,7 @@ static int checked(const config *c, const char *key, enum config_type type, cons
 
 int config_int(const config *c, const char *key, long *out, mlac_err *err)
 {
-    const config_entry *e;
+    const config_entry *e = NULL;
     int rc = checked(c, key, CONFIG_INT, &e, err);
     if (!rc)
         parse_long(e->value, out);
@@ -369,7 +369,7 @@ int config_int(const config *c, const char *key, long *out, mlac_err *err)
 
 int config_num(const config *c, const char *key, double *out, mlac_err *err)
 {
-    const config_entry *e;
+    const config_entry *e = NULL;
     int rc = checked(c, key, CONFIG_NUM, &e, err);
     if (!rc)
         *out = strtod(e->value, NULL);
@@ -378,7 +378,7 @@ int config_num(const config *c, const char *key, double *out, mlac_err *err)
 
 int config_flag(const config *c, const char *key, int *out, mlac_err *err)
 {
-    const config_entry *e;
+    const config_entry *e = NULL;
     int rc = checked(c, key, CONFIG_BOOL, &e, err);
     if (!rc)
         parse_bool(e->value, out);
@@ -387,7 +387,7 @@ int config_flag(const config *c, const char *key, int *out, mlac_err *err)
 
 int config_word(const config *c, const char *key, int *out, mlac_err *err)
 {
-    const config_entry *e;
+    const config_entry *e = NULL;
     int rc = checked(c, key, CONFIG_WORDS, &e, err);
     if (!rc)
         *out = e->value[0] ? word_index(e->value, e->spec->words) : -1;
