@@ -42,36 +42,40 @@ export MLAC_SERVER=http://127.0.0.1:$(cat "$work/port")
 grid=(--models random_forest svm --species coyote bullfrog human_vocal --training-sizes 5 10 20 40 --cv-folds 5
       --repeats "$grid_repeats" --max-concurrent 2)
 now() { date +%s.%N; }
-run_grid() { # run-id -> prints the wall seconds from submit to finished
+# Every grid gets its own seed: grids of one spec share a results store, and a task finished by an
+# earlier run of the same spec and seed is copied, not computed (src/exp/task_reuse.h), which would
+# time the copy. The feature cache does not depend on the seed, so every grid reads it alike.
+run_grid() { # run-id seed -> prints the wall seconds from submit to finished
   local t0 id
   t0=$(now)
-  id=$("$mlac" submit "${grid[@]}" --run-id "$1" 2>/dev/null)
+  id=$("$mlac" submit "${grid[@]}" --run-id "$1" --seed "$2" 2>/dev/null)
   "$mlac" wait "$id" --interval 0.05 >/dev/null
   echo "$(now) - $t0" | bc
 }
-cpu_of() { # CPU seconds (user + system) the service has used so far
-  awk -v t="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); printf "%.3f", ($12 + $13) / t}' "/proc/$pid/stat"
+cpu_of() { # [pid] -> CPU seconds (user + system) the service (or pid) has used so far
+  awk -v t="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); printf "%.3f", ($12 + $13) / t}' "/proc/${1:-$pid}/stat"
 }
 ms() { # wrk latency (850.00us, 3.61ms, 1.20s) -> milliseconds
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n *= 1; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
 }
-run_grid warmup >/dev/null            # fills the feature cache, so every timed grid starts equal
+run_grid warmup 1 >/dev/null            # fills the feature cache, so every timed grid starts equal
 grid[${#grid[@]} - 3]=2               # the value after --repeats
-calib=$(run_grid calibrate)
+calib=$(run_grid calibrate 2)
 grid_repeats=$(echo "r = 2 * $grid_seconds / $calib + 0.5; scale = 0; if (r < 1) 1 else r / 1" | bc -l)
 grid[${#grid[@]} - 3]=$grid_repeats
 echo "calibration grid (2 CV repeats): $calib s; timed grids: $grid_repeats CV repeats ($((120 * grid_repeats)) tasks)"
-wrk_phase() { # run-id label [wrk args...] -> runs the grid under wrk, appends to the arrays of label
-  local run=$1 label=$2 t0 c0 id wrk_pid secs cpu n_req e
-  shift 2
+wrk_phase() { # run-id seed label [wrk args...] -> runs the grid under wrk, appends to the arrays of label
+  local run=$1 seed=$2 label=$3 t0 c0 id wrk_pid secs cpu n_req e wrk_cpu
+  shift 3
   t0=$(now)
   c0=$(cpu_of)
-  id=$("$mlac" submit "${grid[@]}" --run-id "$run" 2>/dev/null)
+  id=$("$mlac" submit "${grid[@]}" --run-id "$run" --seed "$seed" 2>/dev/null)
   wrk -t2 -c64 -d600s --latency "$@" -H "Authorization: Bearer $MLAC_API_TOKEN" \
     "$MLAC_SERVER/v1/experiments/$id" >"$work/wrk.$run.txt" 2>&1 &
   wrk_pid=$!
   "$mlac" wait "$id" --interval 0.05 >/dev/null
   secs=$(echo "$(now) - $t0" | bc)
+  wrk_cpu=$(cpu_of "$wrk_pid")
   kill -INT "$wrk_pid"
   wait "$wrk_pid" || true
   cpu=$(echo "$(cpu_of) - $c0" | bc)
@@ -85,16 +89,18 @@ wrk_phase() { # run-id label [wrk args...] -> runs the grid under wrk, appends t
   eval "${label}_p99+=(\"$(ms "$(awk '$1 == "99%" {print $2}' "$work/wrk.$run.txt")")\")"
   eval "${label}_err+=(\"${e:-0}\")"
   eval "${label}_us+=(\"$(echo "($cpu - $cpu_alone) * 1000000 / $n_req" | bc -l)\")"
-  printf 'grid: %.2f s alone, %.2f s under this load (%+.1f %%); service CPU %.2f s (alone: %.2f s)\n' "${bases[-1]}" \
-    "$secs" "$(echo "($secs - ${bases[-1]}) * 100 / ${bases[-1]}" | bc -l)" "$cpu" "$cpu_alone"
+  eval "${label}_wrk_us+=(\"$(echo "$wrk_cpu * 1000000 / $n_req" | bc -l)\")"
+  printf 'grid: %.2f s alone, %.2f s under this load (%+.1f %%); service CPU %.2f s (alone: %.2f s); wrk CPU %.2f s\n' \
+    "${bases[-1]}" "$secs" "$(echo "($secs - ${bases[-1]}) * 100 / ${bases[-1]}" | bc -l)" "$cpu" "$cpu_alone" "$wrk_cpu"
 }
-bases=() max_secs=() max_rps=() max_p99=() max_err=() max_us=() rate_secs=() rate_rps=() rate_p99=() rate_err=() rate_us=()
+bases=() max_secs=() max_rps=() max_p99=() max_err=() max_us=() max_wrk_us=()
+rate_secs=() rate_rps=() rate_p99=() rate_err=() rate_us=() rate_wrk_us=()
 for r in $(seq "$repeats"); do
   c0=$(cpu_of)
-  bases+=("$(run_grid "base$r")")
+  bases+=("$(run_grid "base$r" $((10 * r)))")
   cpu_alone=$(echo "$(cpu_of) - $c0" | bc)
-  wrk_phase "max$r" max
-  wrk_phase "rate$r" rate -s "$root/bench/serve_rate.lua"
+  wrk_phase "max$r" $((10 * r + 1)) max
+  wrk_phase "rate$r" $((10 * r + 2)) rate -s "$root/bench/serve_rate.lua"
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 sum() { printf '%s\n' "$@" | paste -sd+ | bc; }
@@ -104,7 +110,10 @@ echo "---"
 echo "machine: $(nproc) cores; load average at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "grid alone: ${bases[*]} s; full speed: ${max_secs[*]} s; at $rate req/s: ${rate_secs[*]} s"
 echo "req/s at full speed: ${max_rps[*]}; p99 ms at full speed: ${max_p99[*]}; at $rate req/s: ${rate_rps[*]} req/s, p99 ${rate_p99[*]} ms"
-printf 'serve bench (medians of %d): full speed %.0f req/s p99 %.2f ms; at %s req/s (got %.0f) p99 %.2f ms, grid %+.1f %% (%.2f s alone, %.2f s loaded); errors %d; service %.1f us CPU per request\n' \
+pairs=() # each repeat's paced grid over the same repeat's grid alone: the paired slowdown
+for i in "${!bases[@]}"; do pairs+=("$(pct "${rate_secs[$i]}" "${bases[$i]}")"); done
+echo "paced grid over the same repeat's grid alone: ${pairs[*]} %"
+printf 'serve bench (medians of %d): full speed %.0f req/s p99 %.2f ms; at %s req/s (got %.0f) p99 %.2f ms, grid %+.1f %% (%.2f s alone, %.2f s loaded; paired %+.1f %%); errors %d; CPU per request: service %.1f us, wrk %.1f us (paced)\n' \
   "$repeats" "$(median "${max_rps[@]}")" "$(median "${max_p99[@]}")" "$rate" "$(median "${rate_rps[@]}")" \
   "$(median "${rate_p99[@]}")" "$(pct "$(median "${rate_secs[@]}")" "$base")" "$base" "$(median "${rate_secs[@]}")" \
-  "$(sum "${max_err[@]}" "${rate_err[@]}")" "$(median "${max_us[@]}")"
+  "$(median "${pairs[@]}")" "$(sum "${max_err[@]}" "${rate_err[@]}")" "$(median "${max_us[@]}")" "$(median "${rate_wrk_us[@]}")"

@@ -2,7 +2,7 @@
 # The test command: installs the Debian packages, then builds mlac four ways — all with
 # -Wall -Wextra -Werror — and tests each:
 #   gcc RelWithDebInfo (the default build)   every test
-#   gcc Debug -O1 + ASan/UBSan                every test but the deploy tests
+#   gcc Debug -O1 + ASan/UBSan                every test but the deploy tests and the emulator twin
 #   gcc Release (-O3)                         the C tests (numeric kernels, parsers, engine units)
 #   clang                                     the C tests, and exactly one OpenMP runtime loaded
 #   clang + ThreadSanitizer                   the pool, forest, CNN-training and runner tests
@@ -59,7 +59,10 @@ phase "test (gcc, Debug -O1, ASan + UBSan)"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
   export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  run_tests build-asan -E '^deploy_'
+  # store_gcs_e2e_emulator is store_gcs_e2e against Firebase's emulator instead of the test server:
+  # the same mlac code under the sanitizers, and 1.5-2 minutes of a test slot, so it runs once here
+  # (against the test server) and against both servers in the default build.
+  run_tests build-asan -E '^(deploy_.*|store_gcs_e2e_emulator)$'
 )
 
 # ThreadSanitizer over the threaded code: core's pool, the forest's threads, CNN training at 1, 2
