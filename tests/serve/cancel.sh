@@ -46,6 +46,13 @@ check "some tasks kept, not all ($done_n of 4)" test "$done_n" -ge 1 -a "$done_n
 check "the ledger holds exactly the tasks done" test "$(wc -l <"$ledger")" -eq "$done_n"
 check "every ledger line is whole JSON" jq -e -s "length == $done_n" "$ledger"
 check "one predictions file per ledger line" test "$(find "$TMP/results/$run/predictions" -name '*.csv' | wc -l)" -eq "$done_n"
+# the kept tasks' report is written just after the state turns `cancelled` (docs/API.md): its page
+# answering 200 is the sign the last write of the run folder has finished
+for _ in $(seq 600); do
+  [ "$(status_of GET "/v1/experiments/$id/report/index.html")" = 200 ] && break
+  sleep 0.1
+done
+check "the kept tasks' report appears after the cancel" test "$(status_of GET "/v1/experiments/$id/report/index.html")" = 200
 check "no temp file left in the run folder" test -z "$(find "$TMP/results/$run" -name '*.tmp*' -o -name '.tmp*')"
 
 again=$("$MLAC" submit "${spec[@]}" --submission-id second 2>/dev/null)
