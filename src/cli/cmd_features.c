@@ -213,8 +213,8 @@ static int run_kind(const strlist *files, const struct input_kind *kind, sink *o
 }
 
 /* --kinds: the model inputs, what each is and which models read it, one per line, tab-separated:
- * kind, what it is, its models (space-separated), and "audio" or "embedder" (needs --model and
- * an embedder). */
+ * kind, what it is, its models (space-separated; "-" when none), and "audio" or "embedder" (needs
+ * --model and an embedder). */
 static void print_kinds(void)
 {
     for (const struct input_kind *const *k = input_kinds_all(); *k; k++) {
@@ -225,7 +225,7 @@ static void print_kinds(void)
                 printf("%s%s", first ? "" : " ", (*m)->name);
                 first = 0;
             }
-        printf("\t%s\n", (*k)->source == &input_source_embedder ? "embedder" : "audio");
+        printf("%s\t%s\n", first ? "-" : "", (*k)->source == &input_source_embedder ? "embedder" : "audio");
     }
 }
 

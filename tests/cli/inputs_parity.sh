@@ -39,7 +39,7 @@ check "the table lists the three kinds" test "$(wc -l < "$TMP/kinds.tsv")" -ge 3
 common=(--clip-seconds 2)
 while IFS=$'\t' read -r kind what models source; do
   model=${models%% *}
-  [ -n "$model" ] || { echo "FAIL: no model reads $kind" >&2; failed=$((failed + 1)); continue; }
+  [ "$model" != - ] || { echo "FAIL: no model reads $kind" >&2; failed=$((failed + 1)); continue; }
   extra=()
   [ "$source" = embedder ] && extra=(--embedder-"$model" "$SI --model $model")
   check "$kind: a run of $model" "$MLAC" run-experiment --data "$TMP/root" --species coyote --models "$model" \
