@@ -2,6 +2,7 @@
  * defaults, from the models' own option tables (so the list cannot drift from what is parsed). */
 #include "cli/cli.h"
 #include "core/options.h"
+#include "exp/input_kinds.h"
 #include "ml/model.h"
 
 #include <stdio.h>
@@ -10,15 +11,8 @@
 
 static const char *input_name(enum model_input in)
 {
-    switch (in) {
-    case INPUT_SUMMARY:
-        return "78 MFCC summary values";
-    case INPUT_LOGMEL_IMAGE:
-        return "log-mel image";
-    case INPUT_EMBEDDING:
-        return "embedding vector";
-    }
-    return "?";
+    const struct input_kind *k = input_kind_of(in);
+    return k ? k->reads : "?";
 }
 
 int cmd_models(int argc, char **argv)

@@ -1,9 +1,10 @@
 /* clip_features.h — the feature matrix of a run: one row per distinct clip, computed once.
  *
- * Each clip is read through the store, hashed, looked up in the on-disk feature cache, and only
- * on a miss decoded, resampled, cut to clip_seconds (centre) and turned into the model input
- * (the 78-value MFCC summary, or the S x S log-mel image). Rows are computed in parallel, one
- * feat_plan per worker; a row depends only on the clip's bytes and the parameters.
+ * The rows are built by the inputs layer (inputs.h, the one skeleton for every input kind of
+ * input_kinds.h): each clip is read through the store, hashed, looked up in the on-disk feature
+ * cache, and only on a miss decoded, resampled, cut to clip_seconds (centre) and turned into the
+ * model input (the 78-value MFCC summary, or the S x S log-mel image). Rows are computed in
+ * parallel, one feat_plan per worker; a row depends only on the clip's bytes and the parameters.
  *
  * The rows are not kept in memory: each kind's table is a row file (core/row_file.h) in the
  * cache folder (or $TMPDIR, /tmp, when the cache is off), written once by the build and read back
@@ -41,8 +42,9 @@ typedef struct feature_table {
 typedef void (*feature_progress_fn)(void *ctx, size_t done, size_t total);
 
 /* Rows for every clip of the named species (their negatives included), for each audio-feature
- * kind whose bit (1 << kind) is set in kinds (INPUT_SUMMARY, INPUT_LOGMEL_IMAGE): out[kind] is
- * filled, the others are left empty. Both kinds come from one decode and one STFT per clip. */
+ * kind whose bit (1 << kind) is set in kinds (the kinds of input_source_audio: INPUT_SUMMARY,
+ * INPUT_LOGMEL_IMAGE): out[kind] is filled, the others are not touched. All kinds come from one
+ * decode and one STFT per clip. The calling thread's cancel flag (core/cancel.h) stops it. */
 int feature_tables_build(store *data, const dataset *d, const strlist *species, unsigned kinds,
                          const feat_params *fp, double clip_seconds, feature_cache *cache, int threads,
                          feature_progress_fn progress, void *progress_ctx, feature_table *out, mlac_err *err);

@@ -1,7 +1,8 @@
 /* embed_table.h — the embedding rows of a run: one pooled vector per clip, for birdnet or perch.
  *
  * embed_table_build fills the same feature_table the runner builds for the other inputs
- * (exp/clip_features.h): rows keyed by each clip's data/ store path, dim = the embedder's
+ * (exp/clip_features.h), through the same skeleton (exp/inputs.h) for the command route: rows
+ * keyed by each clip's data/ store path, dim = the embedder's
  * dimension. perch reads a clip's data_5s twin when there is one (DESIGN.md §2), else the
  * clip in data/; birdnet reads data/. The embedder comes from the configuration:
  *   a command line  -> the command back end (embed_command.c): clips are read, hashed and looked
@@ -26,22 +27,10 @@
 #include "embed/embed.h"
 #include "embed/embed_settings.h"
 #include "exp/clip_features.h"
+#include "exp/inputs.h"
 #include "dataset/dataset.h"
 #include "features/feature_cache.h"
 #include "store/store.h"
-
-typedef struct embed_config {
-    const char *embedder;                /* command line or "import:<path>"; NULL or "" = none */
-    double overlap;                      /* 0..0.9 */
-    enum embed_pooling pooling;
-    double timeout_s;                    /* <= 0: 600 */
-    size_t batch_windows;                /* 0: 256 */
-    const char *tmp_dir;                 /* NULL: $TMPDIR or /tmp */
-    feature_cache *cache;                /* borrowed; NULL = no cache */
-    feature_progress_fn progress;        /* may be NULL */
-    void *progress_ctx;
-    const volatile sig_atomic_t *cancel; /* may be NULL */
-} embed_config;
 
 /* Defaults (no embedder, no cache). */
 void embed_config_default(embed_config *c);

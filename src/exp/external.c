@@ -1,5 +1,6 @@
 /* external.c — scoring every task on an external test set (see external.h). */
 #include "exp/external.h"
+#include "exp/input_kinds.h"
 #include "stats/metrics.h"
 
 #include <math.h>
@@ -29,7 +30,7 @@ int external_open(const exp_spec *spec, external_set *ext, mlac_err *err)
 int external_prepare(const exp_spec *spec, unsigned kinds, feature_cache *cache, external_set *ext, mlac_err *err)
 {
     int rc = ext->in ? MLAC_OK : external_open(spec, ext, err);
-    unsigned audio = kinds & ((1u << INPUT_SUMMARY) | (1u << INPUT_LOGMEL_IMAGE));
+    unsigned audio = kinds & input_kinds_of_source(&input_source_audio);
     if (!rc && audio)
         rc = feature_tables_build(ext->in, &ext->data, &spec->species, audio, &spec->feat, spec->clip_seconds, cache,
                                   spec->threads, NULL, NULL, ext->tables, err);
@@ -42,7 +43,7 @@ void external_release(external_set *ext)
 {
     if (!ext)
         return;
-    for (int k = 0; k <= INPUT_EMBEDDING; k++)
+    for (int k = 0; k < INPUT_KIND_COUNT; k++)
         feature_table_release(&ext->tables[k]);
     dataset_release(&ext->data);
     store_free(ext->in);
@@ -55,7 +56,7 @@ int external_score(const external_set *ext, const char *species, const struct mo
     *auc = NAN;
     const feature_table *ft = &ext->tables[kind->input];
     const species_data *sp = dataset_find(&ext->data, species);
-    if (kind->input == INPUT_EMBEDDING || !ft->n || !sp)
+    if (input_kind_of(kind->input)->source != &input_source_audio || !ft->n || !sp)
         return MLAC_OK;
     size_t n = sp->n_clips, dim = ft->dim;
     float *x = malloc((n ? n : 1) * dim * sizeof *x);

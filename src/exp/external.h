@@ -17,7 +17,7 @@
 typedef struct external_set {
     dataset data;                               /* the external clips */
     store *in;
-    feature_table tables[INPUT_EMBEDDING + 1];  /* by model input kind; n == 0 when unused */
+    feature_table tables[INPUT_KIND_COUNT];     /* by model input kind; n == 0 when unused */
 } external_set;
 
 /* Opens and scans spec->test_data and checks every species of the spec has both classes there

@@ -8,6 +8,7 @@
 #include "exp/aggregate.h"
 #include "exp/clip_features.h"
 #include "exp/folds.h"
+#include "exp/input_kinds.h"
 #include "exp/ledger.h"
 #include "exp/run_plan.h"
 #include "exp/shard.h"
@@ -30,7 +31,7 @@ typedef struct run_state {
     dataset data;
     store *in, *out;
     ledger led;
-    feature_table tables[INPUT_EMBEDDING + 1]; /* by model input kind; n == 0 when unused */
+    feature_table tables[INPUT_KIND_COUNT];     /* by model input kind; n == 0 when unused */
     feature_table *emb_tables;                  /* (models.n,) embedding rows per model (birdnet, perch) */
     char **emb_errors;                          /* (models.n,) why a model's embeddings failed, or NULL */
     int **fold_of;                              /* [species * repeats + r] -> (n_clips,) */
@@ -113,7 +114,7 @@ static int prepare_embeddings(run_state *st, feature_cache *cache, mlac_err *err
         const struct model_kind *k = model_find(st->spec->models.items[m]);
         strlist used; /* species with tasks of this model to run: only their clips are embedded */
         strlist_init(&used);
-        for (size_t i = 0; k && k->input == INPUT_EMBEDDING && i < st->n_todo; i++) {
+        for (size_t i = 0; k && input_kind_of(k->input)->source == &input_source_embedder && i < st->n_todo; i++) {
             const grid_task *t = &st->tasks[st->todo[i]];
             if (t->kind == k && !strlist_contains(&used, t->sp->name) && strlist_push(&used, t->sp->name, err)) {
                 strlist_release(&used);
@@ -177,7 +178,7 @@ static int touched_clips(const run_state *st, strlist *paths, mlac_err *err)
             rc = mlac_errf(err, MLAC_ENOMEM, "out of memory listing clips");
         for (size_t i = 0; !rc && i < st->n_todo; i++) {
             const grid_task *t = &st->tasks[st->todo[i]];
-            if (t->sp == sp && t->kind->input != INPUT_EMBEDDING)
+            if (t->sp == sp && input_kind_of(t->kind->input)->source == &input_source_audio)
                 rc = mark_task_clips(st, t, mark, idx, err);
         }
         for (size_t k = 0; !rc && k < sp->n_clips; k++)
@@ -203,12 +204,13 @@ static int prepare_features(run_state *st, mlac_err *err)
     unsigned kinds = 0;
     for (size_t i = 0; i < st->n_todo; i++)
         kinds |= 1u << st->tasks[st->todo[i]].kind->input;
-    unsigned audio = kinds & ((1u << INPUT_SUMMARY) | (1u << INPUT_LOGMEL_IMAGE));
-    if (!audio && !(kinds & (1u << INPUT_EMBEDDING)))
+    unsigned audio = kinds & input_kinds_of_source(&input_source_audio);
+    unsigned embedded = kinds & input_kinds_of_source(&input_source_embedder);
+    if (!audio && !embedded)
         return MLAC_OK;
     feature_cache *cache = NULL;
     int rc = feature_cache_open(st->spec->cache_dir, &cache, err);
-    if (!rc && (kinds & (1u << INPUT_EMBEDDING)))
+    if (!rc && embedded)
         rc = prepare_embeddings(st, cache, err);
     if (!rc && audio) {
         strlist clips;
@@ -224,7 +226,7 @@ static int prepare_features(run_state *st, mlac_err *err)
     }
     if (!rc && st->spec->test_data[0])
         rc = external_prepare(st->spec, audio, cache, &st->ext, err);
-    for (int k = 0; !rc && k <= INPUT_LOGMEL_IMAGE; k++)
+    for (int k = 0; !rc && k < INPUT_KIND_COUNT; k++)
         if (audio & (1u << k))
             log_info("features: %zu clips (%s), %zu from the cache", st->tables[k].n,
                      feature_input_name((enum model_input)k), st->tables[k].cache_hits);
@@ -235,7 +237,7 @@ static int prepare_features(run_state *st, mlac_err *err)
 static void run_one(run_state *st, const grid_task *t)
 {
     int s = species_index(st, t->sp), m = model_index(st, t->kind->name);
-    int emb = t->kind->input == INPUT_EMBEDDING && m >= 0 && st->emb_tables;
+    int emb = input_kind_of(t->kind->input)->source == &input_source_embedder && m >= 0 && st->emb_tables;
     task_input in = {
         .task = t,
         .fold_of = st->fold_of[(size_t)s * (size_t)st->spec->repeats + (size_t)t->repeat],
@@ -505,8 +507,10 @@ static int write_or_check_spec(run_state *st, mlac_err *err)
  * before the features, under the spec's lock ("warnings" is not part of the run's identity). */
 static int check_confounds(run_state *st, mlac_err *err)
 {
-    const feature_table *known = st->tables[INPUT_SUMMARY].n ? &st->tables[INPUT_SUMMARY]
-                                 : st->tables[INPUT_LOGMEL_IMAGE].n ? &st->tables[INPUT_LOGMEL_IMAGE] : NULL;
+    const feature_table *known = NULL; /* any audio table: each holds the clips' metadata */
+    for (int k = 0; !known && k < INPUT_KIND_COUNT; k++)
+        if (st->tables[k].n && st->tables[k].meta)
+            known = &st->tables[k];
     spec_check_confounds(st->spec, st->in, &st->data, known);
     int any = 0;
     for (size_t i = 0; i < st->spec->species.n; i++) {
@@ -747,7 +751,7 @@ static void run_state_release(run_state *st)
         free(st->fold_of[i]);
     free(st->fold_of);
     external_release(&st->ext);
-    for (int k = 0; k <= INPUT_EMBEDDING; k++)
+    for (int k = 0; k < INPUT_KIND_COUNT; k++)
         feature_table_release(&st->tables[k]);
     for (size_t m = 0; st->emb_tables && m < st->spec->models.n; m++) {
         feature_table_release(&st->emb_tables[m]);

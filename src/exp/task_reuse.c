@@ -4,6 +4,7 @@
 #include "core/log.h"
 #include "core/pool.h"
 #include "exp/folds.h"
+#include "exp/input_kinds.h"
 #include "exp/ledger.h"
 #include "exp/task_exec.h"
 
@@ -338,8 +339,9 @@ static void add_spec_parts(json_t *k, const json_t *spec_json, const struct mode
             json_object_set(k, keys[i], v);
     }
     json_t *feat = json_deep_copy(json_object_get(spec_json, "features"));
-    if (feat && kind->input != INPUT_LOGMEL_IMAGE)
-        json_object_del(feat, "image_size"); /* only the CNNs read the image */
+    const char *const *unread = input_kind_of(kind->input)->unread_features; /* e.g. only CNNs read the image */
+    for (size_t i = 0; feat && unread && unread[i]; i++)
+        json_object_del(feat, unread[i]);
     if (feat)
         json_object_set_new(k, "features", feat);
     json_t *emb = json_object_get(json_object_get(spec_json, "embedding"), kind->name);

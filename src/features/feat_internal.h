@@ -45,6 +45,8 @@ struct feat_plan {
     float *padded;        /* (n + n_fft,) reflect-padded clip */
     float *mel;           /* (n_frames, n_mels) mel power, turned into dB in place */
     float *work;          /* (n_frames, 3 * n_mfcc) per-frame coefficients */
+    size_t analysed;      /* frames of the clip whose dB mel feat_analyse left in mel; 0 when
+                             mel holds anything else (mel_run clears it) */
 };
 
 /* plan.c: validates the clip (length, finite samples) and grows the scratch for it. */

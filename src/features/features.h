@@ -82,6 +82,14 @@ int feat_logmel_image(feat_plan *plan, const float *x, size_t n, float *out, mla
 int feat_summary_image(feat_plan *plan, const float *x, size_t n, float *summary, float *image,
                        mlac_err *err);
 
+/* One clip analysed once, several rows read from it (what a run's input kinds do, see
+ * exp/input_kinds.h): feat_analyse runs STFT, mel and dB into the plan; each *_analysed call then
+ * writes one row of that clip, bit-identical to feat_summary / feat_logmel_image. Any other call
+ * on the plan ends the analysis (MLAC_EINTERNAL from a later *_analysed). */
+int feat_analyse(feat_plan *plan, const float *x, size_t n, mlac_err *err);
+int feat_summary_analysed(feat_plan *plan, float *out, mlac_err *err);  /* out (6 * n_mfcc,) */
+int feat_image_analysed(feat_plan *plan, float *out, mlac_err *err);    /* out (S, S) */
+
 /* Building blocks, exposed for tests and other modules. */
 /* The mel filterbank of p, fb (n_mels, n_freqs): torchaudio's melscale_fbanks, transposed. */
 int feat_melbank(const feat_params *p, float *fb, mlac_err *err);

@@ -141,6 +141,7 @@ void mel_project(const feat_plan *plan, const float *power, float *mel_row)
 
 int mel_run(feat_plan *plan, const float *x, size_t n, size_t *n_frames, mlac_err *err)
 {
+    plan->analysed = 0;
     int rc = feat_plan_reserve(plan, x, n, err);
     if (rc)
         return rc;

@@ -2,8 +2,9 @@
  *
  * Every entry point validates the clip and grows the plan's scratch (feat_plan_reserve via
  * mel_run), runs STFT -> mel power into plan->mel (n_frames, n_mels), and then whatever it
- * needs: dB in place, the DCT, the deltas, the statistics, the image. feat_summary_image runs
- * the shared part once for the two outputs every model run wants.
+ * needs: dB in place, the DCT, the deltas, the statistics, the image. feat_analyse runs the
+ * shared part once and leaves it in the plan, so that each input kind of a run reads its row from
+ * one analysis (feat_summary_image is the two every model run wants).
  */
 #include "features/feat_internal.h"
 
@@ -77,18 +78,48 @@ int feat_logmel_image(feat_plan *plan, const float *x, size_t n, float *out, mla
     return feat_summary_image(plan, x, n, NULL, out, err);
 }
 
-int feat_summary_image(feat_plan *plan, const float *x, size_t n, float *summary, float *image,
-                       mlac_err *err)
+int feat_analyse(feat_plan *plan, const float *x, size_t n, mlac_err *err)
 {
     size_t nf;
     int rc = logmel_run(plan, x, n, &nf, err);
-    if (rc)
-        return rc;
-    if (image)
-        image_from_db(plan, nf, image);
-    if (summary) {
+    if (rc == MLAC_OK)
+        plan->analysed = nf;
+    return rc;
+}
+
+static int analysed_frames(const feat_plan *plan, size_t *nf, mlac_err *err)
+{
+    *nf = plan->analysed;
+    return *nf ? MLAC_OK : mlac_errf(err, MLAC_EINTERNAL, "no clip analysed in this feature plan");
+}
+
+int feat_summary_analysed(feat_plan *plan, float *out, mlac_err *err)
+{
+    size_t nf;
+    int rc = analysed_frames(plan, &nf, err);
+    if (rc == MLAC_OK) {
         coef_from_db(plan, nf, plan->work); /* work: (n_frames, 3 * n_mfcc) */
-        mfcc_summary_stats(plan->work, nf, 3 * (size_t)plan->p.n_mfcc, summary);
+        mfcc_summary_stats(plan->work, nf, 3 * (size_t)plan->p.n_mfcc, out);
     }
-    return MLAC_OK;
+    return rc;
+}
+
+int feat_image_analysed(feat_plan *plan, float *out, mlac_err *err)
+{
+    size_t nf;
+    int rc = analysed_frames(plan, &nf, err);
+    if (rc == MLAC_OK)
+        image_from_db(plan, nf, out);
+    return rc;
+}
+
+int feat_summary_image(feat_plan *plan, const float *x, size_t n, float *summary, float *image,
+                       mlac_err *err)
+{
+    int rc = feat_analyse(plan, x, n, err);
+    if (!rc && image)
+        rc = feat_image_analysed(plan, image, err);
+    if (!rc && summary)
+        rc = feat_summary_analysed(plan, summary, err);
+    return rc;
 }

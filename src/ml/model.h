@@ -17,11 +17,13 @@
 #include "core/buf.h"
 #include "core/error.h"
 
-/* What a model reads; the runner turns each into a feature matrix. */
+/* What a model reads; the runner turns each into a feature matrix. Each value is one row of the
+ * table of input kinds (exp/input_kinds.c: name, dimension, cache key, compute). */
 enum model_input {
     INPUT_SUMMARY = 0,     /* 78 MFCC+delta summary values per clip */
     INPUT_LOGMEL_IMAGE,    /* (S, S) log-mel image per clip */
-    INPUT_EMBEDDING        /* pooled embedding vector per clip (birdnet, perch) */
+    INPUT_EMBEDDING,       /* pooled embedding vector per clip (birdnet, perch) */
+    INPUT_KIND_COUNT       /* not a kind: the number of kinds, for arrays indexed by kind */
 };
 
 typedef struct model_config {
@@ -60,6 +62,8 @@ struct model {
 const struct model_kind *model_find(const char *name);
 /* NULL-terminated table of all registered kinds, in registry order. */
 const struct model_kind *const *model_all(void);
+/* How many kinds model_all holds. */
+size_t model_kind_count(void);
 /* "random_forest, svm, ..." for error messages. */
 void model_names(char *out, size_t n);
 /* Sorts names into registry order, names not in the registry after them in byte order: the

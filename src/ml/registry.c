@@ -38,6 +38,11 @@ const struct model_kind *const *model_all(void)
     return registry;
 }
 
+size_t model_kind_count(void)
+{
+    return sizeof registry / sizeof *registry - 1; /* the NULL that ends it */
+}
+
 void model_names(char *out, size_t n)
 {
     size_t len = 0;

@@ -11,14 +11,6 @@
 static const unsigned okabe_ito[8] = {0x0072B2, 0xE69F00, 0x009E73, 0xD55E00,
                                       0xCC79A7, 0x56B4E9, 0x000000, 0xC9B800};
 
-static size_t registry_size(void)
-{
-    size_t n = 0;
-    for (const struct model_kind *const *k = model_all(); *k; k++)
-        n++;
-    return n;
-}
-
 void palette_sort_models(strlist *models)
 {
     model_sort_names(models);
@@ -33,7 +25,7 @@ palette_style palette_for(const strlist *models, size_t i)
         size_t others = 0; /* other models before this one */
         for (size_t j = 0; j < i; j++)
             others += model_rank(models->items[j]) < 0;
-        slot = registry_size() + others;
+        slot = model_kind_count() + others;
     }
     s.rgb = okabe_ito[slot % 8];
     s.marker = (int)(slot % MARK_COUNT);
