@@ -45,8 +45,8 @@ work=${BENCH_DIR:-/tmp/mlac-cnn-grid-bench}
 mkdir -p "$work"
 data="$work/data-$per_class"
 [ -d "$data/coyote" ] || "$mlac" synth --out "$data" --per-class "$per_class" --seconds 5 >/dev/null
-# shellcheck disable=SC2086  # $sizes is a list of words
-spec=(--data "$data" --species coyote bullfrog human_vocal --training-sizes $sizes --cv-folds "$folds")
+read -r -a size_list <<< "$sizes"
+spec=(--data "$data" --species coyote bullfrog human_vocal --training-sizes "${size_list[@]}" --cv-folds "$folds")
 cnn=(--models vgg mobilenet resnet --epochs "$epochs" --input-size "$size")
 "$mlac" splits "${spec[@]}" > "$work/splits.jsonl"
 images="$work/images-$size"
