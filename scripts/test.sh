@@ -2,7 +2,7 @@
 # The test command: installs the Debian packages, then builds mlac four ways — all with
 # -Wall -Wextra -Werror — and tests each:
 #   gcc RelWithDebInfo (the default build)   every test
-#   gcc Debug -O1 + ASan/UBSan                every test but the deploy tests and the emulator twin
+#   gcc Debug -O1 + ASan/UBSan                every test but the deploy tests and eight long e2e ones
 #   gcc Release (-O3)                         the C tests (numeric kernels, parsers, engine units)
 #   clang                                     the C tests, and exactly one OpenMP runtime loaded
 #   clang + ThreadSanitizer                   the pool, forest, CNN-training and runner tests
@@ -59,10 +59,17 @@ phase "test (gcc, Debug -O1, ASan + UBSan)"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
   export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  # store_gcs_e2e_emulator is store_gcs_e2e against Firebase's emulator instead of the test server:
-  # the same mlac code under the sanitizers, and 1.5-2 minutes of a test slot, so it runs once here
-  # (against the test server) and against both servers in the default build.
-  run_tests build-asan -E '^(deploy_.*|store_gcs_e2e_emulator)$'
+  # Left out here, each a minute or more of compute under the sanitizers whose code the C tests
+  # already run under them (and each runs in the default build):
+  #   store_gcs_e2e_emulator  store_gcs_e2e against Firebase's emulator (store_gcs_e2e runs here)
+  #   cli_cnn                 CNN grids end to end (nn_test_cnn_model, nn_test_nets, nn_test_train)
+  #   nn_test_determinism     byte-identical CNN results for 1/2/4 threads: a numeric property,
+  #                           also checked in the Release, clang and ThreadSanitizer builds
+  #   cli_groups              grouped-fold learning curves (exp_test_groups, exp_test_group_folds)
+  #   cli_embeddings          the embedding routes (embed_test_command, exp_test_embed_table)
+  #   cli_shard               shards and merge (exp_test_shard, cli_concurrent_runner)
+  #   arch_layers, report_test_browser   a script over #include lines, Chromium: no mlac code
+  run_tests build-asan -E '^(deploy_.*|store_gcs_e2e_emulator|cli_cnn|nn_test_determinism|cli_groups|cli_embeddings|cli_shard|arch_layers|report_test_browser)$'
 )
 
 # ThreadSanitizer over the threaded code: core's pool, the forest's threads, CNN training at 1, 2
