@@ -8,8 +8,8 @@
 # (default 5,000, the goal's rate; bench/serve_rate.lua), which is the load the 5 % goal is about.
 # usage: bench/run_serve_bench.sh [per_class=60] [repeats=3] [rate=5000] [grid_seconds=10]
 # The grid is RF + SVM x 3 species x sizes 5 10 20 40 x 5 folds x R CV repeats, R chosen from a
-# calibration grid (2 CV repeats, run after the warm-up has filled the feature cache) so that the
-# grid alone takes about grid_seconds on this machine: long enough that its start-up (submit, spec
+# calibration (grids of 1 and 3 CV repeats, run after the warm-up has filled the feature cache) so
+# that the grid alone takes about grid_seconds on this machine: long enough that its start-up (submit, spec
 # checks, the aggregate and the report) does not dominate its wall time, short enough that the
 # whole bench (per repeat: alone, full speed, paced) stays within minutes.
 # Needs a build in build/ and Debian's wrk. wrk runs for exactly as long as the loaded grid (stopped
@@ -59,11 +59,16 @@ ms() { # wrk latency (850.00us, 3.61ms, 1.20s) -> milliseconds
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n *= 1; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
 }
 run_grid warmup 1 >/dev/null            # fills the feature cache, so every timed grid starts equal
-grid[${#grid[@]} - 3]=2               # the value after --repeats
-calib=$(run_grid calibrate 2)
-grid_repeats=$(echo "r = 2 * $grid_seconds / $calib + 0.5; scale = 0; if (r < 1) 1 else r / 1" | bc -l)
+# Two calibration grids (1 and 3 CV repeats) split a grid's wall time into its fixed part (submit,
+# checks, aggregate, report) and its per-repeat part, so the timed grids land near grid_seconds.
+grid[${#grid[@]} - 3]=1               # the value after --repeats
+calib1=$(run_grid calibrate1 2)
+grid[${#grid[@]} - 3]=3
+calib3=$(run_grid calibrate3 3)
+grid_repeats=$(echo "v = ($calib3 - $calib1) / 2; if (v < 0.05) v = 0.05; f = $calib1 - v; if (f < 0) f = 0;
+  r = ($grid_seconds - f) / v + 0.5; scale = 0; if (r < 1) 1 else r / 1" | bc -l)
 grid[${#grid[@]} - 3]=$grid_repeats
-echo "calibration grid (2 CV repeats): $calib s; timed grids: $grid_repeats CV repeats ($((120 * grid_repeats)) tasks)"
+echo "calibration grids: 1 CV repeat $calib1 s, 3 CV repeats $calib3 s; timed grids: $grid_repeats CV repeats ($((120 * grid_repeats)) tasks)"
 wrk_phase() { # run-id seed label [wrk args...] -> runs the grid under wrk, appends to the arrays of label
   local run=$1 seed=$2 label=$3 t0 c0 id wrk_pid secs cpu n_req e wrk_cpu
   shift 3

@@ -37,7 +37,23 @@ typedef struct job_events {
     const run_result *res;   /* the runner's result: totals are filled before the tasks phase */
     long total, skipped, done, failed;
     double tasks_started;
+    double last_written;     /* when the task counts last went to the queue (time_wall) */
+    long written_done;       /* the done count written then */
 } job_events;
+
+/* Task counts reach the queue (and so the API) at most this often while a grid runs, and once
+ * more when it ends: a write is a synchronous SQLite commit taken under the runner's lock, so
+ * one per task would make a grid of millisecond tasks wait on the disk and on the API's readers. */
+#define PROGRESS_WRITE_INTERVAL 0.2
+
+static void progress_write(job_events *je)
+{
+    mlac_err err = {0};
+    je->last_written = time_wall();
+    je->written_done = je->done;
+    if (queue_progress(je->srv->q, je->id, je->total, je->skipped, je->done, je->failed, je->tasks_started, &err))
+        log_warn("%s", err.msg);
+}
 
 static void on_phase(void *ctx, const char *name, size_t total)
 {
@@ -48,9 +64,7 @@ static void on_phase(void *ctx, const char *name, size_t total)
     je->total = (long)je->res->tasks_total;
     je->skipped = (long)je->res->tasks_skipped;
     je->tasks_started = time_wall();
-    mlac_err err = {0};
-    if (queue_progress(je->srv->q, je->id, je->total, je->skipped, 0, 0, je->tasks_started, &err))
-        log_warn("%s", err.msg);
+    progress_write(je);
 }
 
 /* Called by the runner under its lock, once per finished task in the tasks phase. */
@@ -67,9 +81,8 @@ static void on_step(void *ctx, size_t done, size_t total, const json_t *result)
     serve_metrics_task(je->srv->m, model ? model : "unknown", status ? status : "failed", secs);
     je->done = (long)done;
     je->failed += !status || strcmp(status, "ok");
-    mlac_err err = {0};
-    if (queue_progress(je->srv->q, je->id, je->total, je->skipped, je->done, je->failed, je->tasks_started, &err))
-        log_warn("%s", err.msg);
+    if (done >= total || time_wall() - je->last_written >= PROGRESS_WRITE_INTERVAL)
+        progress_write(je);
 }
 
 static running_exp *running_add(server *s, const char *id)
@@ -138,6 +151,8 @@ static void run_job(server *s, queue_job *job)
     sweep_run_folder(job->output_dir, job->run_id);
     log_info("experiment %s: running %s (%d threads)", job->id, job->run_id, spec.threads);
     int rc = runner_run(&spec, &opt, &res, &err);
+    if (je.done != je.written_done) /* the counts of the last tasks, before the outcome */
+        progress_write(&je);
     pthread_mutex_lock(&s->lock);
     int stopping = s->stopping;
     pthread_mutex_unlock(&s->lock);
