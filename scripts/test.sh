@@ -65,7 +65,7 @@ phase "test (gcc, Debug -O1, ASan + UBSan)"
   #                           (store_test_gcs_store, _gcs_units, _gcs_h2, _gcs_auth run here)
   #   cli_cnn                 CNN grids end to end (nn_test_cnn_model, nn_test_nets, nn_test_train)
   #   nn_test_determinism     byte-identical CNN results for 1/2/4 threads: a numeric property,
-  #                           also checked in the Release, clang and ThreadSanitizer builds
+  #                           checked in the default build and under ThreadSanitizer
   #   cli_groups              grouped-fold learning curves (exp_test_groups, exp_test_group_folds)
   #   cli_embeddings          the embedding routes (embed_test_command, exp_test_embed_table)
   #   cli_shard               shards and merge (exp_test_shard, cli_concurrent_runner)
