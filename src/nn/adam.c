@@ -28,6 +28,7 @@ void nn_adam_release(nn_adam *a)
 void nn_adam_step(nn_adam *a, nn_net *net)
 {
     a->t++;
+    net->pver++;
     float b1 = (float)a->beta1, b2 = (float)a->beta2;
     double bc1 = 1.0 - pow(a->beta1, (double)a->t), bc2 = 1.0 - pow(a->beta2, (double)a->t);
     float step = (float)(a->lr / bc1), bc2_sqrt = (float)sqrt(bc2), eps = (float)a->eps;

@@ -31,7 +31,10 @@ static dnnl_status_t conv_w_md(dnnl_memory_desc_t *md, const nn_conv_geom *g, in
     return dnnl_memory_desc_init_by_tag(md, nd, d, dnnl_f32, nd == 5 ? dnnl_goihw : dnnl_oihw);
 }
 
-/* The operation descriptor of pass `kind` (0 forward, 1 backward data, 2 backward weights). */
+/* Passes: forward (training), backward data, backward weights, and the folded eval forward. */
+enum { PASS_FWD, PASS_BWD, PASS_BWD_W, PASS_INF };
+
+/* The operation descriptor of pass `kind`. */
 static dnnl_status_t conv_desc(dnnl_convolution_desc_t *cd, int kind, const dnnl_memory_desc_t *src,
                                const dnnl_memory_desc_t *dst, const dnnl_memory_desc_t *b,
                                const nn_conv_geom *g, dnnl_alg_kind_t alg)
@@ -40,9 +43,14 @@ static dnnl_status_t conv_desc(dnnl_convolution_desc_t *cd, int kind, const dnnl
     dnnl_memory_desc_t w;
     fast_pads(g, strides, pl, pr);
     conv_w_md(&w, g, 1);
-    if (kind == 0)
-        return dnnl_convolution_forward_desc_init(cd, dnnl_forward_training, alg, src, &w, b, dst,
-                                                  strides, pl, pr);
+    if (kind == PASS_FWD || kind == PASS_INF)
+        /* oneDNN's Winograd inference kernel splits its work by the thread count (results
+         * differ from 1 to 4 threads); its training kernel does not */
+        return dnnl_convolution_forward_desc_init(cd, kind == PASS_FWD ||
+                                                          alg == dnnl_convolution_winograd
+                                                      ? dnnl_forward_training
+                                                      : dnnl_forward_inference,
+                                                  alg, src, &w, b, dst, strides, pl, pr);
     if (kind == 1)
         return dnnl_convolution_backward_data_desc_init(cd, alg, src, &w, dst, strides, pl, pr);
     return dnnl_convolution_backward_weights_desc_init(cd, alg, src, &w, b, dst, strides, pl, pr);
@@ -54,28 +62,36 @@ static int want_winograd(const nn_net *net, const nn_conv_geom *g)
            g->c >= 16 && g->k >= 16;
 }
 
-static int is_winograd(const_dnnl_primitive_desc_t pd)
+static int impl_has(const_dnnl_primitive_desc_t pd, const char *what)
 {
     const char *impl = NULL;
     return dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success &&
-           impl && strstr(impl, "wino") != NULL;
+           impl && strstr(impl, what) != NULL;
 }
 
-/* Pass `kind`'s primitive descriptor with algorithm alg (backward passes get the forward one as
- * their hint). */
+static int is_winograd(const_dnnl_primitive_desc_t pd)
+{
+    return impl_has(pd, "wino");
+}
+
+/* Pass `kind`'s primitive descriptor with algorithm alg and attributes attr (NULL: the shared
+ * scratchpad attribute); backward passes get the forward one as their hint. */
 static dnnl_status_t conv_pd_alg(dnnl_primitive_desc_t *out, int kind, dnnl_alg_kind_t alg,
                                  const dnnl_memory_desc_t *src, const dnnl_memory_desc_t *dst,
-                                 const dnnl_memory_desc_t *bias, const nn_conv_geom *g)
+                                 const dnnl_memory_desc_t *bias, const nn_conv_geom *g,
+                                 const_dnnl_primitive_attr_t attr)
 {
     dnnl_engine_t engine = fast_engine(NULL);
-    const_dnnl_primitive_attr_t attr = fast_scratchpad_attr();
     dnnl_convolution_desc_t cd;
     dnnl_primitive_desc_t hint = NULL;
     dnnl_status_t st = dnnl_success;
-    if (kind != 0 && (st = conv_desc(&cd, 0, src, dst, bias, g, alg)) == dnnl_success)
-        st = dnnl_primitive_desc_create(&hint, &cd, attr, engine, NULL);
-    if (kind == 0 || st == dnnl_success)
-        st = conv_desc(&cd, kind, src, dst, kind == 1 ? NULL : bias, g, alg);
+    int fwd = kind == PASS_FWD || kind == PASS_INF;
+    if (!attr)
+        attr = fast_scratchpad_attr();
+    if (!fwd && (st = conv_desc(&cd, PASS_FWD, src, dst, bias, g, alg)) == dnnl_success)
+        st = dnnl_primitive_desc_create(&hint, &cd, fast_scratchpad_attr(), engine, NULL);
+    if (fwd || st == dnnl_success)
+        st = conv_desc(&cd, kind, src, dst, kind == PASS_BWD ? NULL : bias, g, alg);
     if (st == dnnl_success)
         st = dnnl_primitive_desc_create(out, &cd, attr, engine, hint);
     if (hint)
@@ -93,7 +109,7 @@ static dnnl_status_t conv_pd(dnnl_primitive_desc_t *out, int kind, const dnnl_me
     *out = NULL;
     for (int a = want_wino ? 0 : 1; a < 2; a++) {
         dnnl_alg_kind_t alg = a == 0 ? dnnl_convolution_winograd : dnnl_convolution_direct;
-        st = conv_pd_alg(out, kind, alg, src, dst, bias, g);
+        st = conv_pd_alg(out, kind, alg, src, dst, bias, g, NULL);
         if (st == dnnl_success && (a == 1 || is_winograd(*out))) {
             *wino = a == 0;
             return dnnl_success;
@@ -120,8 +136,8 @@ static dnnl_status_t plan_forward(fast_op *o, const nn_net *net, const nn_op *op
     o->md[M_DWP] = o->md[M_WP], o->md[M_DB] = o->md[M_BIAS];
     o->md[M_DSRC] = o->md[M_SRC], o->md[M_DDST] = o->md[M_DST];
     const dnnl_memory_desc_t *bias = op->p_b >= 0 ? &o->md[M_BIAS] : NULL;
-    FAST_TRY(conv_pd(&fpd, 0, &o->md[M_SRC], &o->md[M_DST], bias, &g, want_winograd(net, &g),
-                     &o->wino[0]));
+    FAST_TRY(conv_pd(&fpd, PASS_FWD, &o->md[M_SRC], &o->md[M_DST], bias, &g,
+                     want_winograd(net, &g), &o->wino[0]));
     FAST_TRY(dnnl_primitive_create(&o->fwd, fpd));
     fast_note_scratchpad(o, 0, fpd);
     o->md[M_WF] = *fast_query_md(fpd, dnnl_query_weights_md);
@@ -153,8 +169,8 @@ static dnnl_status_t plan_wgrad(fast_op *o, const nn_net *net, const nn_op *op, 
     o->wmd[W_DB] = o->md[M_BIAS];
     int team = omp_get_max_threads();
     omp_set_num_threads(1);
-    st = conv_pd(&pd, 2, &o->wmd[W_SRC], &o->wmd[W_DDST], bias, &g, want_winograd(net, &g),
-                 &o->wino[2]);
+    st = conv_pd(&pd, PASS_BWD_W, &o->wmd[W_SRC], &o->wmd[W_DDST], bias, &g,
+                 want_winograd(net, &g), &o->wino[2]);
     if (st == dnnl_success)
         st = dnnl_primitive_create(&o->bwd_w, pd);
     omp_set_num_threads(team);
@@ -191,8 +207,8 @@ static dnnl_status_t plan_bwd_data(fast_op *o, const nn_net *net, const nn_op *o
     g.n = n;
     dnnl_status_t st;
     dnnl_primitive_desc_t pd = NULL;
-    FAST_TRY(conv_pd(&pd, 1, &o->md[M_SRC], &o->md[M_DST], NULL, &g, want_winograd(net, &g),
-                     &o->wino[1]));
+    FAST_TRY(conv_pd(&pd, PASS_BWD, &o->md[M_SRC], &o->md[M_DST], NULL, &g,
+                     want_winograd(net, &g), &o->wino[1]));
     FAST_TRY(dnnl_primitive_create(&o->bwd, pd));
     fast_note_scratchpad(o, 1, pd);
     o->md[M_WB] = *fast_query_md(pd, dnnl_query_weights_md);
@@ -214,17 +230,143 @@ out:
     return st;
 }
 
-/* out (n, K, OH, OW) = conv(in (n, C, H, W), w) + b, in the slots' layouts. */
+/* ---- the folded eval forward ------------------------------------------------------------ */
+
+/* The folded conv's attributes: user scratchpad; post-ops: + the tensor add_md (when given),
+ * then ReLU (cap 0) or ReLU clipped at cap (cap > 0). */
+static dnnl_status_t inf_attr(dnnl_primitive_attr_t *attr, const dnnl_memory_desc_t *add_md,
+                              float cap)
+{
+    dnnl_post_ops_t po = NULL;
+    dnnl_status_t st;
+    *attr = NULL;
+    FAST_TRY(dnnl_primitive_attr_create(attr));
+    FAST_TRY(dnnl_primitive_attr_set_scratchpad_mode(*attr, dnnl_scratchpad_mode_user));
+    FAST_TRY(dnnl_post_ops_create(&po));
+    if (add_md)
+        FAST_TRY(dnnl_post_ops_append_binary(po, dnnl_binary_add, add_md));
+    if (cap == 0)
+        FAST_TRY(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f));
+    else if (cap > 0)
+        FAST_TRY(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_bounded_relu, cap, 0.0f));
+    FAST_TRY(dnnl_primitive_attr_set_post_ops(*attr, po));
+out:
+    if (po)
+        dnnl_post_ops_destroy(po);
+    if (st != dnnl_success && *attr) {
+        dnnl_primitive_attr_destroy(*attr);
+        *attr = NULL;
+    }
+    return st;
+}
+
+/* The folded pass's descriptor: the first that oneDNN implements of Winograd with the add,
+ * Winograd without it, direct with it, direct without (Winograd only where wanted, the add only
+ * when asked); a reference (non-JIT) implementation only when nothing else exists. */
+static dnnl_status_t inf_pd(dnnl_primitive_desc_t *out, fast_op *o, const nn_conv_geom *g,
+                            int want_wino, const dnnl_memory_desc_t *add_md, float add_cap,
+                            float cap, int *add_fused)
+{
+    dnnl_primitive_desc_t ref = NULL;
+    int ref_add = 0, ref_wino = 0;
+    dnnl_status_t st = dnnl_unimplemented;
+    *out = NULL;
+    for (int t = 0; t < 4 && !*out; t++) {
+        int wino = t < 2, add = !(t & 1);
+        if ((wino && !want_wino) || (add && !add_md))
+            continue;
+        dnnl_primitive_attr_t attr = NULL;
+        dnnl_primitive_desc_t pd = NULL;
+        st = inf_attr(&attr, add ? add_md : NULL, add ? add_cap : cap);
+        if (st == dnnl_success)
+            st = conv_pd_alg(&pd, PASS_INF, wino ? dnnl_convolution_winograd
+                                                 : dnnl_convolution_direct,
+                             &o->md[M_SRC], &o->md[M_DST], &o->md[M_BIAS], g, attr);
+        if (attr)
+            dnnl_primitive_attr_destroy(attr);
+        if (st != dnnl_success)
+            continue;
+        if ((wino && !is_winograd(pd)) || (impl_has(pd, "ref") && ref)) {
+            dnnl_primitive_desc_destroy(pd);
+        } else if (impl_has(pd, "ref")) {
+            ref = pd, ref_add = add, ref_wino = wino;
+        } else {
+            *out = pd, *add_fused = add, o->wino[3] = wino;
+        }
+    }
+    if (*out) {
+        if (ref)
+            dnnl_primitive_desc_destroy(ref);
+        return dnnl_success;
+    }
+    if (!ref)
+        return st == dnnl_success ? dnnl_unimplemented : st;
+    *out = ref, *add_fused = ref_add, o->wino[3] = ref_wino;
+    return dnnl_success;
+}
+
+dnnl_status_t fast_conv_plan_inf(fast_op *o, const nn_net *net, const nn_op *op, int n, int add,
+                                 float add_cap, float cap, int *add_fused)
+{
+    nn_conv_geom g = op->g;
+    g.n = n;
+    dnnl_status_t st;
+    dnnl_primitive_desc_t pd = NULL;
+    *add_fused = 0;
+    if (add >= 0)
+        FAST_TRY(fast_act_md(&o->md[M_ADD], &net->slots[add], n));
+    FAST_TRY(inf_pd(&pd, o, &g, want_winograd(net, &g), add >= 0 ? &o->md[M_ADD] : NULL, add_cap,
+                    cap, add_fused));
+    FAST_TRY(dnnl_primitive_create(&o->inf, pd));
+    fast_note_scratchpad(o, 3, pd);
+    o->md[M_WI] = *fast_query_md(pd, dnnl_query_weights_md);
+    o->md[M_BI] = o->md[M_BIAS];
+    o->wi = fast_alloc_md(&o->md[M_WI]);
+    o->bi = aligned_alloc(64, (((size_t)g.k + 15) & ~(size_t)15) * sizeof(float));
+    if (!o->wi || !o->bi) {
+        st = dnnl_out_of_memory;
+        goto out;
+    }
+    if (!dnnl_memory_desc_equal(&o->md[M_WI], &o->md[M_WP]))
+        FAST_TRY(fast_make_reorder(&o->r_wi, &o->md[M_WP], &o->md[M_WI], 0));
+out:
+    if (pd)
+        dnnl_primitive_desc_destroy(pd);
+    return st;
+}
+
+int fast_conv_forward_inf(nn_fast *f, fast_op *o, const nn_op *op, mlac_err *err)
+{
+    nn_net *net = f->net;
+    int rc = fast_fold_weights(f, o, op, err);
+    if (rc)
+        return rc;
+    fast_arg a[5] = {{DNNL_ARG_SRC, M_SRC, fast_act(net, op->in)},
+                     {DNNL_ARG_WEIGHTS, M_WI, o->wi},
+                     {DNNL_ARG_BIAS, M_BI, o->bi},
+                     {DNNL_ARG_DST, M_DST, fast_act(net, o->inf_out)},
+                     {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, M_ADD,
+                      o->inf_add >= 0 ? fast_act(net, o->inf_add) : NULL}};
+    return fast_exec(f, o, o->inf, a, o->inf_add >= 0 ? 5 : 4, err);
+}
+
+/* ---- training passes --------------------------------------------------------------------- */
+
+/* out (n, K, OH, OW) = conv(in (n, C, H, W), w) + b, in the slots' layouts; the blocked weight
+ * copy is refreshed only when the parameters moved since it was made. */
 static int conv_forward(nn_fast *f, fast_op *o, const nn_op *op, int train, rng *r, mlac_err *err)
 {
     (void)train, (void)r;
     nn_net *net = f->net;
     void *w = fast_param(net, op->p_w);
     int rc = MLAC_OK;
-    if (o->wf && !(rc = fast_reorder(f, o, o->r_wf, M_WP, w, M_WF, o->wf, err)))
+    if (o->wf && o->wf_pver != net->pver) {
+        if ((rc = fast_reorder(f, o, o->r_wf, M_WP, w, M_WF, o->wf, err)))
+            return rc;
+        o->wf_pver = net->pver;
+    }
+    if (o->wf)
         w = o->wf;
-    if (rc)
-        return rc;
     fast_arg a[] = {{DNNL_ARG_SRC, M_SRC, fast_act(net, op->in)}, {DNNL_ARG_WEIGHTS, M_WF, w},
                     {DNNL_ARG_DST, M_DST, fast_act(net, op->out)},
                     {DNNL_ARG_BIAS, M_BIAS, op->p_b >= 0 ? fast_param(net, op->p_b) : NULL}};
@@ -299,9 +441,14 @@ static int conv_backward_data(nn_fast *f, fast_op *o, const nn_op *op, float *dy
     int mw = o->wb_from, rc, add = 0;
     void *w = mw == M_WB ? (void *)o->wb : mw == M_WF && o->wf ? (void *)o->wf
                                                                 : (void *)fast_param(net, op->p_w);
-    if (mw == M_WB &&
-        (rc = fast_reorder(f, o, o->r_wb, M_WP, fast_param(net, op->p_w), M_WB, o->wb, err)))
-        return rc;
+    if (mw == M_WF && o->wf && o->wf_pver != net->pver) /* a backward after a reload */
+        return mlac_errf(err, MLAC_EINTERNAL, "network parameters changed between a forward "
+                         "and its backward");
+    if (mw == M_WB && o->wb_pver != net->pver) {
+        if ((rc = fast_reorder(f, o, o->r_wb, M_WP, fast_param(net, op->p_w), M_WB, o->wb, err)))
+            return rc;
+        o->wb_pver = net->pver;
+    }
     float *dx = fast_grad_dst(net, op->in, &add);
     fast_arg b[] = {{DNNL_ARG_DIFF_DST, M_DDST, dy}, {DNNL_ARG_WEIGHTS, mw, w},
                     {DNNL_ARG_DIFF_SRC, M_DSRC, dx}};

@@ -118,8 +118,8 @@ void fast_note_scratchpad(fast_op *o, int k, const_dnnl_primitive_desc_t pd)
 
 int fast_grow_scratch(nn_net *net, const fast_op *o)
 {
-    for (int k = 0; k < 2; k++) /* bwd_w: per-slice scratchpads (nn_fast.wsp) */
-        if (o->sp[k] > net->dnnl_scratch_len) {
+    for (int k = 0; k < 4; k++) /* bwd_w (k = 2): per-slice scratchpads (nn_fast.wsp) */
+        if (k != 2 && o->sp[k] > net->dnnl_scratch_len) {
             size_t len = (o->sp[k] + 4095) & ~(size_t)4095;
             void *p = aligned_alloc(64, len);
             if (!p)
@@ -138,7 +138,8 @@ int fast_exec(nn_fast *f, fast_op *o, dnnl_primitive_t prim, const fast_arg *a, 
 {
     dnnl_exec_arg_t ea[9];
     dnnl_status_t st = dnnl_success;
-    int k = prim == o->fwd ? 0 : prim == o->bwd ? 1 : prim == o->bwd_w ? 2 : -1;
+    int k = prim == o->fwd ? 0 : prim == o->bwd ? 1 : prim == o->bwd_w ? 2 : prim == o->inf ? 3
+                                                                                         : -1;
     fast_arg all[9];
     memcpy(all, a, (size_t)na * sizeof *a);
     if (k >= 0 && o->sp[k])

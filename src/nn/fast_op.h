@@ -24,9 +24,10 @@
 /* A weight-gradient slice's memory objects. */
 enum { W_SRC, W_DDST, W_DW, W_DB, W_SP, W_COUNT };
 
-/* An op's memory objects: tensors, weight copies, workspace and the three scratchpads. */
+/* An op's memory objects: tensors, weight copies, workspace, the four scratchpads (fwd, bwd,
+ * bwd_w, inf), and the folded eval forward's weights, bias and residual input. */
 enum { M_SRC, M_DST, M_WP, M_WF, M_WB, M_BIAS, M_DSRC, M_DDST, M_DW, M_DWP, M_DB, M_WS, M_SP0, M_SP1,
-       M_SP2, M_COUNT };
+       M_SP2, M_SP3, M_WI, M_BI, M_ADD, M_COUNT };
 
 typedef struct fast_op {
     dnnl_primitive_t fwd;     /* conv forward; pool forward training */
@@ -38,8 +39,19 @@ typedef struct fast_op {
     float *wf, *wb, *dw;      /* blocked weights for forward / backward data, blocked dW */
     void *ws;                 /* pooling workspace */
     int wb_from;              /* backward-data weights: M_WF, M_WP (plain params) or M_WB */
-    size_t sp[3];             /* scratchpad bytes of fwd, bwd, bwd_w (in net->dnnl_scratch) */
-    int wino[3];              /* conv fwd, bwd data, bwd weights run Winograd */
+    size_t sp[4];             /* scratchpad bytes of fwd, bwd, bwd_w, inf (bwd_w's per slice) */
+    int wino[4];              /* conv fwd, bwd data, bwd weights, inf run Winograd */
+    unsigned long wf_pver, wb_pver; /* the parameter versions wf, wb were made from (0: never) */
+    /* eval-mode folding (fast_fold.c): a conv absorbs the batch norm reading its output, the
+     * ReLU that batch norm fused, and maybe the residual add reading the batch norm's output */
+    dnnl_primitive_t inf;     /* conv: forward inference of the folded conv, NULL when unfolded */
+    dnnl_primitive_t r_wi;    /* folded plain weights -> inf's layout (NULL: inf takes plain) */
+    float *wi, *bi;           /* folded weights in inf's layout (K,) folded bias */
+    unsigned long wi_pver, wi_sver; /* versions wi/bi were folded from (0: never) */
+    int fold_bn;              /* conv: the batch-norm op folded in (-1: none) */
+    int inf_out;              /* conv: the slot inf writes (the batch norm's or the add's output) */
+    int inf_add;              /* conv: the slot inf adds before its activation (-1: none) */
+    int eval_skip;            /* bn, add: a folded conv does its work in eval mode */
     int ns;                   /* weight-gradient slices of the batch */
     dnnl_memory_desc_t wmd[W_COUNT];                  /* a slice's tensors */
     dnnl_memory_t wmem[NN_WGRAD_SLICES][W_COUNT];     /* per slice */
@@ -59,6 +71,8 @@ typedef struct nn_fast {
     float *wdb;               /* (ns, wdb_len) per-slice bias gradients */
     char *wsp;                /* (ns, wsp_len) per-slice scratchpads */
     size_t wdw_len, wdb_len, wsp_len;
+    float *fold_tmp;          /* (largest conv weight count,) plain folded weights before reorder */
+    int last_folded;          /* the last forward ran folded (backward must rerun it unfolded) */
     struct nn_fast *next;
 } nn_fast;
 
@@ -70,6 +84,18 @@ typedef struct fast_op_kind {
     int (*forward)(nn_fast *f, fast_op *o, const nn_op *op, int train, rng *r, mlac_err *err);
     int (*backward)(nn_fast *f, fast_op *o, const nn_op *op, float *dy, mlac_err *err);
 } fast_op_kind;
+
+/* Folded eval forward of a conv (fast_conv.c): plans o->inf = conv + folded bias, then, when
+ * add >= 0, + slot `add` (binary post-op) and ReLU(add_cap); *add_fused says whether oneDNN took
+ * that, else the plan has ReLU(cap) only. Caps: < 0 none, 0 ReLU, > 0 ReLU clipped at cap. */
+dnnl_status_t fast_conv_plan_inf(fast_op *o, const nn_net *net, const nn_op *op, int n, int add,
+                                 float add_cap, float cap, int *add_fused);
+/* Runs o->inf with the folded weights o->wi / o->bi (made current by fast_fold_weights). */
+int fast_conv_forward_inf(nn_fast *f, fast_op *o, const nn_op *op, mlac_err *err);
+/* fast_fold.c: finds what each conv of f can absorb in eval mode and plans it (after every op's
+ * own plan), and refolds a conv's weights when the parameters moved since it last did. */
+dnnl_status_t fast_fold_plan(nn_fast *f, int *bad);
+int fast_fold_weights(nn_fast *f, fast_op *o, const nn_op *op, mlac_err *err);
 
 extern const fast_op_kind fast_conv_kind;    /* fast_conv.c */
 extern const fast_op_kind fast_bn_kind;      /* fast_bn.c */
@@ -126,9 +152,9 @@ void fast_pads(const nn_conv_geom *g, dnnl_dims_t strides, dnnl_dims_t pl, dnnl_
 /* Reorder primitive a -> b, adding into b when `sum` is set. */
 dnnl_status_t fast_make_reorder(dnnl_primitive_t *out, const dnnl_memory_desc_t *a,
                                 const dnnl_memory_desc_t *b, int sum);
-/* Records the scratchpad a primitive needs (k: 0 fwd, 1 bwd, 2 bwd_w) after creating it. */
+/* Records the scratchpad a primitive needs (k: 0 fwd, 1 bwd, 2 bwd_w, 3 inf) after creating it. */
 void fast_note_scratchpad(fast_op *o, int k, const_dnnl_primitive_desc_t pd);
-/* Grows the network's scratchpad to fit o's fwd and bwd primitives (-1: out of memory). */
+/* Grows the network's scratchpad to fit o's fwd, bwd and inf primitives (-1: out of memory). */
 int fast_grow_scratch(nn_net *net, const fast_op *o);
 
 /* An execution argument: oneDNN argument, o's memory-object slot, data pointer. */

@@ -274,11 +274,19 @@ int nn_net_finish(nn_net *net, mlac_err *err)
         return mlac_errf(err, MLAC_ENOMEM, "out of memory for %zu network parameters", total);
     memset(net->params, 0, total * sizeof(float));
     memset(net->grads, 0, total * sizeof(float));
+    nn_net_params_changed(net);
     return MLAC_OK;
+}
+
+void nn_net_params_changed(nn_net *net)
+{
+    net->pver++;
+    net->sver++;
 }
 
 void nn_net_init_params(nn_net *net, rng *r)
 {
+    nn_net_params_changed(net);
     for (int i = 0; i < net->n_params; i++) {
         nn_param *p = &net->pinfo[i];
         float *v = net->params + p->off;
@@ -527,6 +535,8 @@ int nn_forward(nn_net *net, const float *x, int n, int train, rng *r, mlac_err *
         return mlac_errf(err, MLAC_EINVAL, "batch of %d does not fit the planned batch %d", n,
                          net->max_batch);
     memcpy(ACT(0), x, slot_len(&net->slots[0], n) * sizeof(float));
+    if (train)
+        net->sver++; /* batch norm moves its running statistics */
     if (!net->naive) {
         int rc = nn_fast_forward(net, n, train, r, err);
         if (!rc)

@@ -18,7 +18,10 @@
  * Two paths give the same results: the fast one (oneDNN convolutions, Winograd for 3x3 stride 1
  * unless conv_direct is set, and the blocked kernels) and the naive one (net->naive = 1: every
  * layer's _naive reference kernel over plain NCHW), which tests compare. Choose the path before
- * a forward and keep it for the matching backward.
+ * a forward and keep it for the matching backward. In eval mode the fast path folds each batch
+ * norm into the convolution before it (weights scaled once per parameter version, the ReLU and a
+ * residual add as oneDNN post-ops, see fast_fold.c); a backward after such a forward reruns it
+ * unfolded first, so eval-mode gradients keep their meaning.
  *
  * Builders record the first error and turn later calls into no-ops; nn_net_finish reports it.
  * Not thread-safe: one network per thread (kernels inside use OpenMP with the caller's thread
@@ -103,6 +106,12 @@ typedef struct nn_net {
     int last_train;    /* mode of the last forward, which backward differentiates */
     int naive;         /* 1 = run every layer with the plain _naive kernels (reference path) */
     int conv_direct;   /* fast path: 1 = no Winograd (set before the first step of a batch size) */
+    int eval_unfolded; /* fast path: 1 = eval forwards run every op (no batch norm folded into the
+                        * convolution before it; the reference the folded path is tested against) */
+    unsigned long pver; /* parameter version: bumped by every write of params (Adam, init, load,
+                         * nn_net_params_changed); the fast path's weight copies carry the version
+                         * they were made from */
+    unsigned long sver; /* running-statistics version: bumped by every training forward */
     float bn_momentum, bn_eps;
     int failed;        /* first builder error, kept in err */
     mlac_err err;
@@ -126,6 +135,10 @@ int nn_add(nn_net *net, int a, int b);
 
 /* Allocates parameters and gradients (zero); reports a builder error. */
 int nn_net_finish(nn_net *net, mlac_err *err);
+/* Tells the network its parameters were written directly (net->params): the fast path's cached
+ * weight copies (folded batch norm, blocked layouts) are rebuilt on their next use. Adam, the
+ * initialiser and the safetensors loader call it themselves. */
+void nn_net_params_changed(nn_net *net);
 /* PyTorch-style initialisation from r: conv weights N(0, 2/fan_out) (kaiming_normal_, fan_out,
  * as torchvision's resnet and mobilenet), batch norm 1/0/0/1, linear U(+-1/sqrt(fan_in)). */
 void nn_net_init_params(nn_net *net, rng *r);

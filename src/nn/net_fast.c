@@ -30,7 +30,8 @@ static const fast_op_kind *const op_kinds[] = {
 
 static void op_free(fast_op *o)
 {
-    dnnl_primitive_t prims[] = {o->fwd, o->bwd, o->bwd_w, o->r_wf, o->r_wb, o->r_dw};
+    dnnl_primitive_t prims[] = {o->fwd, o->bwd, o->bwd_w, o->r_wf, o->r_wb, o->r_dw, o->inf,
+                                o->r_wi};
     for (size_t i = 0; i < sizeof prims / sizeof *prims; i++)
         if (prims[i])
             dnnl_primitive_destroy(prims[i]);
@@ -44,6 +45,8 @@ static void op_free(fast_op *o)
     free(o->wf);
     free(o->wb);
     free(o->ws);
+    free(o->wi);
+    free(o->bi);
 }
 
 void nn_fast_free(nn_fast *f)
@@ -61,6 +64,7 @@ void nn_fast_free(nn_fast *f)
         free(f->wdw);
         free(f->wdb);
         free(f->wsp);
+        free(f->fold_tmp);
         free(f);
         f = next;
     }
@@ -118,6 +122,8 @@ static dnnl_status_t plan_ops(nn_fast *f, dnnl_engine_t engine, int *bad)
     }
     if (st == dnnl_success && alloc_slices(f))
         st = dnnl_out_of_memory;
+    if (st == dnnl_success)
+        st = fast_fold_plan(f, bad);
     return st;
 }
 
@@ -158,21 +164,51 @@ int nn_fast_winograd_count(const nn_net *net)
     int c = 0;
     for (const nn_fast *f = net->fast; f; f = f->next)
         for (int i = 0; i < f->n_ops; i++)
-            c += f->ops[i].wino[0] + f->ops[i].wino[1] + f->ops[i].wino[2];
+            c += f->ops[i].wino[0] + f->ops[i].wino[1] + f->ops[i].wino[2] + f->ops[i].wino[3];
+    return c;
+}
+
+int nn_fast_folded_count(const nn_net *net, int n, int *adds)
+{
+    int c = 0, a = 0;
+    for (const nn_fast *f = net->fast; f; f = f->next)
+        if (f->n == n)
+            for (int i = 0; i < f->n_ops; i++) {
+                c += f->ops[i].inf != NULL;
+                a += f->ops[i].inf && f->ops[i].inf_add >= 0;
+            }
+    if (adds)
+        *adds = a;
     return c;
 }
 
 /* ---- the interpreter loops --------------------------------------------------------------- */
+
+/* Every op in order; folded (eval only): a conv that absorbed the batch norm after it (and maybe
+ * a residual add) runs its inference primitive, and the ops it absorbed are skipped. */
+static int run_forward(nn_fast *f, int train, int fold, rng *r, mlac_err *err)
+{
+    nn_net *net = f->net;
+    int rc = MLAC_OK;
+    f->last_folded = 0;
+    for (int i = 0; i < net->n_ops && !rc; i++) {
+        fast_op *o = &f->ops[i];
+        const nn_op *op = &net->ops[i];
+        if (fold && o->eval_skip)
+            continue;
+        rc = fold && o->inf ? fast_conv_forward_inf(f, o, op, err)
+                            : op_kinds[op->kind]->forward(f, o, op, train, r, err);
+    }
+    f->last_folded = fold && !rc;
+    return rc;
+}
 
 int nn_fast_forward(nn_net *net, int n, int train, rng *r, mlac_err *err)
 {
     nn_fast *f = fast_get(net, n, err);
     if (!f)
         return err ? err->code : MLAC_EINTERNAL;
-    int rc = MLAC_OK;
-    for (int i = 0; i < net->n_ops && !rc; i++)
-        rc = op_kinds[net->ops[i].kind]->forward(f, &f->ops[i], &net->ops[i], train, r, err);
-    return rc;
+    return run_forward(f, train, !train && !net->eval_unfolded, r, err);
 }
 
 int nn_fast_backward(nn_net *net, const float *dout, int n, mlac_err *err)
@@ -180,11 +216,14 @@ int nn_fast_backward(nn_net *net, const float *dout, int n, mlac_err *err)
     nn_fast *f = fast_get(net, n, err);
     if (!f)
         return err ? err->code : MLAC_EINTERNAL;
+    int rc = MLAC_OK;
+    /* a folded forward left the convolutions' own outputs unwritten: rerun it in full */
+    if (f->last_folded && (rc = run_forward(f, 0, 0, NULL, err)))
+        return rc;
     memset(net->ginit, 0, (size_t)net->n_slots);
     int last = net->ops[net->n_ops - 1].out;
     memcpy(fast_dact(net, last), dout, fast_len(net, last, n) * sizeof(float));
     net->ginit[last] = 1;
-    int rc = MLAC_OK;
     for (int i = net->n_ops - 1; i >= 0 && !rc; i--) {
         const nn_op *op = &net->ops[i];
         float *dy = fast_grad_acc(net, op->out, n); /* zero if no consumer wrote it (dead branch) */

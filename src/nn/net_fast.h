@@ -24,5 +24,8 @@ void nn_fast_free(struct nn_fast *f);
 /* Convolution passes (forward, backward data, backward weights) running Winograd in the plans
  * made so far (tests use it to check the Winograd path is exercised). */
 int nn_fast_winograd_count(const nn_net *net);
+/* Convolutions of batch size n's plan that fold their batch norm in eval mode, and (*adds, may
+ * be NULL) of those the ones that also absorb a residual add. */
+int nn_fast_folded_count(const nn_net *net, int n, int *adds);
 
 #endif

@@ -253,6 +253,7 @@ int safetensors_load_net(nn_net *net, const safetensors *st, int strict, int *n_
                          mlac_err *err)
 {
     int loaded = 0;
+    nn_net_params_changed(net); /* even a failed load may have written some tensors */
     if (strict)
         for (size_t i = 0; i < st->n; i++) {
             const char *nm = st->t[i].name;

@@ -206,6 +206,7 @@ int nn_train(nn_net *net, const nn_train_opts *o, const float *xs, const int *y,
         }
     }
     memcpy(net->params, best, net->n_floats * sizeof(float));
+    nn_net_params_changed(net);
 out:
     nn_adam_release(&opt);
     free(val), free(tr), free(xv), free(yv), free(best), free(logit);

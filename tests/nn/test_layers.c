@@ -66,6 +66,7 @@ static void conv_fast_net(float *out, float *dx, float *dw, float *db, const flo
     memcpy(net->params + net->pinfo[pw].off, w, nw * sizeof(float));
     if (b)
         memcpy(net->params + net->pinfo[pb].off, b, (size_t)g->k * sizeof(float));
+    nn_net_params_changed(net);
     nn_zero_grad(net);
     CHECK_OK(nn_forward(net, x, g->n, 1, NULL, &err), &err);
     memcpy(out, nn_output(net), ny * sizeof(float));

@@ -45,6 +45,7 @@ static void fill_params(nn_net *net)
             tu_hfill(v, p->count, nm, -b, b);
         }
     }
+    nn_net_params_changed(net);
 }
 
 /* Compares a tensor with a record {count, full} or {count, sample, norm}. */
@@ -279,8 +280,10 @@ static void test_fd_small(void)
         for (size_t j = p->off; j < p->off + p->count; j++, n++) {
             memcpy(net->params, saved, net->n_floats * sizeof(float));
             net->params[j] = saved[j] + h;
+            nn_net_params_changed(net);
             double lp = run_pass(net, x, y, 1, dl, &err);
             net->params[j] = saved[j] - h;
+            nn_net_params_changed(net);
             double lm = run_pass(net, x, y, 1, dl, &err);
             double fd = (lp - lm) / (2.0 * h);
             if (fabs(fd - g[j]) > 3e-4 + 1e-2 * fabs(g[j])) {
@@ -290,6 +293,7 @@ static void test_fd_small(void)
         }
     }
     memcpy(net->params, saved, net->n_floats * sizeof(float));
+    nn_net_params_changed(net);
     for (int i = 0; i < 2 * 72; i += 5, n++) { /* run_pass uses the first 2 samples */
         float keep = x[i];
         x[i] = keep + h;
