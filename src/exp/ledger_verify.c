@@ -134,8 +134,8 @@ static const char *external_recompute(const json_t *e, double *auc)
         else
             s[i] = json_is_null(v) ? NAN : json_number_value(v), y[i] = (int)json_integer_value(l);
     }
-    if (!why[0])
-        *auc = metric_roc_auc(s, y, n);
+    if (!why[0] && metric_roc_auc_err(s, y, n, auc, NULL) == MLAC_ENOMEM)
+        why = "out of memory";
     free(s), free(y);
     return why;
 }

@@ -235,8 +235,11 @@ json_t *task_metrics_compute(const double *score, const double *prob, const int 
     if (metrics_task(prob, y, n, &tm, err))
         return NULL;
     /* ranking metrics from the model's score (an SVM's margin keeps ties a sigmoid would make) */
-    tm.roc_auc = metric_roc_auc(score, y, n);
-    tm.pr_auc = metric_average_precision(score, y, n);
+    mlac_err why = {0};
+    if (metric_ranking_err(score, y, n, &tm.roc_auc, &tm.pr_auc, &why) == MLAC_ENOMEM) {
+        mlac_errf(err, MLAC_ENOMEM, "out of memory computing ROC-AUC (%s)", why.msg);
+        return NULL; /* not an AUC of NaN */
+    }
     json_t *m = json_pack("{s:o, s:o, s:o, s:o, s:o}", "roc_auc", num(tm.roc_auc), "pr_auc", num(tm.pr_auc),
                           "accuracy", num(tm.accuracy), "f1", num(tm.f1), "log_loss", num(tm.log_loss));
     if (!m) {
