@@ -52,8 +52,11 @@ static unsigned long alloc_sweep(const alloc_path *p)
     unsigned long stride = 1;
     if (p->max_runs && total > p->max_runs)
         stride = (total + p->max_runs - 1) / p->max_runs;
-    unsigned long runs = 0, errors = 0, recovered = 0;
-    for (unsigned long k = 1; k <= total; k = k < total && k + stride > total ? total : k + stride) {
+    unsigned long runs = 0, errors = 0, recovered = 0, first = 1;
+    const char *only = getenv("MLAC_ALLOC_SWEEP_K"); /* debugging: fail only this k (with MLAC_ALLOC_BACKTRACE) */
+    if (only && strtoul(only, NULL, 10) >= 1 && strtoul(only, NULL, 10) <= total)
+        first = strtoul(only, NULL, 10), stride = total;
+    for (unsigned long k = first; k <= total; k = k < total && k + stride > total ? total : k + stride) {
         mlac_err e = {0};
         alloc_sweep_k = k;
         alloc_fail_at(k);

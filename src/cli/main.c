@@ -1,5 +1,6 @@
 /* main.c — the mlac command table: one row per subcommand, dispatch, --version and --help. */
 #include "cli/cli.h"
+#include "core/json_alloc.h"
 #include "core/memtune.h"
 
 #include <stdio.h>
@@ -45,6 +46,7 @@ static void print_usage(FILE *out)
 int main(int argc, char **argv)
 {
     memtune_keep_freed_memory();
+    json_alloc_install(); /* jansson tells its out-of-memory to callers that ask (core/json_alloc.h) */
     if (argc >= 3 && !strcmp(argv[1], "help")) { /* mlac help CMD = mlac CMD --help */
         for (const struct cli_command *c = commands; c->name; c++)
             if (!strcmp(argv[2], c->name)) {

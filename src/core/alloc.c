@@ -1,9 +1,12 @@
 /* alloc.c — the allocation calls and the fail-the-k-th hook (see alloc.h). */
 #include "core/alloc.h"
 
+#include <execinfo.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static atomic_ulong fail_at;  /* 0: disarmed */
 static atomic_ulong counter;  /* allocations since arming */
@@ -36,6 +39,14 @@ static int should_fail(void)
     if (atomic_fetch_add(&counter, 1) + 1 != k)
         return 0;
     atomic_store(&fired, 1);
+    if (getenv("MLAC_ALLOC_BACKTRACE")) { /* debugging a sweep: where the k-th allocation is */
+        void *frames[32];
+        char head[64];
+        int n = snprintf(head, sizeof head, "allocation %lu fails here:\n", k);
+        if (write(STDERR_FILENO, head, (size_t)n) < 0)
+            return 1;
+        backtrace_symbols_fd(frames, backtrace(frames, 32), STDERR_FILENO);
+    }
     return 1;
 }
 

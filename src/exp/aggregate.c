@@ -1,6 +1,7 @@
 /* aggregate.c — grouping the ledger and writing summary.csv / summary.json (see aggregate.h). */
 #include "exp/aggregate.h"
 #include "core/csv.h"
+#include "core/json_alloc.h"
 #include "core/log.h"
 #include "stats/intervals.h"
 #include "stats/metrics.h"
@@ -270,7 +271,10 @@ static int write_summary(store *out, const char *run_id, const agg_cells *cells,
     }
     if (!rc) {
         json_t *doc = json_pack("{s:s, s:O}", "run_id", run_id, "rows", rows);
+        json_alloc_begin(); /* jansson's json_dumps may drop a key it could not write */
         char *text = doc ? json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
+        if (text && json_alloc_failed())
+            free(text), text = NULL;
         snprintf(path, sizeof path, "%s/summary.json", run_id);
         rc = text ? store_write_str(out, path, text, err) : mlac_errf(err, MLAC_ENOMEM, "cannot serialise the summary");
         free(text);

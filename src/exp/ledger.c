@@ -1,5 +1,6 @@
 /* ledger.c — the append-only task ledger (see ledger.h). */
 #include "exp/ledger.h"
+#include "core/json_alloc.h"
 #include "core/log.h"
 
 #include <stdlib.h>
@@ -76,10 +77,14 @@ int ledger_parse(const char *text, size_t len, const char *name, ledger *l, mlac
         size_t end = nl ? (size_t)(nl - text) : len;
         if (end > pos) {
             json_error_t jerr;
+            json_alloc_begin();
             json_t *e = json_loadb(text + pos, end - pos, 0, &jerr);
-            if (!e && json_error_code(&jerr) == json_error_out_of_memory) /* not a torn line: say so */
+            /* not a torn line: say so (jansson may also succeed or call the line malformed) */
+            if ((!e && json_error_code(&jerr) == json_error_out_of_memory) || json_alloc_failed()) {
+                json_decref(e);
                 return mlac_errf(err, MLAC_ENOMEM, "%s:%zu: out of memory reading the ledger", name ? name : "?",
                                  line_no);
+            }
             if (!e || !json_is_object(e) || !json_string_value(json_object_get(e, "task_id"))) {
                 /* a torn or foreign line: the task simply runs again; said, never silent */
                 if (l->torn_lines++ - torn_before < 5)

@@ -108,9 +108,10 @@ static const char *group_recompute(const json_t *e, const predictions *p, double
         }
         gid[i] = (int)json_integer_value(g);
     }
-    *auc = task_group_auc(p->score, p->label, gid, p->n, (size_t)json_integer_value(ng), !strcmp(how, "max") ? 1 : 2);
+    int rc = task_group_auc(p->score, p->label, gid, p->n, (size_t)json_integer_value(ng), !strcmp(how, "max") ? 1 : 2,
+                            auc);
     free(gid);
-    return "";
+    return rc ? "out of memory" : "";
 }
 
 /* external_roc_auc recomputed from the line's external_check (external.h); "" or why not. */
@@ -134,8 +135,8 @@ static const char *external_recompute(const json_t *e, double *auc)
         else
             s[i] = json_is_null(v) ? NAN : json_number_value(v), y[i] = (int)json_integer_value(l);
     }
-    if (!why[0])
-        *auc = metric_roc_auc(s, y, n);
+    if (!why[0] && metric_roc_auc_err(s, y, n, auc, NULL) == MLAC_ENOMEM)
+        why = "out of memory";
     free(s), free(y);
     return why;
 }

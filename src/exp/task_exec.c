@@ -235,8 +235,11 @@ json_t *task_metrics_compute(const double *score, const double *prob, const int 
     if (metrics_task(prob, y, n, &tm, err))
         return NULL;
     /* ranking metrics from the model's score (an SVM's margin keeps ties a sigmoid would make) */
-    tm.roc_auc = metric_roc_auc(score, y, n);
-    tm.pr_auc = metric_average_precision(score, y, n);
+    mlac_err why = {0};
+    if (metric_ranking_err(score, y, n, &tm.roc_auc, &tm.pr_auc, &why) == MLAC_ENOMEM) {
+        mlac_errf(err, MLAC_ENOMEM, "out of memory computing ROC-AUC (%s)", why.msg);
+        return NULL; /* not an AUC of NaN */
+    }
     json_t *m = json_pack("{s:o, s:o, s:o, s:o, s:o}", "roc_auc", num(tm.roc_auc), "pr_auc", num(tm.pr_auc),
                           "accuracy", num(tm.accuracy), "f1", num(tm.f1), "log_loss", num(tm.log_loss));
     if (!m) {
@@ -247,14 +250,16 @@ json_t *task_metrics_compute(const double *score, const double *prob, const int 
     return m;
 }
 
-double task_group_auc(const double *score, const int *y, const int *gid, size_t n, size_t n_groups, int how)
+int task_group_auc(const double *score, const int *y, const int *gid, size_t n, size_t n_groups, int how,
+                   double *auc_out)
 {
     size_t G = n_groups;
     double *s = calloc(G ? G : 1, sizeof *s), *gs = malloc((G ? G : 1) * sizeof *gs);
     size_t *cnt = calloc(G ? G : 1, sizeof *cnt);
     int *lab = calloc(G ? G : 1, sizeof *lab), *gl = malloc((G ? G : 1) * sizeof *gl);
     double auc = NAN;
-    if (G && s && gs && cnt && lab && gl) {
+    int rc = !G || (s && gs && cnt && lab && gl) ? MLAC_OK : MLAC_ENOMEM;
+    if (G && !rc) {
         for (size_t i = 0; i < n; i++) {
             size_t g = (size_t)gid[i];
             double v = score[i];
@@ -268,10 +273,12 @@ double task_group_auc(const double *score, const int *y, const int *gid, size_t 
                 gs[m] = how == 2 ? s[g] / (double)cnt[g] : s[g];
                 gl[m++] = lab[g];
             }
-        auc = metric_roc_auc(gs, gl, m);
+        if (metric_roc_auc_err(gs, gl, m, &auc, NULL) == MLAC_ENOMEM)
+            rc = MLAC_ENOMEM;
     }
     free(s), free(gs), free(cnt), free(lab), free(gl);
-    return auc;
+    *auc_out = rc ? NAN : auc;
+    return rc;
 }
 
 /* ROC-AUC over the test fold's groups (recordings); res gets "group_check" (how, and each
@@ -288,7 +295,10 @@ static int group_auc(const task_input *in, const task_data *d, json_t *res, doub
             rc = mlac_errf(err, MLAC_ENOMEM, "out of memory for the group ROC-AUC");
     }
     if (!rc) {
-        *auc = task_group_auc(d->score, d->y_test, gid, d->n_test, sp->n_groups, in->group_score);
+        if (task_group_auc(d->score, d->y_test, gid, d->n_test, sp->n_groups, in->group_score, auc))
+            rc = mlac_errf(err, MLAC_ENOMEM, "out of memory for the group ROC-AUC");
+    }
+    if (!rc) {
         json_object_set_new(check, "score", json_string(in->group_score == 1 ? "max" : "mean"));
         json_object_set_new(check, "n_groups", json_integer((json_int_t)sp->n_groups));
         json_object_set(check, "gids", gids);

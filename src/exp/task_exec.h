@@ -44,7 +44,9 @@ json_t *task_metrics_compute(const double *score, const double *prob, const int 
  * the max (how 1) or mean (how 2) of its rows' scores, its label 1 when any row is positive. A
  * task's line keeps what this needs in "group_check" ({score: max|mean, n_groups, gids: one per
  * predictions row}), so the ledger's check recomputes "group_roc_auc". */
-double task_group_auc(const double *score, const int *y, const int *gid, size_t n, size_t n_groups, int how);
+/* Into *auc (NAN when there is none); MLAC_ENOMEM on out of memory, never read as a NAN. */
+int task_group_auc(const double *score, const int *y, const int *gid, size_t n, size_t n_groups, int how,
+                   double *auc);
 /* 1 unless the model's prob is a fixed sigmoid of a margin (the SVM's), calibrated only by Platt. */
 int task_model_is_probabilistic(const char *model);
 

@@ -90,6 +90,11 @@ static int parse_options(json_t *opts, cnn_opts *o, int arch, mlac_err *err)
     if (opts && !json_is_null(opts) && !json_is_object(opts))
         return mlac_errf(err, MLAC_EINVAL, "%s options must be a JSON object", nn_arch_name(arch));
     json_t *rest = opts && json_is_object(opts) ? json_copy(opts) : json_object();
+    /* jansson's json_copy leaves out a member it cannot allocate and still succeeds. */
+    if (!rest || (opts && json_is_object(opts) && json_object_size(rest) != json_object_size(opts))) {
+        json_decref(rest);
+        return mlac_errf(err, MLAC_ENOMEM, "out of memory reading %s options", nn_arch_name(arch));
+    }
     json_t *pre = json_object_get(rest, "pretrained");
     int rc = MLAC_OK;
     if (pre) {

@@ -198,6 +198,12 @@ int safetensors_read_f32(const safetensors *st, const st_tensor *t, float *dst, 
     return MLAC_OK;
 }
 
+/* json_dump_callback's writer: appends to a buf (failure sticky there). */
+static int dump_to_buf(const char *s, size_t n, void *b)
+{
+    return buf_append(b, s, n, NULL) ? -1 : 0;
+}
+
 int safetensors_write_net(buf *out, const nn_net *net, json_t *metadata, mlac_err *err)
 {
     json_t *h = json_object();
@@ -205,25 +211,41 @@ int safetensors_write_net(buf *out, const nn_net *net, json_t *metadata, mlac_er
     char *text = NULL;
     if (!h)
         return mlac_errf(err, MLAC_ENOMEM, "out of memory writing safetensors");
-    if (metadata)
-        json_object_set(h, "__metadata__", metadata);
+    /* Every insertion is checked: jansson drops an entry it cannot allocate, and a header
+     * missing a tensor would be saved as a smaller, different model with success. */
+    int bad = metadata && json_object_set(h, "__metadata__", metadata);
     size_t off = 0;
-    for (int i = 0; i < net->n_params; i++) {
+    for (int i = 0; i < net->n_params && !bad; i++) {
         const nn_param *p = &net->pinfo[i];
         json_t *shape = json_array();
-        for (int d = 0; d < p->ndim; d++)
-            json_array_append_new(shape, json_integer(p->shape[d]));
-        json_object_set_new(h, p->name,
-                            json_pack("{s:s, s:o, s:[I, I]}", "dtype", "F32", "shape", shape,
-                                      "data_offsets", (json_int_t)off,
-                                      (json_int_t)(off + 4 * p->count)));
+        for (int d = 0; d < p->ndim && shape && !bad; d++)
+            bad = json_array_append_new(shape, json_integer(p->shape[d]));
+        if (!shape || bad) {
+            json_decref(shape);
+            bad = 1;
+            break;
+        }
+        bad = json_object_set_new(h, p->name,
+                                  json_pack("{s:s, s:o, s:[I, I]}", "dtype", "F32", "shape", shape,
+                                            "data_offsets", (json_int_t)off,
+                                            (json_int_t)(off + 4 * p->count)));
         off += 4 * p->count;
     }
-    text = json_dumps(h, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (!text) {
+    if (bad) {
         rc = mlac_errf(err, MLAC_ENOMEM, "out of memory writing safetensors");
         goto out;
     }
+    /* Dumped through a buf, not json_dumps: jansson 2.14 ignores a failed write of an object key
+     * (its own buffer could not grow) and returns a header missing the key; a buf's failure is
+     * sticky, so one lost piece fails the whole header. */
+    buf hb;
+    buf_init(&hb, 0);
+    if (json_dump_callback(h, dump_to_buf, &hb, JSON_COMPACT | JSON_PRESERVE_ORDER) || hb.failed || !hb.data) {
+        buf_release(&hb);
+        rc = mlac_errf(err, MLAC_ENOMEM, "out of memory writing safetensors");
+        goto out;
+    }
+    text = buf_detach(&hb, NULL);
     size_t hl = strlen(text), pad = (8 - hl % 8) % 8;
     unsigned char len8[8];
     for (int i = 0; i < 8; i++)

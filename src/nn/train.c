@@ -191,7 +191,10 @@ int nn_train(nn_net *net, const nn_train_opts *o, const float *xs, const int *y,
         if (n_val) {
             if ((rc = nn_predict_logits(net, xv, n_val, B, logit, err)))
                 goto out;
-            vauc = metric_roc_auc(logit, yv, n_val);
+            if (metric_roc_auc_err(logit, yv, n_val, &vauc, NULL) == MLAC_ENOMEM) { /* not a NaN AUC */
+                rc = mlac_errf(err, MLAC_ENOMEM, "out of memory computing epoch %d's validation ROC-AUC", ep);
+                goto out;
+            }
         }
         log->epochs[log->n_epochs++] = (nn_epoch_log){ep, loss, vauc, time_now() - t0};
         if (n_val && ep < first)

@@ -66,6 +66,11 @@ int metric_roc_auc_err(const double *score, const int *y, size_t n, double *auc,
     return ranking(score, y, n, "", auc, &ap, err);
 }
 
+int metric_ranking_err(const double *score, const int *y, size_t n, double *auc, double *ap, mlac_err *err)
+{
+    return ranking(score, y, n, "", auc, ap, err);
+}
+
 double metric_average_precision(const double *score, const int *y, size_t n)
 {
     double auc, ap;

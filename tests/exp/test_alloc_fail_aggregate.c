@@ -8,6 +8,7 @@
  */
 #include "alloc_sweep.h"
 #include "core/hash.h"
+#include "core/json_alloc.h"
 #include "core/log.h"
 #include "core/rng.h"
 #include "exp/aggregate.h"
@@ -130,11 +131,7 @@ int main(void)
     CHECK_OK(ledger_save(&c.led, &err), &err);
     dir_snapshot_take(c.root, &c.inputs);
 
-    /* Only mlac's own allocations fail here: jansson's lexer drops a character when its token
-     * buffer cannot grow, and json_dumps a key, each reporting success (a number read with a digit
-     * missing, a summary.json with a "model" key lost, both seen with jansson hooked): jansson's
-     * defects, out of scope (docs/TESTING.md). */
-    json_set_alloc_funcs(malloc, free);
+    json_alloc_install(); /* jansson's allocations fail as well, and say so (core/json_alloc.h) */
     alloc_path read = {"ledger read (tasks.jsonl)", run_ledger_read, NULL, &c, 0};
     CHECK(alloc_sweep(&read) >= 3);
     alloc_path p = {"aggregation (verify lines -> summaries, significance, curves)", run_aggregate, after_aggregate,

@@ -6,13 +6,9 @@
  * file is left in the cache folder, and a clip outside the table is refused by name.
  * On a synthetic dataset (one species, 75 positives and 75 negatives of 1 s).
  */
-#include "test.h"
+#include "coyote_features.h"
 
 #include "core/fsutil.h"
-#include "dataset/dataset.h"
-#include "exp/clip_features.h"
-#include "store/store.h"
-#include "synth/synth.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,21 +26,6 @@ static size_t resident_bytes(void)
     if (f)
         fclose(f);
     return kb * 1024;
-}
-
-static int build(store *st, const dataset *d, feature_cache *cache, feature_table *out, mlac_err *err)
-{
-    strlist species;
-    strlist_init(&species);
-    feat_params fp;
-    feat_params_default(&fp);
-    fp.image_size = 224;
-    memset(out, 0, sizeof(feature_table) * (INPUT_LOGMEL_IMAGE + 1));
-    int rc = strlist_push(&species, "coyote", err);
-    if (!rc)
-        rc = feature_tables_build(st, d, &species, 1u << INPUT_LOGMEL_IMAGE, &fp, 1.0, cache, 2, NULL, NULL, out, err);
-    strlist_release(&species);
-    return rc;
 }
 
 static size_t scratch_files(const char *dir)
@@ -67,26 +48,17 @@ int main(void)
     char data_dir[300], cache_dir[300];
     snprintf(data_dir, sizeof data_dir, "%s/data", root);
     snprintf(cache_dir, sizeof cache_dir, "%s/cache", root);
-    synth_options o;
-    synth_options_default(&o);
-    o.per_class = 75;
-    o.seconds = 1;
-    o.species[0] = "coyote";
-    o.n_species = 1;
-    o.threads = 2;
     mlac_err err = {0};
     store *st = NULL;
     feature_cache *cache = NULL;
     CHECK_OK(fs_mkdir_p(data_dir, &err), &err);
-    CHECK_OK(store_open(data_dir, &st, &err), &err);
-    CHECK_OK(synth_generate(&o, st, NULL, &err), &err);
+    dataset d;
+    coyote_dataset(data_dir, 75, 2, &st, &d);
     CHECK_OK(feature_cache_open(cache_dir, &cache, &err), &err);
-    dataset d = {0};
-    CHECK_OK(dataset_scan(st, NEG_AUTO, &d, &err), &err);
 
     feature_table t[INPUT_LOGMEL_IMAGE + 1], again[INPUT_LOGMEL_IMAGE + 1];
     size_t before = resident_bytes();
-    CHECK_OK(build(st, &d, cache, t, &err), &err);
+    CHECK_OK(coyote_tables(st, &d, 1u << INPUT_LOGMEL_IMAGE, 224, cache, t, &err), &err);
     size_t after = resident_bytes(), grown = after > before ? after - before : 0; /* ASan may hand pages back */
     const feature_table *img = &t[INPUT_LOGMEL_IMAGE];
     size_t table_bytes = img->n * img->dim * sizeof(float);
@@ -95,7 +67,7 @@ int main(void)
     CHECK_MSG(scratch_files(cache_dir) == 0, "a row file is visible in '%s'", cache_dir);
 
     /* the same rows from the cache entries the first build wrote */
-    CHECK_OK(build(st, &d, cache, again, &err), &err);
+    CHECK_OK(coyote_tables(st, &d, 1u << INPUT_LOGMEL_IMAGE, 224, cache, again, &err), &err);
     CHECK(again[INPUT_LOGMEL_IMAGE].cache_hits == 150);
     float *a = malloc(img->dim * sizeof *a), *b = malloc(img->dim * sizeof *b), *prev = calloc(img->dim, sizeof *prev);
     int same = 1, distinct = 1;
