@@ -9,7 +9,11 @@
  * written as zero. Invariant: results do not depend on the thread count — every (sample,
  * block) pair sums into its own double partial (part, (N, CB, 16) x 2) and the partials are
  * reduced over samples in a fixed order.
+ * Each pass's work on one (sample, block) row is a MLAC_HOT_CLONES function (core/simd.h): the
+ * portable binary runs it 8 lanes wide on AVX2 CPUs. Its sums are per lane (lane l adds its own
+ * column in row order), so the vector width does not change a single rounding.
  */
+#include "core/simd.h"
 #include "nn/layers.h"
 
 #include <math.h>
@@ -26,34 +30,55 @@ static void relu_bounds(float cap, float *lo, float *hi)
 
 /* Statistics passes: part[(i * cb + b) * 32 + l] = sum x (sq = 0) or sum (x - mu)^2 (sq = 1)
  * over the HW plane of lane l; two passes, as batchnorm.c, so the variance does not cancel. */
+/* One row's per-lane sums of x (sq = 0) or of (x - mu)^2 (sq = 1). */
+MLAC_HOT_CLONES static void stat_row(double *s0, const float *xp, const double *m, int hw, int sq)
+{
+    for (int j = 0; j < hw; j++) {
+        const float *xv = xp + (size_t)j * BL;
+        if (sq) {
+#pragma omp simd
+            for (int l = 0; l < BL; l++) {
+                double d = xv[l] - m[l];
+                s0[l] += d * d;
+            }
+        } else {
+#pragma omp simd
+            for (int l = 0; l < BL; l++)
+                s0[l] += xv[l];
+        }
+    }
+}
+
 static void stat_sums(double *part, const float *x, const double *mu, int n, int cb, int hw,
                       int sq)
 {
 #pragma omp parallel for schedule(static)
     for (int p = 0; p < n * cb; p++) {
-        const float *xp = x + (size_t)p * hw * BL;
-        const double *m = mu + (size_t)(p % cb) * BL;
         double s0[BL] = {0};
-        for (int j = 0; j < hw; j++) {
-            const float *xv = xp + (size_t)j * BL;
-            if (sq) {
-#pragma omp simd
-                for (int l = 0; l < BL; l++) {
-                    double d = xv[l] - m[l];
-                    s0[l] += d * d;
-                }
-            } else {
-#pragma omp simd
-                for (int l = 0; l < BL; l++)
-                    s0[l] += xv[l];
-            }
-        }
+        stat_row(s0, x + (size_t)p * hw * BL, mu + (size_t)(p % cb) * BL, hw, sq);
         memcpy(part + (size_t)p * 2 * BL, s0, sizeof s0);
     }
 }
 
 /* Backward pass: part = sum d, sum d (x - mu), d = dy masked by the fused ReLU recomputed from
  * ss (scale, shift). */
+/* One row's per-lane sums of d and d (x - mu), d = dy masked by the fused ReLU. */
+MLAC_HOT_CLONES static void grad_row(double *s0, double *s1, const float *xp, const float *dp, const float *m,
+                                     const float *sc, const float *sh, int hw, float lo, float hi)
+{
+    for (int j = 0; j < hw; j++) {
+        const float *xv = xp + (size_t)j * BL, *dv = dp + (size_t)j * BL;
+#pragma omp simd
+        for (int l = 0; l < BL; l++) {
+            float y = xv[l] * sc[l] + sh[l];
+            float keep = (float)((y > lo) & (y < hi)); /* branch-free, so it vectorises */
+            double d = keep * dv[l];
+            s0[l] += d;
+            s1[l] += d * (double)(xv[l] - m[l]);
+        }
+    }
+}
+
 static void grad_sums(double *part, const float *x, const float *dy, const float *mu,
                       const float *ss, int n, int cb, int hw, float cap)
 {
@@ -65,17 +90,7 @@ static void grad_sums(double *part, const float *x, const float *dy, const float
         const float *xp = x + off, *dp = dy + off, *m = mu + b;
         const float *sc = ss + b, *sh = ss + (size_t)cb * BL + b;
         double s0[BL] = {0}, s1[BL] = {0};
-        for (int j = 0; j < hw; j++) {
-            const float *xv = xp + (size_t)j * BL, *dv = dp + (size_t)j * BL;
-#pragma omp simd
-            for (int l = 0; l < BL; l++) {
-                float y = xv[l] * sc[l] + sh[l];
-                float keep = (float)((y > lo) & (y < hi)); /* branch-free, so it vectorises */
-                double d = keep * dv[l];
-                s0[l] += d;
-                s1[l] += d * (double)(xv[l] - m[l]);
-            }
-        }
+        grad_row(s0, s1, xp, dp, m, sc, sh, hw, lo, hi);
         memcpy(part + (size_t)p * 2 * BL, s0, sizeof s0);
         memcpy(part + (size_t)p * 2 * BL + BL, s1, sizeof s1);
     }
@@ -93,6 +108,27 @@ static void reduce(double *out, const double *part, int n, int cb, int k)
         }
 }
 
+/* One row of affine. */
+MLAC_HOT_CLONES static void affine_row(float *y, const float *x, const float *sc, const float *sh, int hw,
+                                       float cap)
+{
+    if (cap < 0) {
+        for (int j = 0; j < hw; j++)
+#pragma omp simd
+            for (int l = 0; l < BL; l++)
+                y[(size_t)j * BL + l] = x[(size_t)j * BL + l] * sc[l] + sh[l];
+    } else {
+        float hi = cap > 0 ? cap : INFINITY;
+        for (int j = 0; j < hw; j++)
+#pragma omp simd
+            for (int l = 0; l < BL; l++) {
+                float v = x[(size_t)j * BL + l] * sc[l] + sh[l];
+                v = v > 0 ? v : 0.0f;
+                y[(size_t)j * BL + l] = v < hi ? v : hi;
+            }
+    }
+}
+
 /* y = x * scale + shift per lane (scale/shift zero on padding lanes), then the fused ReLU. */
 static void affine(float *out, const float *in, const float *scale, const float *shift, int n,
                    int cb, int hw, float cap)
@@ -100,23 +136,7 @@ static void affine(float *out, const float *in, const float *scale, const float 
 #pragma omp parallel for schedule(static)
     for (int p = 0; p < n * cb; p++) {
         const float *sc = scale + (size_t)(p % cb) * BL, *sh = shift + (size_t)(p % cb) * BL;
-        const float *x = in + (size_t)p * hw * BL;
-        float *y = out + (size_t)p * hw * BL;
-        if (cap < 0) {
-            for (int j = 0; j < hw; j++)
-#pragma omp simd
-                for (int l = 0; l < BL; l++)
-                    y[(size_t)j * BL + l] = x[(size_t)j * BL + l] * sc[l] + sh[l];
-        } else {
-            float hi = cap > 0 ? cap : INFINITY;
-            for (int j = 0; j < hw; j++)
-#pragma omp simd
-                for (int l = 0; l < BL; l++) {
-                    float v = x[(size_t)j * BL + l] * sc[l] + sh[l];
-                    v = v > 0 ? v : 0.0f;
-                    y[(size_t)j * BL + l] = v < hi ? v : hi;
-                }
-        }
+        affine_row(out + (size_t)p * hw * BL, in + (size_t)p * hw * BL, sc, sh, hw, cap);
     }
 }
 
@@ -181,6 +201,33 @@ void batchnorm_blocked_forward_eval(float *out, float *ss, const float *in, cons
     affine(out, in, scl, shf, n, cb, hw, relu_cap);
 }
 
+/* One row of dx = ka d - kb (x - kx) - kc (k: ka, kb, kc, kx), d = dy masked by the fused ReLU;
+ * added into dx when add is set. */
+MLAC_HOT_CLONES static void backward_row(float *dx, const float *x, const float *dy, const float *sc, const float *sh,
+                                         const float *const k[4], int hw, float lo, float hi, int add)
+{
+    const float *fa = k[0], *fb = k[1], *fc = k[2], *fx = k[3];
+    for (int j = 0; j < hw; j++) {
+        if (add) {
+#pragma omp simd
+            for (int l = 0; l < BL; l++) {
+                size_t q = (size_t)j * BL + l;
+                float y = x[q] * sc[l] + sh[l];
+                float d = (y > lo && y < hi) ? dy[q] : 0.0f;
+                dx[q] += fa[l] * d - fb[l] * (x[q] - fx[l]) - fc[l];
+            }
+        } else {
+#pragma omp simd
+            for (int l = 0; l < BL; l++) {
+                size_t q = (size_t)j * BL + l;
+                float y = x[q] * sc[l] + sh[l];
+                float d = (y > lo && y < hi) ? dy[q] : 0.0f;
+                dx[q] = fa[l] * d - fb[l] * (x[q] - fx[l]) - fc[l];
+            }
+        }
+    }
+}
+
 void batchnorm_blocked_backward(float *din, float *dgamma, float *dbeta, double *work,
                                 const float *dout, const float *in, const float *mean,
                                 const float *rstd, const float *gamma, const float *ss, int n,
@@ -241,26 +288,7 @@ void batchnorm_blocked_backward(float *din, float *dgamma, float *dbeta, double 
         size_t b = (size_t)(p % cb) * BL;
         const float *x = in + (size_t)p * hw * BL, *dy = dout + (size_t)p * hw * BL;
         const float *sc = ss + b, *sh = ss + (size_t)cb * BL + b;
-        const float *fa = ka + b, *fb = kb + b, *fc = kc + b, *fx = kx + b;
-        float *dx = din + (size_t)p * hw * BL;
-        for (int j = 0; j < hw; j++) {
-            if (add) {
-#pragma omp simd
-                for (int l = 0; l < BL; l++) {
-                    size_t q = (size_t)j * BL + l;
-                    float y = x[q] * sc[l] + sh[l];
-                    float d = (y > lo && y < hi) ? dy[q] : 0.0f;
-                    dx[q] += fa[l] * d - fb[l] * (x[q] - fx[l]) - fc[l];
-                }
-            } else {
-#pragma omp simd
-                for (int l = 0; l < BL; l++) {
-                    size_t q = (size_t)j * BL + l;
-                    float y = x[q] * sc[l] + sh[l];
-                    float d = (y > lo && y < hi) ? dy[q] : 0.0f;
-                    dx[q] = fa[l] * d - fb[l] * (x[q] - fx[l]) - fc[l];
-                }
-            }
-        }
+        const float *k[4] = {ka + b, kb + b, kc + b, kx + b};
+        backward_row(din + (size_t)p * hw * BL, x, dy, sc, sh, k, hw, lo, hi, add);
     }
 }
