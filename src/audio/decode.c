@@ -16,6 +16,7 @@
  */
 #include "audio/audio.h"
 #include "audio/mpeg_sync.h"
+#include "audio/sndfile_open.h"
 
 #include <float.h>
 #include <math.h>
@@ -205,14 +206,15 @@ static int check_header(const SF_INFO *si, const char *name, mlac_err *err)
     return MLAC_OK;
 }
 
-/* libsndfile on bytes[at..n). */
-static SNDFILE *open_from(memfile *m, const void *bytes, size_t n, size_t at, SF_INFO *si)
+/* libsndfile on bytes[at..n); on failure why[why_len] holds its reason (why may be NULL). */
+static SNDFILE *open_from(memfile *m, const void *bytes, size_t n, size_t at, SF_INFO *si, char *why,
+                          size_t why_len)
 {
     m->p = (const unsigned char *)bytes + at;
     m->n = (sf_count_t)(n - at);
     m->pos = 0;
     memset(si, 0, sizeof *si);
-    return sf_open_virtual(&mem_io, SFM_READ, si, m);
+    return sndfile_open_virtual(&mem_io, SFM_READ, si, m, why, why_len);
 }
 
 /* Opens the bytes with libsndfile and validates the header. */
@@ -227,24 +229,20 @@ static int open_mem(memfile *m, const void *bytes, size_t n, const char *name, S
     int rc = riff_check(bytes, n, name, err);
     if (rc)
         return rc;
-    SNDFILE *f = open_from(m, bytes, n, 0, si);
+    char why[256] = "";
+    SNDFILE *f = open_from(m, bytes, n, 0, si, why, sizeof why);
     if (!f && mpeg_name_is_mp3(name)) {
         /* What libsndfile does for a path named *.mp3 (its extension fallback, then mpg123's
-         * resync past leading junk): open the bytes from the first MPEG frame on. libsndfile's
-         * reason is not asked (sf_error(NULL) is global across threads); a second refusal is
-         * reported as the first. */
+         * resync past leading junk): open the bytes from the first MPEG frame on. A second
+         * refusal is reported with the first one's reason. */
         size_t at = mpeg_first_frame(bytes, n);
         if (at != (size_t)-1 && at > 0)
-            f = open_from(m, bytes, n, at, si);
+            f = open_from(m, bytes, n, at, si, NULL, 0);
     }
-    if (!f) {
-        /* sf_strerror(NULL) reads libsndfile's global last error: under concurrent opens the
-         * detail may come from another thread's failure; the verdict and the name are ours. */
+    if (!f)
         return mlac_errf(
             err, MLAC_EFORMAT,
-            "cannot decode '%s': not a readable audio file (%zu bytes; libsndfile: %s)", name, n,
-            sf_strerror(NULL));
-    }
+            "cannot decode '%s': not a readable audio file (%zu bytes; libsndfile: %s)", name, n, why);
     rc = check_header(si, name, err);
     if (rc) {
         sf_close(f);

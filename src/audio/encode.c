@@ -7,6 +7,7 @@
  * sf_open_virtual and the RIFF/WAVE format.
  */
 #include "audio/audio.h"
+#include "audio/sndfile_open.h"
 
 #include <math.h>
 #include <sndfile.h>
@@ -116,11 +117,12 @@ int audio_encode_wav(const audio_clip *clip, int pcm16, void **out, size_t *out_
     struct memfile m = {0};
     SF_INFO info = {.samplerate = clip->rate, .channels = 1,
                     .format = SF_FORMAT_WAV | (pcm16 ? SF_FORMAT_PCM_16 : SF_FORMAT_FLOAT)};
-    SNDFILE *sf = sf_open_virtual(&vio, SFM_WRITE, &info, &m);
+    char why[256] = "";
+    SNDFILE *sf = sndfile_open_virtual(&vio, SFM_WRITE, &info, &m, why, sizeof why);
     if (!sf) {
         free(m.data);
         return mlac_errf(err, m.oom ? MLAC_ENOMEM : MLAC_EINTERNAL, "cannot start a WAV encoder: %s",
-                         sf_strerror(NULL));
+                         why);
     }
     sf_command(sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
     sf_count_t wrote = pcm16 ? write_pcm16(sf, clip->samples, clip->n)
