@@ -37,7 +37,7 @@ typedef struct alloc_path {
 static unsigned long alloc_sweep_k; /* the k being failed, for the paths' messages */
 
 /* Sweeps one path; returns the number of allocations the unfailed run made. */
-static unsigned long alloc_sweep(const alloc_path *p)
+static inline unsigned long alloc_sweep(const alloc_path *p)
 {
     mlac_err err = {0};
     alloc_fail_at(ULONG_MAX); /* counts without failing */
@@ -99,7 +99,7 @@ typedef struct dir_snapshot {
 static dir_snapshot *snap_target;
 static size_t snap_root_len;
 
-static int snap_visit(const char *path, const struct stat *st, int type, struct FTW *f)
+static inline int snap_visit(const char *path, const struct stat *st, int type, struct FTW *f)
 {
     (void)f;
     if (type != FTW_F)
@@ -124,7 +124,7 @@ static int snap_visit(const char *path, const struct stat *st, int type, struct 
 }
 
 /* Reads every regular file under root (relative names, contents). */
-static void dir_snapshot_take(const char *root, dir_snapshot *s)
+static inline void dir_snapshot_take(const char *root, dir_snapshot *s)
 {
     memset(s, 0, sizeof *s);
     snap_target = s;
@@ -132,7 +132,7 @@ static void dir_snapshot_take(const char *root, dir_snapshot *s)
     nftw(root, snap_visit, 16, FTW_PHYS);
 }
 
-static void dir_snapshot_release(dir_snapshot *s)
+static inline void dir_snapshot_release(dir_snapshot *s)
 {
     for (size_t i = 0; i < s->n; i++)
         free(s->files[i].data);
@@ -141,7 +141,7 @@ static void dir_snapshot_release(dir_snapshot *s)
 
 /* 0 when every file under root is one of ref's, with the same bytes (a failed run may leave
  * fewer files, never a partial or temporary one); prints what differs. */
-static int dir_check_subset(const char *root, const dir_snapshot *ref)
+static inline int dir_check_subset(const char *root, const dir_snapshot *ref)
 {
     dir_snapshot now;
     dir_snapshot_take(root, &now);
@@ -168,7 +168,7 @@ static int dir_check_subset(const char *root, const dir_snapshot *ref)
     return bad;
 }
 
-static int rm_visit(const char *path, const struct stat *st, int type, struct FTW *f)
+static inline int rm_visit(const char *path, const struct stat *st, int type, struct FTW *f)
 {
     (void)st;
     if (f->level == 0)
@@ -177,13 +177,13 @@ static int rm_visit(const char *path, const struct stat *st, int type, struct FT
 }
 
 /* Removes everything under root (root stays). */
-static void dir_clear(const char *root)
+static inline void dir_clear(const char *root)
 {
     nftw(root, rm_visit, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* A new private folder under $TMPDIR. */
-static void dir_make_temp(char *out, size_t n, const char *what)
+static inline void dir_make_temp(char *out, size_t n, const char *what)
 {
     const char *tmp = getenv("TMPDIR");
     snprintf(out, n, "%s/mlac-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", what);
@@ -193,7 +193,7 @@ static void dir_make_temp(char *out, size_t n, const char *what)
     }
 }
 
-static void dir_remove(const char *root)
+static inline void dir_remove(const char *root)
 {
     dir_clear(root);
     rmdir(root);

@@ -28,3 +28,15 @@ int json_alloc_failed(void)
 {
     return failed;
 }
+
+char *json_dumps_whole(const json_t *j, size_t flags)
+{
+    if (!j)
+        return NULL;
+    char *text = json_dumps(j, flags);
+    if (text && failed) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}

@@ -10,9 +10,15 @@
 #ifndef MLAC_CORE_JSON_ALLOC_H
 #define MLAC_CORE_JSON_ALLOC_H
 
+#include <jansson.h>
+
 /* Installs the allocator (json_set_alloc_funcs); once, before threads start. */
 void json_alloc_install(void);
 void json_alloc_begin(void);
 int json_alloc_failed(void);
+/* json_dumps(j, flags), or NULL when j is NULL, when the dump failed, or when any jansson
+ * allocation of this thread failed since the last json_alloc_begin() (a caller that built j
+ * brackets the building too: json_alloc_begin() before it, then this). Free with free(). */
+char *json_dumps_whole(const json_t *j, size_t flags);
 
 #endif

@@ -272,9 +272,7 @@ static int write_summary(store *out, const char *run_id, const agg_cells *cells,
     if (!rc) {
         json_t *doc = json_pack("{s:s, s:O}", "run_id", run_id, "rows", rows);
         json_alloc_begin(); /* jansson's json_dumps may drop a key it could not write */
-        char *text = doc ? json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
-        if (text && json_alloc_failed())
-            free(text), text = NULL;
+        char *text = json_dumps_whole(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
         snprintf(path, sizeof path, "%s/summary.json", run_id);
         rc = text ? store_write_str(out, path, text, err) : mlac_errf(err, MLAC_ENOMEM, "cannot serialise the summary");
         free(text);

@@ -104,7 +104,9 @@ static int baseline_auc(const species_data *sp, int folds, unsigned long long se
         if (m)
             rf->free(m);
     }
-    *auc = rc ? NAN : metric_roc_auc(pooled, ypool, np);
+    *auc = NAN;
+    if (!rc)
+        rc = metric_roc_auc_or_nan(pooled, ypool, np, auc, err);
     free(fold_of), free(ytr), free(yte), free(xtr), free(xte), free(score), free(pooled), free(ypool);
     return rc;
 }

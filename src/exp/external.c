@@ -73,7 +73,7 @@ int external_score(const external_set *ext, const char *species, const struct mo
     if (!rc)
         rc = kind->score(m, x, n, dim, prob, score, err);
     if (!rc)
-        *auc = metric_roc_auc(score, y, n);
+        rc = metric_roc_auc_or_nan(score, y, n, auc, err);
     json_t *scores = check && !rc ? json_array() : NULL, *labels = scores ? json_array() : NULL;
     for (size_t i = 0; labels && i < n && !rc; i++)
         if (json_array_append_new(scores, isfinite(score[i]) ? json_real(score[i]) : json_null()) || json_array_append_new(labels, json_integer(y[i])))

@@ -199,7 +199,8 @@ json_t *ledger_find(const ledger *l, const char *task_id, int include_failed)
 
 int ledger_append(ledger *l, json_t *entry, mlac_err *err)
 {
-    char *text = json_dumps(entry, JSON_COMPACT | JSON_SORT_KEYS);
+    json_alloc_begin(); /* a key jansson could not write must not vanish from the line */
+    char *text = json_dumps_whole(entry, JSON_COMPACT | JSON_SORT_KEYS);
     if (!text)
         return mlac_errf(err, MLAC_ENOMEM, "cannot serialise a task result");
     size_t n = strlen(text);
@@ -231,7 +232,8 @@ int ledger_save(const ledger *l, mlac_err *err)
     buf_init(&b, 0);
     int rc = MLAC_OK;
     for (size_t i = 0; !rc && i < l->n; i++) {
-        char *text = json_dumps(l->entries[i], JSON_COMPACT | JSON_SORT_KEYS);
+        json_alloc_begin();
+        char *text = json_dumps_whole(l->entries[i], JSON_COMPACT | JSON_SORT_KEYS);
         rc = text ? buf_printf(&b, err, "%s\n", text) : mlac_errf(err, MLAC_ENOMEM, "cannot serialise a task result");
         free(text);
     }

@@ -1,5 +1,6 @@
 /* run_combine.c — several runs of one protocol into one run folder (see run_combine.h). */
 #include "exp/run_combine.h"
+#include "core/json_alloc.h"
 #include "core/hash.h"
 #include "exp/aggregate.h"
 #include "exp/ledger.h"
@@ -336,8 +337,9 @@ int run_combine(const char *const *run_dirs, size_t n, combine_result *res, mlac
             rc = unite_ledger(&all, src, ms, i, &res->duplicates, err);
         if (!rc)
             rc = copy_predictions(ms[0].st, res->run_id, &all, src, ms, err);
+        json_alloc_begin();
         spec = rc ? NULL : combined_spec(ms, n, res->run_id);
-        char *text = spec ? json_dumps(spec, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+        char *text = json_dumps_whole(spec, JSON_INDENT(2) | JSON_SORT_KEYS);
         snprintf(path, sizeof path, "%s/spec.json", res->run_id);
         if (!rc)
             rc = text ? store_write_str(ms[0].st, path, text, err) : mlac_errf(err, MLAC_ENOMEM, "cannot serialise the spec");

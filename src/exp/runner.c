@@ -1,5 +1,6 @@
 /* runner.c — the run loop: prepare once, then tasks on max_concurrent workers (see runner.h). */
 #include "exp/runner.h"
+#include "core/json_alloc.h"
 #include "core/cancel.h"
 #include "core/log.h"
 #include "core/machine.h"
@@ -458,6 +459,7 @@ static int write_or_check_spec(run_state *st, mlac_err *err)
     int rc = lock_briefly(st->out, lock_path, &lock, err);
     if (!rc)
         rc = store_exists(st->out, path, &exists, err);
+    json_alloc_begin(); /* spec.json is the run's identity: nothing may be missing from it */
     json_t *now = rc ? NULL : spec_to_json(st->spec, &st->data);
     if (!rc && exists) {
         buf b;
@@ -493,7 +495,7 @@ static int write_or_check_spec(run_state *st, mlac_err *err)
                            "another --run-id) to start afresh", path, found);
     }
     if (!rc && !exists) {
-        char *text = json_dumps(now, JSON_INDENT(2) | JSON_SORT_KEYS);
+        char *text = json_dumps_whole(now, JSON_INDENT(2) | JSON_SORT_KEYS);
         rc = text ? store_write_str(st->out, path, text, err) : mlac_errf(err, MLAC_ENOMEM, "cannot serialise the spec");
         free(text);
     }
@@ -531,9 +533,10 @@ static int check_confounds(run_state *st, mlac_err *err)
         rc = store_read(st->out, path, &b, err);
     if (!rc && !(doc = json_loadb(b.data, b.len, 0, NULL)))
         rc = mlac_errf(err, MLAC_EFORMAT, "'%s' is not valid JSON", path);
+    json_alloc_begin();
     if (!rc && (now = spec_to_json(st->spec, &st->data))) {
         json_object_set(doc, "warnings", json_object_get(now, "warnings"));
-        char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+        char *text = json_dumps_whole(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
         rc = text ? store_write_str(st->out, path, text, err) : mlac_errf(err, MLAC_ENOMEM, "cannot serialise the spec");
         free(text);
     }
@@ -707,8 +710,9 @@ static int run_prepare(run_state *st, run_result *res, mlac_err *err)
         return rc;
     if (spec->test_data[0] && (rc = external_open(spec, &st->ext, err))) /* before anything is written */
         return rc;
-    spec_derive_run_id(spec, &st->data);
-    rc = store_open(spec->output_dir, &st->out, err);
+    rc = spec_derive_run_id(spec, &st->data, err);
+    if (!rc)
+        rc = store_open(spec->output_dir, &st->out, err);
     int sharded = st->opt->shard_count > 0;
     char lock_path[256], ledger_path[512];
     snprintf(lock_path, sizeof lock_path, "%s/.lock", spec->run_id);

@@ -1,5 +1,6 @@
 /* spec.c — building, validating and serialising the experiment spec (see spec.h). */
 #include "exp/spec.h"
+#include "core/json_alloc.h"
 #include "core/alloc.h"
 #include "store/store.h"
 #include "core/log.h"
@@ -537,17 +538,21 @@ static json_t *identity_json(const exp_spec *spec, const dataset *data)
     return id;
 }
 
-void spec_derive_run_id(exp_spec *spec, const dataset *data)
+int spec_derive_run_id(exp_spec *spec, const dataset *data, mlac_err *err)
 {
     if (spec->run_id[0])
-        return;
+        return MLAC_OK;
+    json_alloc_begin();
     json_t *id = identity_json(spec, data);
-    char *text = json_dumps(id, JSON_COMPACT | JSON_SORT_KEYS);
+    char *text = json_dumps_whole(id, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(id);
+    if (!text)
+        return mlac_errf(err, MLAC_ENOMEM, "out of memory deriving the run id");
     char hex[65];
     hash_sha256_hex(text, strlen(text), hex);
     snprintf(spec->run_id, sizeof spec->run_id, "run-%.12s", hex);
     free(text);
-    json_decref(id);
+    return MLAC_OK;
 }
 
 json_t *spec_to_json(const exp_spec *spec, const dataset *data)

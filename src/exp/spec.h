@@ -82,7 +82,9 @@ int spec_validate(const exp_spec *spec, const dataset *data, mlac_err *err);
 void spec_check_confounds(const exp_spec *spec, store *s, dataset *data, const feature_table *known);
 /* The spec as JSON (every parameter, version, data fingerprint), new reference. */
 json_t *spec_to_json(const exp_spec *spec, const dataset *data);
-/* Fills spec->run_id from a hash of the result-determining fields, unless already set. */
-void spec_derive_run_id(exp_spec *spec, const dataset *data);
+/* Fills spec->run_id from a hash of the result-determining fields, unless already set;
+ * MLAC_ENOMEM when the fields could not all be serialised (a run id of part of them would name
+ * another run). */
+int spec_derive_run_id(exp_spec *spec, const dataset *data, mlac_err *err);
 
 #endif

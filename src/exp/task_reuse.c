@@ -1,5 +1,6 @@
 /* task_reuse.c — task keys, clip hashes and the index of finished tasks (see task_reuse.h). */
 #include "exp/task_reuse.h"
+#include "core/json_alloc.h"
 #include "core/hash.h"
 #include "core/log.h"
 #include "core/pool.h"
@@ -356,6 +357,7 @@ int task_key_compute(const exp_spec *spec, const json_t *spec_json, const grid_t
     size_t *idx = malloc((sp->n_clips > 2 * t->n ? sp->n_clips : 2 * t->n) * sizeof *idx + 1);
     if (!idx)
         return mlac_errf(err, MLAC_ENOMEM, "out of memory keying task '%s'", t->id);
+    json_alloc_begin(); /* a part dropped for want of memory would key another task */
     json_t *k = json_pack("{s:i, s:s, s:s, s:s, s:I, s:i, s:i, s:I}", "result_version", TASK_RESULT_VERSION, "task_id",
                           t->id, "species", sp->name, "model", t->kind->name, "n", (json_int_t)t->n, "fold", t->fold,
                           "repeat", t->repeat, "model_seed", (json_int_t)(grid_task_seed(t, spec->seed) >> 1));
@@ -373,7 +375,7 @@ int task_key_compute(const exp_spec *spec, const json_t *spec_json, const grid_t
         folds_test_set(sp, fold_of, t->fold, idx, &n_test);
         rc = clips_json(sp, idx, n_test, h, test, err);
     }
-    char *text = rc ? NULL : json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS);
+    char *text = rc ? NULL : json_dumps_whole(k, JSON_COMPACT | JSON_SORT_KEYS);
     if (!rc && !text)
         rc = mlac_errf(err, MLAC_ENOMEM, "out of memory keying task '%s'", t->id);
     if (!rc)

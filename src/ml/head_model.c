@@ -266,10 +266,10 @@ static void cv_one(void *ctx, size_t t, int worker)
         rc = fit_head(&j->m->o, j->m->o.grid[g], seed, xtr, ytr, n_tr, dim, j->cancel, &h, err);
     if (!rc)
         rc = predict_head(&j->m->o, &h, xva, n_va, prob, logit, err);
-    if (!rc) {
-        j->auc[t] = metric_roc_auc(logit, yva, n_va);
+    if (!rc)
+        rc = metric_roc_auc_or_nan(logit, yva, n_va, &j->auc[t], err);
+    if (!rc)
         j->loss[t] = metric_log_loss(prob, yva, n_va);
-    }
 out:
     j->rc[t] = rc;
     head_fit_release(&h);

@@ -223,10 +223,12 @@ int mlp_predict(const mlp_head *m, const double *x, size_t n, double *prob, doub
 /* ---- training ---------------------------------------------------------------------------- */
 
 /* Stratified split: val_idx gets round(frac * class size) (>= 1) of each class when a class has
- * >= 2 clips; returns the validation count (0 = no early stopping). idx (n,) is a permutation:
- * training rows first (n - n_val), then validation rows. */
-static size_t split(const int *y, size_t n, double frac, rng *r, size_t *idx)
+ * >= 2 clips; *n_val is the validation count (0 = no early stopping). idx (n,) is a permutation:
+ * training rows first (n - n_val), then validation rows. -1 when out of memory (which must not
+ * pass for "no early stopping"). */
+static int split(const int *y, size_t n, double frac, rng *r, size_t *idx, size_t *n_val_out)
 {
+    *n_val_out = 0;
     size_t n_cls[2] = {0, 0};
     for (size_t i = 0; i < n; i++)
         n_cls[y[i] != 0]++;
@@ -239,9 +241,11 @@ static size_t split(const int *y, size_t n, double frac, rng *r, size_t *idx)
     }
     for (size_t i = 0; i < n; i++)
         idx[i] = i;
-    size_t *perm = frac > 0 && take[0] && take[1] ? malloc(n * sizeof *perm) : NULL;
-    if (!perm) /* no early stopping: every row trains */
+    if (!(frac > 0 && take[0] && take[1])) /* no early stopping: every row trains */
         return 0;
+    size_t *perm = malloc(n * sizeof *perm);
+    if (!perm)
+        return -1;
     for (size_t i = 0; i < n; i++)
         perm[i] = i;
     rng_shuffle_idx(r, perm, n);
@@ -254,7 +258,8 @@ static size_t split(const int *y, size_t n, double frac, rng *r, size_t *idx)
             idx[n_tr++] = perm[k];
     }
     free(perm);
-    return n_val;
+    *n_val_out = n_val;
+    return 0;
 }
 
 static void gather(const double *x, const int *y, size_t dim, const size_t *idx, size_t B, double *xb, int *yb)
@@ -283,9 +288,10 @@ static void adam_step(adam *a, double *p, const double *g, size_t n, double lr)
     }
 }
 
-/* Validation cross-entropy and AUC of m on rows idx (n_val,). */
-static void validate(const mlp_head *m, const double *x, const int *y, const size_t *idx, size_t n_val, mlp_ws *w,
-                     int *yb, double *score, double *loss, double *auc)
+/* Validation cross-entropy and AUC of m on rows idx (n_val,); MLAC_ENOMEM when the AUC cannot be
+ * computed for want of memory (a NaN there would read as "no AUC" and steer early stopping). */
+static int validate(const mlp_head *m, const double *x, const int *y, const size_t *idx, size_t n_val, mlp_ws *w,
+                    int *yb, double *score, double *loss, double *auc, mlac_err *err)
 {
     double sum = 0.0;
     for (size_t s = 0; s < n_val; s += w->cap) {
@@ -298,14 +304,15 @@ static void validate(const mlp_head *m, const double *x, const int *y, const siz
         }
     }
     *loss = sum / (double)n_val;
-    int *yv = malloc(n_val * sizeof *yv);
     *auc = NAN;
-    if (yv) {
-        for (size_t i = 0; i < n_val; i++)
-            yv[i] = y[idx[i]];
-        *auc = metric_roc_auc(score, yv, n_val);
-        free(yv);
-    }
+    int *yv = malloc(n_val * sizeof *yv);
+    if (!yv)
+        return mlac_errf(err, MLAC_ENOMEM, "mlp: out of memory for the validation AUC");
+    for (size_t i = 0; i < n_val; i++)
+        yv[i] = y[idx[i]];
+    int rc = metric_roc_auc_or_nan(score, yv, n_val, auc, err);
+    free(yv);
+    return rc;
 }
 
 int mlp_fit(mlp_head *m, const double *x, const int *y, size_t n, size_t dim, const mlp_options *o, mlac_err *err)
@@ -331,9 +338,11 @@ int mlp_fit(mlp_head *m, const double *x, const int *y, size_t n, size_t dim, co
     adam a = {calloc(P, sizeof(double)), calloc(P, sizeof(double)), 1.0, 1.0};
     m->history = calloc((size_t)o->max_epochs, sizeof *m->history);
     mlp_ws w = {0};
-    size_t n_val = idx ? split(y, n, o->val_fraction, &r, idx) : 0, n_tr = n - n_val;
+    size_t n_val = 0;
+    int split_failed = idx ? split(y, n, o->val_fraction, &r, idx, &n_val) : 0;
+    size_t n_tr = n - n_val;
     size_t B = o->batch < 1 ? 1 : (o->batch < n_tr ? o->batch : n_tr);
-    if (!idx || !yb || !grad || !best || !score || !a.m || !a.v || !m->history || ws_alloc(&w, B, dim, m->hidden)) {
+    if (split_failed || !idx || !yb || !grad || !best || !score || !a.m || !a.v || !m->history || ws_alloc(&w, B, dim, m->hidden)) {
         rc = mlac_errf(err, MLAC_ENOMEM, "mlp: out of memory training on %zu x %zu", n, dim);
         goto out;
     }
@@ -366,7 +375,9 @@ int mlp_fit(mlp_head *m, const double *x, const int *y, size_t n, size_t dim, co
         }
         if (!n_val)
             continue;
-        validate(m, x, y, idx + n_tr, n_val, &w, yb, score, &h->val_loss, &h->val_auc);
+        rc = validate(m, x, y, idx + n_tr, n_val, &w, yb, score, &h->val_loss, &h->val_auc, err);
+        if (rc)
+            goto out;
         if (h->val_loss < best_loss - 1e-12) {
             best_loss = h->val_loss;
             memcpy(best, m->params, P * sizeof *best);

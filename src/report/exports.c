@@ -1,5 +1,6 @@
 /* exports.c — tasks.csv, summary.csv/.json and the copied tables (see exports.h). */
 #include "report/exports.h"
+#include "core/json_alloc.h"
 #include "core/csv.h"
 #include "report/report_internal.h"
 #include "report/report_util.h"
@@ -267,8 +268,9 @@ static int write_summary(store *st, const report_run *r, mlac_err *err)
         if (!rc && found) /* an old run with only the CSV: copy it */
             rc = write_text(st, r, "summary.csv", b.data ? b.data : "", b.len, err);
         if (!rc && !found) {
+            json_alloc_begin(); /* a value dropped while building or dumping is no summary */
             doc = summary_from_cells(r);
-            char *text = doc ? json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
+            char *text = json_dumps_whole(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
             rc = text ? write_text(st, r, "summary.json", text, strlen(text), err)
                       : mlac_errf(err, MLAC_ENOMEM, "cannot serialise the summary");
             free(text);

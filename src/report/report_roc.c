@@ -115,9 +115,10 @@ int report_roc_species(store *st, const report_run *r, int species, report_roc *
         if (!rc && pos && neg) {
             report_roc *c = &rocs[*n_out];
             c->model = (int)m, c->n = n, c->n_clips = p.n, c->n_files = files;
-            c->auc = metric_roc_auc(p.score, p.label, p.n);
+            rc = metric_roc_auc_or_nan(p.score, p.label, p.n, &c->auc, err);
             double *thr = NULL;
-            rc = metric_roc_curve(p.score, p.label, p.n, 1, &c->fpr, &c->tpr, &thr, &c->m, err);
+            if (!rc)
+                rc = metric_roc_curve(p.score, p.label, p.n, 1, &c->fpr, &c->tpr, &thr, &c->m, err);
             free(thr);
             if (!rc) {
                 operating_of(r, species, &p, c);

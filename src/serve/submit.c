@@ -306,8 +306,9 @@ static int validate_spec(server *s, const json_t *spec, char *run_id, size_t run
         rc = spec_validate(&sp, &data, err);
     if (!rc) /* the clip length is part of the run id, as in the runner */
         rc = spec_resolve_clip(&sp, in, &data, err);
+    if (!rc)
+        rc = spec_derive_run_id(&sp, &data, err);
     if (!rc) {
-        spec_derive_run_id(&sp, &data);
         snprintf(run_id, run_id_n, "%s", sp.run_id);
         snprintf(output_dir, output_n, "%s", sp.output_dir);
     }

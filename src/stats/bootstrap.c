@@ -40,13 +40,14 @@ static int work_alloc(boot_work *w, size_t m, size_t n, size_t n_boot, mlac_err 
     return MLAC_OK;
 }
 
-static double one_replicate(boot_work *w, size_t m, size_t n, rng *r)
+/* One resampled AUC into *auc; MLAC_ENOMEM is an error (a NaN would shift the percentiles). */
+static int one_replicate(boot_work *w, size_t m, size_t n, rng *r, double *auc, mlac_err *err)
 {
     for (size_t i = 0; i < m; i++)
         w->draw[i] = w->pos[rng_below(r, m)];
     for (size_t j = 0; j < n; j++)
         w->draw[m + j] = w->neg[rng_below(r, n)];
-    return metric_roc_auc(w->draw, w->label, m + n);
+    return metric_roc_auc_or_nan(w->draw, w->label, m + n, auc, err);
 }
 
 int stats_auc_bootstrap(const double *score, const int *y, size_t n_all, size_t n_boot,
@@ -69,10 +70,13 @@ int stats_auc_bootstrap(const double *score, const int *y, size_t n_all, size_t 
     for (size_t i = 0; i < m + n; i++)
         w.label[i] = i < m;
     rng_seed(&r, seed);
-    for (size_t b = 0; b < n_boot; b++)
-        w.aucs[b] = one_replicate(&w, m, n, &r);
+    for (size_t b = 0; !rc && b < n_boot; b++)
+        rc = one_replicate(&w, m, n, &r, &w.aucs[b], err);
+    if (!rc)
+        rc = metric_roc_auc_or_nan(score, y, n_all, &out->auc, err);
+    if (rc)
+        goto out;
     stats_sort_doubles(w.aucs, n_boot);
-    out->auc = metric_roc_auc(score, y, n_all);
     out->lo = stats_percentile_sorted(w.aucs, n_boot, 50.0 * (1 - level));
     out->hi = stats_percentile_sorted(w.aucs, n_boot, 50.0 * (1 + level));
     stats_clip_interval(&out->lo, &out->hi, 0.0, 1.0);

@@ -66,6 +66,15 @@ int metric_roc_auc_err(const double *score, const int *y, size_t n, double *auc,
     return ranking(score, y, n, "", auc, &ap, err);
 }
 
+int metric_roc_auc_or_nan(const double *score, const int *y, size_t n, double *auc, mlac_err *err)
+{
+    mlac_err why = {0};
+    int rc = metric_roc_auc_err(score, y, n, auc, &why);
+    if (rc != MLAC_ENOMEM)
+        return MLAC_OK;
+    return mlac_errf(err, MLAC_ENOMEM, "%s", why.msg);
+}
+
 int metric_ranking_err(const double *score, const int *y, size_t n, double *auc, double *ap, mlac_err *err)
 {
     return ranking(score, y, n, "", auc, ap, err);

@@ -21,6 +21,9 @@ double metric_roc_auc(const double *score, const int *y, size_t n);
  * class, non-finite scores); *auc is NAN then. A caller that must not mistake the first for the
  * second uses this one. */
 int metric_roc_auc_err(const double *score, const int *y, size_t n, double *auc, mlac_err *err);
+/* For callers where "no AUC" is an answer (one class, a NaN score: *auc is NAN, MLAC_OK) but out
+ * of memory is not: MLAC_ENOMEM then, with the message in err. */
+int metric_roc_auc_or_nan(const double *score, const int *y, size_t n, double *auc, mlac_err *err);
 /* ROC-AUC and average precision in one pass, as metric_roc_auc and metric_average_precision give
  * them, and the code of metric_roc_auc_err: MLAC_ENOMEM must not be read as "no AUC". */
 int metric_ranking_err(const double *score, const int *y, size_t n, double *auc, double *ap, mlac_err *err);

@@ -77,7 +77,7 @@ static int try_groups(const char *species, const char *group_by, const char *gro
         if (!rc)
             rc = spec_validate(&spec, &d, err);
         if (!rc && run_id) {
-            spec_derive_run_id(&spec, &d);
+            rc = spec_derive_run_id(&spec, &d, err);
             snprintf(run_id, 128, "%s", spec.run_id);
         }
         if (!rc && keep)

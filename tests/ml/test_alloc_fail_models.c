@@ -1,7 +1,8 @@
 /* test_alloc_fail_models.c — allocation-failure injection (tests/alloc_sweep.h) over a model's
  * life as a task lives it: create with options, fit, score, save, write the blob through the file
  * store, read it back, load into a new model, score again; for random_forest, svm, the embedding
- * head (birdnet: standardisation + logistic head) and a tiny vgg (input 32, one epoch). Each
+ * head (birdnet: standardisation + logistic head; with head_cv's inner folds; the mlp head with
+ * early stopping) and a tiny vgg (input 32, one epoch). Each
  * failed allocation must give an error with a message, or the unfailed scores and blob; the
  * output folder holds the complete model file or none. Paths with many allocations are sampled
  * with a stride (the sweep prints it).
@@ -123,6 +124,21 @@ static void make_data(float *x, int *y, size_t n, size_t dim, unsigned long long
     }
 }
 
+/* Rows where the class shows only in x1 - x0 (x1 = x0 + a small shift): strong regularisation
+ * (a small C, close to the class-mean direction) ranks them poorly and a weak one well, so the
+ * inner CV's pick depends on every candidate's AUC. */
+static void make_correlated(float *x, int *y, size_t n, size_t dim, unsigned long long seed)
+{
+    rng r;
+    rng_seed(&r, seed);
+    for (size_t i = 0; i < n; i++) {
+        y[i] = (int)(i % 2);
+        for (size_t j = 0; j < dim; j++)
+            x[i * dim + j] = (float)rng_normal(&r);
+        x[i * dim + 1] = x[i * dim] + (y[i] ? 0.3f : -0.3f) + 0.05f * (float)rng_normal(&r);
+    }
+}
+
 int main(void)
 {
     log_init(LOG_OFF, 0);
@@ -134,6 +150,14 @@ int main(void)
     sweep_model("random_forest", "{\"n_trees\": 4, \"max_depth\": 3}", x, y, N, DIM, 400);
     sweep_model("svm", "{\"C\": 2.0, \"gamma\": 0.1}", x, y, N, DIM, 400);
     sweep_model("birdnet", "{\"C\": 1.0}", x, y, N, DIM, 400);
+    /* the head's inner CV ranks its candidates by AUC, and the mlp head stops early on a validation
+     * split whose AUC it records: an AUC lost to a failed allocation is an error, not a NaN */
+    float xc[N * DIM];
+    int yc[N];
+    make_correlated(xc, yc, N, DIM, 6);
+    sweep_model("birdnet", "{\"head_cv\": true, \"grid\": [0.001, 100], \"cv_folds\": 2}", xc, yc, N, DIM, 400);
+    sweep_model("birdnet", "{\"head\": \"mlp\", \"hidden\": 4, \"max_epochs\": 3, \"batch\": 8, \"val_fraction\": 0.25}",
+                x, y, N, DIM, 400);
 
     /* The CNN: ~1,900 allocations, sampled with a stride (about 0.3 s per k in the ASan build);
      * MLAC_ALLOC_CNN_RUNS=N runs N of them instead (2000: every k), MLAC_ALLOC_CNN=0 skips it. */
