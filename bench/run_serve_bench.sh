@@ -7,7 +7,11 @@
 # service can answer, which takes all the CPU it is given); and under wrk paced to RATE requests/s
 # (default 5,000, the goal's rate; bench/serve_rate.lua), which is the load the 5 % goal is about.
 # usage: bench/run_serve_bench.sh [per_class=60] [repeats=3] [rate=5000] [grid_seconds=10]
-# The grid is RF + SVM x 3 species x sizes 5 10 20 40 x 5 folds x R CV repeats, R chosen from a
+#   environment: SIZES (training sizes, below); FULL_SPEED=0 skips the closed-loop phase (its grid
+#   runs 4-8x longer; the summary then shows 0 for it and the service CPU of the paced load)
+# The grid is RF + SVM x 3 species x sizes $SIZES (default 5 10 20 40: fits of a few milliseconds,
+# which measure the runner's per-task bookkeeping; SIZES="25 50 100 200 300" with per_class 400
+# gives the fits of the original platform's protocol) x 5 folds x R CV repeats, R chosen from a
 # calibration (grids of 1 and 3 CV repeats, run after the warm-up has filled the feature cache) so
 # that the grid alone takes about grid_seconds on this machine: long enough that its start-up (submit, spec
 # checks, the aggregate and the report) does not dominate its wall time, short enough that the
@@ -39,7 +43,9 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 pid=$!
 for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
 export MLAC_SERVER=http://127.0.0.1:$(cat "$work/port")
-grid=(--models random_forest svm --species coyote bullfrog human_vocal --training-sizes 5 10 20 40 --cv-folds 5
+read -r -a sizes <<<"${SIZES:-5 10 20 40}"
+tasks_per_repeat=$((30 * ${#sizes[@]})) # 2 models x 3 species x 5 folds per size
+grid=(--models random_forest svm --species coyote bullfrog human_vocal --training-sizes "${sizes[@]}" --cv-folds 5
       --repeats "$grid_repeats" --max-concurrent 2)
 now() { date +%s.%N; }
 # Every grid gets its own seed: grids of one spec share a results store, and a task finished by an
@@ -68,7 +74,7 @@ calib3=$(run_grid calibrate3 3)
 grid_repeats=$(echo "v = ($calib3 - $calib1) / 2; if (v < 0.05) v = 0.05; f = $calib1 - v; if (f < 0) f = 0;
   r = ($grid_seconds - f) / v + 0.5; scale = 0; if (r < 1) 1 else r / 1" | bc -l)
 grid[${#grid[@]} - 3]=$grid_repeats
-echo "calibration grids: 1 CV repeat $calib1 s, 3 CV repeats $calib3 s; timed grids: $grid_repeats CV repeats ($((120 * grid_repeats)) tasks)"
+echo "calibration grids: 1 CV repeat $calib1 s, 3 CV repeats $calib3 s; timed grids: $grid_repeats CV repeats ($((tasks_per_repeat * grid_repeats)) tasks)"
 wrk_phase() { # run-id seed label [wrk args...] -> runs the grid under wrk, appends to the arrays of label
   local run=$1 seed=$2 label=$3 t0 c0 id wrk_pid secs cpu n_req e wrk_cpu
   shift 3
@@ -104,13 +110,16 @@ for r in $(seq "$repeats"); do
   c0=$(cpu_of)
   bases+=("$(run_grid "base$r" $((10 * r)))")
   cpu_alone=$(echo "$(cpu_of) - $c0" | bc)
-  wrk_phase "max$r" $((10 * r + 1)) max
+  [ "${FULL_SPEED:-1}" = 0 ] || wrk_phase "max$r" $((10 * r + 1)) max
   wrk_phase "rate$r" $((10 * r + 2)) rate -s "$root/bench/serve_rate.lua"
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 sum() { printf '%s\n' "$@" | paste -sd+ | bc; }
 pct() { echo "($1 - $2) * 100 / $2" | bc -l; }
 base=$(median "${bases[@]}")
+if [ "${FULL_SPEED:-1}" = 0 ]; then # not measured: zeros in the summary, the service's CPU from the paced load
+  max_rps=(0) max_p99=(0) max_err=(0) max_us=("${rate_us[@]}") max_secs=(skipped)
+fi
 echo "---"
 echo "machine: $(nproc) cores; load average at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "grid alone: ${bases[*]} s; full speed: ${max_secs[*]} s; at $rate req/s: ${rate_secs[*]} s"

@@ -104,7 +104,7 @@ int fs_write_atomic(const char *path, const void *data, size_t n, mlac_err *err)
     return MLAC_OK;
 }
 
-int fs_append_sync(const char *path, const void *data, size_t n, mlac_err *err)
+static int append_record(const char *path, const void *data, size_t n, int sync, mlac_err *err)
 {
     int rc = fs_mkdir_parent(path, err);
     if (rc)
@@ -112,13 +112,34 @@ int fs_append_sync(const char *path, const void *data, size_t n, mlac_err *err)
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0)
         return mlac_errf(err, MLAC_EIO, "cannot open '%s' for append: %s", path, strerror(errno));
-    if (write_all(fd, data, n) != 0 || fsync(fd) != 0) {
+    if (write_all(fd, data, n) != 0 || (sync && fsync(fd) != 0)) {
         int e = errno;
         close(fd);
         return mlac_errf(err, MLAC_EIO, "cannot append to '%s': %s", path, strerror(e));
     }
     close(fd);
     return MLAC_OK;
+}
+
+int fs_append_sync(const char *path, const void *data, size_t n, mlac_err *err)
+{
+    return append_record(path, data, n, 1, err);
+}
+
+int fs_append(const char *path, const void *data, size_t n, mlac_err *err)
+{
+    return append_record(path, data, n, 0, err);
+}
+
+int fs_sync_file(const char *path, mlac_err *err)
+{
+    /* fsync flushes the file's dirty pages whichever descriptor wrote them */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return mlac_errf(err, MLAC_EIO, "cannot open '%s' to sync it: %s", path, strerror(errno));
+    int e = fsync(fd) != 0 ? errno : 0;
+    close(fd);
+    return e ? mlac_errf(err, MLAC_EIO, "cannot sync '%s': %s", path, strerror(e)) : MLAC_OK;
 }
 
 int fs_mkdir_p(const char *path, mlac_err *err)

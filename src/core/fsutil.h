@@ -12,6 +12,10 @@ int fs_read_file(const char *path, buf *out, size_t max, mlac_err *err);
 int fs_write_atomic(const char *path, const void *data, size_t n, mlac_err *err);
 /* Appends one record and fsyncs it (for ledgers). */
 int fs_append_sync(const char *path, const void *data, size_t n, mlac_err *err);
+/* Appends one record without waiting for the disk; fs_sync_file makes every append before it
+ * durable (a group commit: one fsync for the records of several threads). */
+int fs_append(const char *path, const void *data, size_t n, mlac_err *err);
+int fs_sync_file(const char *path, mlac_err *err);
 int fs_mkdir_p(const char *path, mlac_err *err);
 int fs_mkdir_parent(const char *path, mlac_err *err);
 int fs_exists(const char *path);

@@ -119,6 +119,7 @@ void ledger_init(ledger *l, store *out, const char *path)
     l->out = out;
     snprintf(l->path, sizeof l->path, "%s", path);
     pthread_mutex_init(&l->lock, NULL);
+    pthread_mutex_init(&l->sync_lock, NULL);
 }
 
 int ledger_insert(ledger *l, json_t *entry, mlac_err *err)
@@ -183,6 +184,7 @@ void ledger_release(ledger *l)
     l->line_of = NULL;
     l->n = l->cap = 0;
     pthread_mutex_destroy(&l->lock);
+    pthread_mutex_destroy(&l->sync_lock);
 }
 
 json_t *ledger_find(const ledger *l, const char *task_id, int include_failed)
@@ -195,6 +197,25 @@ json_t *ledger_find(const ledger *l, const char *task_id, int include_failed)
     if (!include_failed && (!status || strcmp(status, "ok")))
         return NULL;
     return e;
+}
+
+/* Returns once line `mine` is durable. Group commit: the first thread here syncs every line
+ * written so far, and the threads that wrote while it waited for the disk find theirs covered
+ * when they get the lock; the ledger's own lock (appends, lookups) is never held across an fsync. */
+static int sync_through(ledger *l, unsigned long mine, mlac_err *err)
+{
+    int rc = MLAC_OK;
+    pthread_mutex_lock(&l->sync_lock);
+    if (l->synced < mine) {
+        pthread_mutex_lock(&l->lock);
+        unsigned long upto = l->written;
+        pthread_mutex_unlock(&l->lock);
+        rc = store_sync(l->out, l->path, err);
+        if (!rc)
+            l->synced = upto;
+    }
+    pthread_mutex_unlock(&l->sync_lock);
+    return rc;
 }
 
 int ledger_append(ledger *l, json_t *entry, mlac_err *err)
@@ -215,14 +236,18 @@ int ledger_append(ledger *l, json_t *entry, mlac_err *err)
         line[at++] = '\n'; /* end the torn line left by a killed run */
     memcpy(line + at, text, n);
     line[at + n] = '\n';
-    int rc = store_append(l->out, l->path, line, at + n + 1, err);
-    if (!rc)
+    int rc = store_append_unsynced(l->out, l->path, line, at + n + 1, err);
+    unsigned long mine = 0;
+    if (!rc) {
         l->needs_newline = 0;
-    if (!rc)
+        mine = ++l->written;
         rc = insert(l, entry, 0, NULL, err);
+    }
     pthread_mutex_unlock(&l->lock);
     free(line);
     free(text);
+    if (!rc)
+        rc = sync_through(l, mine, err);
     return rc;
 }
 

@@ -39,6 +39,10 @@ typedef struct ledger {
     size_t duplicates;     /* later lines for an already finished task, ignored while loading */
     int needs_newline;     /* the file ends in a torn line: the next append starts a new line */
     pthread_mutex_t lock;
+    /* group commit (ledger_append): lines written and lines known durable, counted from open;
+     * sync_lock is held by the one thread whose fsync covers the lines written so far */
+    unsigned long written, synced;
+    pthread_mutex_t sync_lock;
 } ledger;
 
 /* Opens (and loads, if present) the ledger of a run. */

@@ -82,6 +82,18 @@ int store_append(store *s, const char *path, const void *data, size_t n, mlac_er
     return s->ops->append(s, path, data, n, err);
 }
 
+int store_append_unsynced(store *s, const char *path, const void *data, size_t n, mlac_err *err)
+{
+    if (s->ops->append_unsynced && s->ops->sync)
+        return s->ops->append_unsynced(s, path, data, n, err);
+    return s->ops->append(s, path, data, n, err);
+}
+
+int store_sync(store *s, const char *path, mlac_err *err)
+{
+    return s->ops->append_unsynced && s->ops->sync ? s->ops->sync(s, path, err) : MLAC_OK;
+}
+
 int store_exists(store *s, const char *path, int *exists, mlac_err *err)
 {
     return s->ops->exists(s, path, exists, err);

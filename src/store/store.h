@@ -37,6 +37,10 @@ struct store_ops {
     int (*read_range)(store *s, const char *path, long long offset, size_t length, buf *out, mlac_err *err);
     /* Optional: the transfer counters (store_get_counters). */
     void (*counters)(store *s, struct store_counters *out);
+    /* Optional, together: an append that does not wait for durability, and the call that makes
+     * every earlier append to path durable. NULL: append is durable by itself (gs://). */
+    int (*append_unsynced)(store *s, const char *path, const void *data, size_t n, mlac_err *err);
+    int (*sync)(store *s, const char *path, mlac_err *err);
 };
 
 struct store {
@@ -65,6 +69,11 @@ int store_write(store *s, const char *path, const void *data, size_t n, mlac_err
 int store_write_str(store *s, const char *path, const char *text, mlac_err *err);
 /* Appends and makes durable (fsync for files); used by the task ledger. */
 int store_append(store *s, const char *path, const void *data, size_t n, mlac_err *err);
+/* The two halves of store_append, for a group commit (the ledger's): the append may be lost to a
+ * crash until a store_sync of the same path returns. Where the back end's appends are durable
+ * anyway, the first is store_append and the second does nothing. */
+int store_append_unsynced(store *s, const char *path, const void *data, size_t n, mlac_err *err);
+int store_sync(store *s, const char *path, mlac_err *err);
 int store_exists(store *s, const char *path, int *exists, mlac_err *err);
 /* Exclusive lock for a run; *handle is -1 when the back end has no locks (then it is a no-op). */
 int store_lock(store *s, const char *path, int *handle, mlac_err *err);

@@ -139,6 +139,20 @@ static void file_unlock(store *s, int handle)
     close(handle);
 }
 
+static int file_append_unsynced(store *s, const char *path, const void *data, size_t n, mlac_err *err)
+{
+    char p[4096];
+    full_path(s, path, p, sizeof p);
+    return fs_append(p, data, n, err);
+}
+
+static int file_sync(store *s, const char *path, mlac_err *err)
+{
+    char p[4096];
+    full_path(s, path, p, sizeof p);
+    return fs_sync_file(p, err);
+}
+
 static void file_free(store *s)
 {
     free(s);
@@ -151,6 +165,8 @@ static const struct store_ops file_ops = {
     .read_range = file_read_range,
     .write = file_write,
     .append = file_append,
+    .append_unsynced = file_append_unsynced,
+    .sync = file_sync,
     .exists = file_exists,
     .lock = file_lock,
     .unlock = file_unlock,
